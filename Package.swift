@@ -1,0 +1,79 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One settings array for every target: Swift 6 language mode, strict concurrency.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "kv",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kv-server", targets: ["kv-server"]),
+        .library(name: "KVCore", targets: ["KVCore"]),
+        .library(name: "KVStorage", targets: ["KVStorage"]),
+        .library(name: "KVWire", targets: ["KVWire"]),
+        .library(name: "KVServer", targets: ["KVServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Layer 1 — the data model: keyspace, commands, expiry. No NIO, no files, no clock of its own.
+        .target(name: "KVCore", swiftSettings: swiftSettings),
+        // Layer 2 — durability: write log, snapshots, recovery. Files only; no sockets.
+        .target(name: "KVStorage", dependencies: ["KVCore"], swiftSettings: swiftSettings),
+        // Layer 3 — bytes on the wire: RESP parsing and encoding (NIOCore only).
+        .target(
+            name: "KVWire",
+            dependencies: ["KVCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        // Layer 4 — the shell: listeners, HTTP, lifecycle; turns the layers below into IO.
+        .target(
+            name: "KVServer",
+            dependencies: [
+                "KVCore", "KVStorage", "KVWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Layer 5 — thin executables.
+        .executableTarget(
+            name: "kv-server",
+            dependencies: [
+                "KVServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test support: a manual clock, argument builders, a process harness for the real binary.
+        .target(name: "KVTestKit", dependencies: ["KVCore"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "KVCoreTests", dependencies: ["KVCore", "KVTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "KVStorageTests", dependencies: ["KVStorage", "KVTestKit"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KVWireTests",
+            dependencies: [
+                "KVWire", "KVTestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KVServerTests",
+            dependencies: ["KVServer", "KVTestKit", "kv-server"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The fixed part of an `Entry`: sizes and expiry.
+public struct EntryHeader: Sendable {
+    public var keyCount: UInt32
+    public var valueCount: UInt32
+    /// Milliseconds since the epoch at which the key expires; 0 when it never does.
+    public var expiresAtRaw: Int64
+}
+
+/// One key, its value and its expiry, stored together in a single immutable heap object.
+///
+/// One allocation per key keeps memory per key close to the bytes themselves (a 16-byte key
+/// with a 100-byte value costs one 160-byte block). Entries are never mutated once made: a
+/// write replaces the entry. That is what lets a snapshot share entries with the live
+/// keyspace instead of copying them, and lets a reply or a log record hold an entry without
+/// a copy of its value.
+public struct Entry: @unchecked Sendable {
+    // @unchecked Sendable: the storage is written once, inside `make`, before the entry is
+    // published; afterwards it is only read.
+
+    /// The single heap block holding header, key and value.
+    @usableFromInline final class Storage: ManagedBuffer<EntryHeader, UInt8> {}
+
+    @usableFromInline let storage: Storage
+
+    @inlinable init(storage: Storage) { self.storage = storage }
+
+    @inlinable var header: EntryHeader { storage.header }
+
+    @inlinable func withUnsafeMutablePointerToElements<R>(
+        _ body: (UnsafeMutablePointer<UInt8>) throws -> R
+    ) rethrows -> R {
+        try storage.withUnsafeMutablePointerToElements(body)
+    }
+
+    /// True when both are the same stored object (not merely equal bytes).
+    @inlinable public func isIdentical(to other: Entry) -> Bool { storage === other.storage }
+
+    /// Makes an entry from raw bytes.
+    public static func make(
+        key: UnsafeRawBufferPointer,
+        value: UnsafeRawBufferPointer,
+        expiresAt: UnixMillis?
+    ) -> Entry {
+        precondition(key.count <= Int(UInt32.max) && value.count <= Int(UInt32.max))
+        let buffer = Storage.create(minimumCapacity: key.count + value.count) { _ in
+            EntryHeader(
+                keyCount: UInt32(truncatingIfNeeded: key.count),
+                valueCount: UInt32(truncatingIfNeeded: value.count),
+                expiresAtRaw: expiresAt?.rawValue ?? 0
+            )
+        }
+        let entry = Entry(storage: unsafeDowncast(buffer, to: Storage.self))
+        entry.withUnsafeMutablePointerToElements { bytes in
+            if let base = key.baseAddress, key.count > 0 {
+                UnsafeMutableRawPointer(bytes).copyMemory(from: base, byteCount: key.count)
+            }
+            if let base = value.baseAddress, value.count > 0 {
+                UnsafeMutableRawPointer(bytes + key.count).copyMemory(from: base, byteCount: value.count)
+            }
+        }
+        return entry
+    }
+
+    /// Makes an entry from byte arrays (recovery, tests, computed values).
+    public static func make(key: [UInt8], value: [UInt8], expiresAt: UnixMillis?) -> Entry {
+        key.withUnsafeBytes { k in value.withUnsafeBytes { v in make(key: k, value: v, expiresAt: expiresAt) } }
+    }
+
+    /// The same key and value with another expiry.
+    public func withExpiry(_ expiresAt: UnixMillis?) -> Entry {
+        withKey { k in withValue { v in Entry.make(key: k, value: v, expiresAt: expiresAt) } }
+    }
+
+    /// The same key with another value, keeping `expiresAt` as given.
+    public func withValue(_ value: UnsafeRawBufferPointer, expiresAt: UnixMillis?) -> Entry {
+        withKey { k in Entry.make(key: k, value: value, expiresAt: expiresAt) }
+    }
+
+    @inlinable public var keyCount: Int { Int(header.keyCount) }
+    @inlinable public var valueCount: Int { Int(header.valueCount) }
+
+    /// When the key expires, or nil if it never does.
+    @inlinable public var expiresAt: UnixMillis? {
+        let raw = header.expiresAtRaw
+        return raw == 0 ? nil : UnixMillis(raw)
+    }
+
+    /// True when the key has an expiry at or before `now`.
+    @inlinable public func isExpired(at now: UnixMillis) -> Bool {
+        let raw = header.expiresAtRaw
+        return raw != 0 && raw <= now.rawValue
+    }
+
+    /// Calls `body` with the key's bytes; they are valid only inside `body`.
+    @inlinable public func withKey<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let count = keyCount
+        return try withUnsafeMutablePointerToElements { bytes in
+            try body(UnsafeRawBufferPointer(start: bytes, count: count))
+        }
+    }
+
+    /// Calls `body` with the value's bytes; they are valid only inside `body`.
+    @inlinable public func withValue<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let offset = keyCount
+        let count = valueCount
+        return try withUnsafeMutablePointerToElements { bytes in
+            try body(UnsafeRawBufferPointer(start: bytes + offset, count: count))
+        }
+    }
+
+    /// A copy of the key.
+    public var key: [UInt8] { withKey { Array($0) } }
+    /// A copy of the value.
+    public var value: [UInt8] { withValue { Array($0) } }
+
+    /// True when the key's bytes equal `other`.
+    @inlinable public func hasKey(_ other: UnsafeRawBufferPointer) -> Bool {
+        guard other.count == keyCount else { return false }
+        if other.count == 0 { return true }
+        return withKey { memcmp($0.baseAddress!, other.baseAddress!, other.count) == 0 }
+    }
+
+    /// Bytes of memory the entry occupies, as the allocator sees it (for INFO memory estimates).
+    public var footprint: Int {
+        // Object header (16) + EntryHeader (16) + bytes, rounded to malloc's 16-byte chunks
+        // with its 8-byte chunk header.
+        let request = 32 + keyCount + valueCount
+        return max(32, (request + 8 + 15) & ~15)
+    }
+}

@@ -1,0 +1,31 @@
+/// One effect of a write on the keyspace, as it is logged and replicated.
+///
+/// Operations state results, not commands: `INCR` is logged as the `put` of the new value,
+/// expiry as an absolute instant. Applying the same operations in the same order to the same
+/// state always yields the same state — on recovery, on a replica, from a snapshot plus log.
+public enum WriteOperation: Sendable {
+    /// The entry's key now holds the entry's value and expiry, whatever it held before.
+    case put(Entry)
+    /// The key no longer exists.
+    case delete(key: [UInt8])
+    /// The key, which exists, now expires at the instant (nil: never).
+    case expire(key: [UInt8], at: UnixMillis?)
+    /// Every key is gone.
+    case flushAll
+}
+
+/// One write of the primary: everything one command (or one MULTI/EXEC) changed, under one LSN.
+public struct LogRecord: Sendable {
+    /// The record's position in the log.
+    public var lsn: LSN
+    /// The primary's wall-clock time when the write was applied.
+    public var timestamp: UnixMillis
+    /// What the write changed, in order.
+    public var operations: [WriteOperation]
+
+    public init(lsn: LSN, timestamp: UnixMillis, operations: [WriteOperation]) {
+        self.lsn = lsn
+        self.timestamp = timestamp
+        self.operations = operations
+    }
+}
