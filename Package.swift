@@ -34,13 +34,16 @@ let package = Package(
             dependencies: ["KVCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // The C library calls Swift's Glibc module does not expose (malloc statistics).
+        .target(name: "CKVSystem"),
         // Layer 4 — the shell: listeners, HTTP, lifecycle; turns the layers below into IO.
         .target(
             name: "KVServer",
             dependencies: [
-                "KVCore", "KVStorage", "KVWire",
+                "KVCore", "KVStorage", "KVWire", "CKVSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

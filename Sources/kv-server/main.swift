@@ -1,1 +1,3 @@
-print("kv-server")
+import KVServer
+
+await KVServerCommand.main(EnvironmentDefaults.apply(to: Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,65 @@
+import KVCore
+import KVStorage
+import Logging
+
+/// Everything `kv-server` is told at startup, after flags, environment and defaults.
+public struct ServerConfiguration: Sendable {
+    /// Which pod this is.
+    public var identity: PodIdentity
+    /// Address the listeners bind to.
+    public var bindHost: String = "0.0.0.0"
+    /// Redis-protocol port (clients, and later replication after a handshake).
+    public var port: Int = 6379
+    /// HTTP port for probes, metrics, status and the key-value API.
+    public var httpPort: Int = 8080
+    /// Where the log, snapshots and history live.
+    public var dataDirectory: String = "/var/lib/kv"
+    /// When a write is on disk before it is acknowledged.
+    public var fsync: FsyncPolicy = .always
+    /// Clients must AUTH with this when set.
+    public var password: String?
+    /// The headless Service the pods resolve each other through (defaults to the set name).
+    public var service: String?
+    /// Overrides the primary's address (`host:port`).
+    public var primaryAddress: String?
+    /// Overrides the clone source's address (`host:port`).
+    public var cloneFromAddress: String?
+    /// Event-loop threads for client connections.
+    public var threads: Int = System.coreCount
+    /// Connected clients beyond this are refused with an error.
+    public var maxClients: Int = 10_000
+    /// Largest value (and key) accepted, in bytes.
+    public var maxValueSize: Int = 512 * 1024 * 1024
+    /// Largest single request (one command with all its arguments), in bytes.
+    public var maxRequestSize: Int = 1024 * 1024 * 1024
+    /// A client that sends nothing for this long is disconnected; 0 disables the timeout.
+    public var idleTimeoutSeconds: Int = 0
+    /// Log size since the last snapshot that triggers a new snapshot.
+    public var snapshotAfterLogBytes: Int = 64 * 1024 * 1024
+    /// Size at which a log segment is closed and a new one started.
+    public var logSegmentBytes: Int = 64 * 1024 * 1024
+    /// Log level.
+    public var logLevel: Logger.Level = .info
+
+    public init(identity: PodIdentity) {
+        self.identity = identity
+    }
+
+    /// The headless Service name used in peer addresses.
+    public var serviceName: String { service ?? identity.setName }
+}
+
+/// The number of cores, for the default thread count.
+public enum System {
+    public static var coreCount: Int {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 2
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,72 @@
+import KVCore
+import Synchronization
+
+/// The connected clients, for CLIENT LIST/INFO, INFO clients and the max-clients limit.
+final class ClientRegistry: Sendable {
+    /// What CLIENT LIST shows about one client. Updated by the client's own event loop.
+    final class Record: Sendable {
+        let id: Int
+        let address: String
+        let localAddress: String
+        let connectedAt: ContinuousClock.Instant
+        struct Activity {
+            var name: String?
+            var lastCommand = "NULL"
+            var lastActivity: ContinuousClock.Instant
+            var version = 2
+            var inTransaction = false
+        }
+        let activity: Mutex<Activity>
+
+        init(id: Int, address: String, localAddress: String) {
+            self.id = id
+            self.address = address
+            self.localAddress = localAddress
+            let now = ContinuousClock.now
+            self.connectedAt = now
+            self.activity = Mutex(Activity(lastActivity: now))
+        }
+
+        /// One line of CLIENT LIST, in Redis's format.
+        func line() -> String {
+            let now = ContinuousClock.now
+            let state = activity.withLock { $0 }
+            let age = (now - connectedAt).components.seconds
+            let idle = (now - state.lastActivity).components.seconds
+            let flags = state.inTransaction ? "x" : "N"
+            return "id=\(id) addr=\(address) laddr=\(localAddress) fd=-1 name=\(state.name ?? "") "
+                + "age=\(age) idle=\(idle) flags=\(flags) db=0 sub=0 psub=0 ssub=0 multi=\(state.inTransaction ? 0 : -1) "
+                + "qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 "
+                + "events=r cmd=\(state.lastCommand) user=default redir=-1 resp=\(state.version) lib-name= lib-ver="
+        }
+    }
+
+    private struct Registry {
+        var nextID = 1
+        var records: [Int: Record] = [:]
+    }
+
+    private let registry = Mutex(Registry())
+
+    /// Registers a new client unless `limit` are connected already; nil when full.
+    func register(address: String, localAddress: String, limit: Int) -> Record? {
+        registry.withLock { registry in
+            guard registry.records.count < limit else { return nil }
+            let record = Record(id: registry.nextID, address: address, localAddress: localAddress)
+            registry.nextID += 1
+            registry.records[record.id] = record
+            return record
+        }
+    }
+
+    func unregister(_ id: Int) {
+        _ = registry.withLock { $0.records.removeValue(forKey: id) }
+    }
+
+    var count: Int { registry.withLock { $0.records.count } }
+
+    /// Every client, oldest first.
+    var all: [Record] {
+        registry.withLock { $0.records.values.sorted { $0.id < $1.id } }
+    }
+}

@@ -1,0 +1,38 @@
+import KVCore
+import KVWire
+
+/// One client connection's protocol state: authentication, protocol version, name, and the
+/// commands queued by MULTI. Pure state; the connection handler owns it and does the IO.
+struct ClientSession {
+    let id: Int
+    /// Whether AUTH (or HELLO … AUTH) succeeded, or no password is required.
+    var authenticated: Bool
+    var version: RESPVersion = .resp2
+    var name: String?
+    /// Commands queued since MULTI; nil when not in a transaction.
+    var queued: [QueuedCommand]?
+    /// A queued command was refused (unknown, wrong arity): EXEC must abort.
+    var transactionFailed = false
+
+    init(id: Int, passwordRequired: Bool) {
+        self.id = id
+        self.authenticated = !passwordRequired
+    }
+
+    var inTransaction: Bool { queued != nil }
+
+    /// Back to the state of a new connection (RESET).
+    mutating func reset(passwordRequired: Bool) {
+        authenticated = !passwordRequired
+        version = .resp2
+        name = nil
+        queued = nil
+        transactionFailed = false
+    }
+}
+
+/// A command kept for EXEC, with its table entry.
+struct QueuedCommand {
+    var spec: CommandSpec
+    var arguments: OwnedArguments
+}

@@ -1,0 +1,11 @@
+import KVCore
+
+/// What the connection does after a command ran.
+enum CommandOutcome {
+    /// Send the reply and go on with the next command.
+    case reply(Reply)
+    /// Send the reply, then close the connection (QUIT, a protocol error).
+    case replyAndClose(Reply)
+    /// Hold this and every later reply until replicas acknowledge (WAIT).
+    case waitForReplicas(count: Int, timeoutMilliseconds: Int)
+}

@@ -1,0 +1,27 @@
+/// The settings CONFIG GET shows, under Redis's parameter names where Redis has one, so that
+/// tools which probe them (redis-benchmark asks for `save` and `appendonly`) work.
+struct ConfigView {
+    let configuration: ServerConfiguration
+
+    var values: [(String, String)] {
+        [
+            ("port", String(configuration.port)),
+            ("bind", configuration.bindHost),
+            ("dir", configuration.dataDirectory),
+            ("appendonly", "yes"),
+            ("appendfsync", configuration.fsync.rawValue),
+            ("save", ""),
+            ("databases", "1"),
+            ("maxclients", String(configuration.maxClients)),
+            ("maxmemory", "0"),
+            ("timeout", String(configuration.idleTimeoutSeconds)),
+            ("proto-max-bulk-len", String(configuration.maxValueSize)),
+            ("client-query-buffer-limit", String(configuration.maxRequestSize)),
+            ("requirepass", configuration.password == nil ? "" : "(set)"),
+            ("kv-http-port", String(configuration.httpPort)),
+            ("kv-threads", String(configuration.threads)),
+            ("kv-snapshot-after-bytes", String(configuration.snapshotAfterLogBytes)),
+            ("kv-log-segment-bytes", String(configuration.logSegmentBytes)),
+        ]
+    }
+}

@@ -1,0 +1,253 @@
+import KVCore
+import KVWire
+import NIOCore
+
+/// One client connection: parses pipelined commands in place, runs a read's worth of them
+/// under one hold of the database lock, and sends their replies once the log has what they
+/// depend on.
+///
+/// Replies leave in command order. A batch whose replies must wait for the log (see
+/// `LogWaiters`) holds back every later batch of the same connection.
+final class RESPConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let server: ServerContext
+    private let waiters: LogWaiters
+    private let limits: RESPLimits
+    private var record: ClientRegistry.Record?
+    private var session: ClientSession
+    /// Received bytes not yet parsed into whole commands.
+    private var input: ByteBuffer?
+    /// Total bytes `input` needs before the pending command can be complete.
+    private var needed = 0
+    /// Reused for every command's argument positions.
+    private var bounds: [ArgumentBounds] = []
+    /// Batches of replies waiting for the log.
+    private var held = 0
+    /// A WAIT is in progress: later commands wait for it.
+    private var blocked = false
+    /// The connection is closing: nothing more is read or run.
+    private var closing = false
+
+    init(server: ServerContext, waiters: LogWaiters) {
+        self.server = server
+        self.waiters = waiters
+        let configuration = server.configuration
+        self.limits = RESPLimits(
+            maxBulkLength: configuration.maxValueSize,
+            maxArgumentCount: 1024 * 1024,
+            maxInlineLength: 64 * 1024
+        )
+        self.session = ClientSession(id: 0, passwordRequired: server.passwordRequired)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        server.counters.connectionsReceived.add(1, ordering: .relaxed)
+        let remote = context.channel.remoteAddress.map(Self.describe) ?? "?"
+        let local = context.channel.localAddress.map(Self.describe) ?? "?"
+        guard let record = server.clients.register(address: remote, localAddress: local, limit: server.configuration.maxClients) else {
+            server.counters.rejectedConnections.add(1, ordering: .relaxed)
+            var buffer = context.channel.allocator.buffer(capacity: 64)
+            buffer.writeStaticString("-ERR max number of clients reached\r\n")
+            closing = true
+            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+            return
+        }
+        self.record = record
+        session = ClientSession(id: record.id, passwordRequired: server.passwordRequired)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closing = true
+        if let record { server.clients.unregister(record.id) }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        guard !closing else { return }
+        server.counters.netInputBytes.add(buffer.readableBytes, ordering: .relaxed)
+        if input == nil {
+            input = buffer
+        } else {
+            input!.writeBuffer(&buffer)
+        }
+        processInput(context: context)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        closing = true
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            closing = true
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // A client that does not read its replies stops being read from, so its replies
+        // cannot pile up without bound.
+        context.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable && !blocked)
+            .whenFailure { _ in }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: - Running commands
+
+    private struct BatchResult {
+        var output: ByteBuffer
+        var gate: LSN
+        var close = false
+        var wait: (count: Int, timeoutMilliseconds: Int)?
+    }
+
+    /// Runs every whole command in `input`.
+    private func processInput(context: ChannelHandlerContext) {
+        guard !blocked, !closing, var buffer = input, let record else { return }
+        guard buffer.readableBytes >= needed else { return }
+        let dispatcher = CommandDispatcher(server: server, record: record)
+        var result = BatchResult(output: context.channel.allocator.buffer(capacity: 512), gate: .zero)
+        let consumed = buffer.withUnsafeReadableBytes { raw in
+            runCommands(in: raw, dispatcher: dispatcher, result: &result)
+        }
+        buffer.moveReaderIndex(forwardBy: consumed)
+        if buffer.readableBytes == 0 {
+            input = nil
+        } else {
+            if buffer.readerIndex > 64 * 1024 { buffer.discardReadBytes() }
+            input = buffer
+            if buffer.readableBytes > server.configuration.maxRequestSize && !result.close {
+                result.output.writeReply(.error(CommandError("ERR Protocol error: request exceeds --max-request-size")), version: session.version)
+                result.close = true
+            }
+        }
+        if result.close { closing = true }
+        emit(result, context: context)
+    }
+
+    /// Parses and runs commands from `raw` under one hold of the database lock; returns the
+    /// bytes consumed.
+    private func runCommands(in raw: UnsafeRawBufferPointer, dispatcher: CommandDispatcher, result: inout BatchResult) -> Int {
+        var offset = 0
+        var lastCommand: String?
+        server.database.withLock { state in
+            parsing: while offset < raw.count {
+                let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
+                bounds.removeAll(keepingCapacity: true)
+                let outcome: CommandOutcome
+                switch RESPCommandParser.parse(rest, limits: limits, into: &bounds) {
+                case let .command(consumed):
+                    offset += consumed
+                    outcome = bounds.withUnsafeBufferPointer { bounds in
+                        let arguments = Arguments(base: rest.baseAddress, bounds: bounds)
+                        if lastCommand == nil || offset == raw.count { lastCommand = arguments.lowercased(0) }
+                        return dispatcher.run(arguments, session: &session, state: &state)
+                    }
+                case let .inlineCommand(consumed, parts):
+                    offset += consumed
+                    outcome = OwnedArguments(parts).withArguments { arguments in
+                        lastCommand = arguments.lowercased(0)
+                        return dispatcher.run(arguments, session: &session, state: &state)
+                    }
+                case let .empty(consumed):
+                    offset += consumed
+                    continue parsing
+                case let .incomplete(total):
+                    needed = total ?? 0
+                    break parsing
+                case let .malformed(error):
+                    server.counters.protocolErrors.add(1, ordering: .relaxed)
+                    outcome = .replyAndClose(.error(CommandError("ERR " + error.message)))
+                }
+                needed = 0
+                switch outcome {
+                case let .reply(reply):
+                    result.output.writeReply(reply, version: session.version)
+                case let .replyAndClose(reply):
+                    result.output.writeReply(reply, version: session.version)
+                    result.close = true
+                    break parsing
+                case let .waitForReplicas(count, timeout):
+                    result.wait = (count, timeout)
+                    break parsing
+                }
+            }
+            result.gate = server.database.log.lastAssigned
+        }
+        if let lastCommand {
+            let inTransaction = session.inTransaction
+            record?.activity.withLock {
+                $0.lastCommand = lastCommand
+                $0.lastActivity = .now
+                $0.inTransaction = inTransaction
+            }
+        }
+        return offset
+    }
+
+    // MARK: - Sending replies
+
+    /// Sends a batch's replies now, or once the log has reached the batch's gate.
+    private func emit(_ result: BatchResult, context: ChannelHandlerContext) {
+        let output = result.output
+        let send = { [self] in
+            if output.readableBytes > 0 {
+                server.counters.netOutputBytes.add(output.readableBytes, ordering: .relaxed)
+                context.writeAndFlush(wrapOutboundOut(output), promise: nil)
+            }
+            if result.close {
+                context.close(promise: nil)
+            } else if let wait = result.wait {
+                startWait(wait, context: context)
+            }
+        }
+        if held == 0 && server.acknowledgedLSN >= result.gate {
+            send()
+        } else {
+            held += 1
+            waiters.enqueue(result.gate) { [self] in
+                held -= 1
+                send()
+            }
+        }
+    }
+
+    /// WAIT: no replica exists on a single node, so it answers 0 — at once when 0 replicas
+    /// were asked for, else when the timeout ends (never, for timeout 0, as in Redis).
+    private func startWait(_ wait: (count: Int, timeoutMilliseconds: Int), context: ChannelHandlerContext) {
+        let finish = { [self] in
+            guard blocked else { return }
+            blocked = false
+            var buffer = context.channel.allocator.buffer(capacity: 8)
+            buffer.writeReply(.integer(0), version: session.version)
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            processInput(context: context)
+        }
+        guard wait.count > 0 else {
+            var buffer = context.channel.allocator.buffer(capacity: 8)
+            buffer.writeReply(.integer(0), version: session.version)
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            processInput(context: context)
+            return
+        }
+        blocked = true
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        if wait.timeoutMilliseconds > 0 {
+            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(wait.timeoutMilliseconds))) {
+                finish()
+            }
+        }
+    }
+
+    private static func describe(_ address: SocketAddress) -> String {
+        "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
+    }
+}

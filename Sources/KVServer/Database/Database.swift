@@ -1,0 +1,89 @@
+import KVCore
+import KVStorage
+import NIOConcurrencyHelpers
+
+/// The store a pod serves: its keyspace and its write log, changed together under one lock.
+///
+/// Applying a write and appending it to the log happen in the same critical section, so the
+/// log's order is the order in which writes were applied and every write has its LSN the
+/// moment it is visible. The lock is taken once per batch of pipelined commands, not once per
+/// command; appending only stages bytes (the log's flusher thread does the IO).
+final class Database: @unchecked Sendable {
+    // @unchecked Sendable: `state` is only touched with `lock` held (see `withLock`); the
+    // other stored properties are immutable or Sendable themselves.
+    /// What the lock protects.
+    struct State {
+        var keyspace: Keyspace
+        /// Reused between commands so that a write allocates no effect array.
+        var effects: [WriteOperation] = []
+        var statistics = CommandStatistics()
+    }
+
+    private let lock = NIOLock()
+    private var state: State
+    let log: WriteLog
+    let clock: any WallClock
+    let history: HistoryID
+    let expiry: ExpiryAuthority
+    let maxValueSize: Int
+
+    init(
+        keyspace: Keyspace,
+        log: WriteLog,
+        clock: any WallClock,
+        history: HistoryID,
+        expiry: ExpiryAuthority,
+        maxValueSize: Int
+    ) {
+        self.state = State(keyspace: keyspace)
+        self.log = log
+        self.clock = clock
+        self.history = history
+        self.expiry = expiry
+        self.maxValueSize = maxValueSize
+    }
+
+    /// A command context for now.
+    func context() -> CommandContext {
+        CommandContext(now: clock.now(), expiry: expiry, maxValueSize: maxValueSize)
+    }
+
+    /// Runs `body` with the lock held.
+    func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
+        try lock.withLock { try body(&state) }
+    }
+
+    /// Runs `body` with the lock held, then logs whatever `body` applied as one record.
+    func write<Result>(_ body: (inout Keyspace, inout [WriteOperation]) -> Result) -> (Result, LSN?) {
+        withLock { state in
+            let result = body(&state.keyspace, &state.effects)
+            let lsn = state.commitEffects(log: log, now: clock.now())
+            return (result, lsn)
+        }
+    }
+
+    /// The number of keys.
+    var keyCount: Int { withLock { $0.keyspace.count } }
+}
+
+extension Database.State {
+    /// Executes one keyspace command and logs its effects (if any) as one record.
+    mutating func execute(
+        _ command: KeyspaceCommand,
+        _ arguments: Arguments,
+        context: CommandContext,
+        log: WriteLog
+    ) -> Reply {
+        let reply = keyspace.execute(command, arguments, context: context, effects: &effects)
+        _ = commitEffects(log: log, now: context.now)
+        return reply
+    }
+
+    /// Appends the pending effects to the log as one record; nil when there were none.
+    mutating func commitEffects(log: WriteLog, now: UnixMillis) -> LSN? {
+        guard !effects.isEmpty else { return nil }
+        let lsn = log.append(timestamp: now, operations: effects)
+        effects.removeAll(keepingCapacity: true)
+        return lsn
+    }
+}

@@ -1,0 +1,124 @@
+import KVCore
+import NIOCore
+import NIOHTTP1
+
+/// What the HTTP port serves: probes, metrics, status, and `/v1/kv/{key}`.
+///
+/// `/healthz`, `/readyz` and `/metrics` stay open for probes and scrapers; with a password
+/// set, `/status` and `/v1/kv/…` need `Authorization: Bearer <password>`.
+struct HTTPRoutes: Sendable {
+    let server: ServerContext
+    let waiters: LogWaiterGroup
+    let readiness: Readiness
+
+    var podName: String { server.configuration.identity.podName }
+    var maxBodyBytes: Int { server.configuration.maxValueSize }
+
+    func handle(_ request: HTTPRequest, on loop: any EventLoop) -> EventLoopFuture<HTTPResponse> {
+        let path = request.path
+        switch (request.method, path) {
+        case (.GET, "/healthz"), (.HEAD, "/healthz"):
+            return loop.makeSucceededFuture(HTTPResponse(status: .ok, text: "ok\n"))
+        case (.GET, "/readyz"), (.HEAD, "/readyz"):
+            let ready = readiness.isReady
+            return loop.makeSucceededFuture(HTTPResponse(status: ready ? .ok : .serviceUnavailable, text: ready ? "ready\n" : "not ready: \(readiness.reason)\n"))
+        case (.GET, "/metrics"):
+            return loop.makeSucceededFuture(HTTPResponse(
+                status: .ok,
+                text: MetricsReport(server: server, ready: readiness.isReady).render(),
+                contentType: "text/plain; version=0.0.4; charset=utf-8"
+            ))
+        default:
+            break
+        }
+        if let refusal = authorize(request) { return loop.makeSucceededFuture(refusal) }
+        if path == "/status" && request.method == .GET {
+            return loop.makeSucceededFuture(HTTPResponse(
+                status: .ok,
+                text: StatusDocument(server: server, ready: readiness.isReady).render() + "\n",
+                contentType: "application/json"
+            ))
+        }
+        if path.hasPrefix("/v1/kv/") {
+            guard let key = PercentDecoding.decode(path.dropFirst("/v1/kv/".count)), !key.isEmpty else {
+                return loop.makeSucceededFuture(.error(.badRequest, "the key is missing or badly percent-encoded"))
+            }
+            return keyValue(request, key: key, on: loop)
+        }
+        return loop.makeSucceededFuture(.error(.notFound, "no route for \(request.method) \(path)"))
+    }
+
+    /// nil when the request may proceed; a 401 otherwise.
+    private func authorize(_ request: HTTPRequest) -> HTTPResponse? {
+        guard let password = server.configuration.password else { return nil }
+        if let header = request.header("Authorization"), header.hasPrefix("Bearer "),
+           constantTimeEquals(String(header.dropFirst("Bearer ".count)), password) {
+            return nil
+        }
+        return .error(.unauthorized, "authentication required: send Authorization: Bearer <password>", headers: [("WWW-Authenticate", "Bearer")])
+    }
+
+    /// GET, PUT (body = value, optional `?ttl=SECONDS`) and DELETE of one key.
+    private func keyValue(_ request: HTTPRequest, key: [UInt8], on loop: any EventLoop) -> EventLoopFuture<HTTPResponse> {
+        var command: [[UInt8]]
+        switch request.method {
+        case .GET, .HEAD:
+            command = [Array("get".utf8), key]
+        case .PUT, .POST:
+            command = [Array("set".utf8), key, request.body]
+            if let ttl = request.query("ttl") {
+                guard let seconds = Int(ttl), seconds > 0 else {
+                    return loop.makeSucceededFuture(.error(.badRequest, "ttl must be a positive number of seconds"))
+                }
+                command += [Array("ex".utf8), Array(String(seconds).utf8)]
+            }
+        case .DELETE:
+            command = [Array("del".utf8), key]
+        default:
+            return loop.makeSucceededFuture(.error(.methodNotAllowed, "use GET, PUT or DELETE", headers: [("Allow", "GET, PUT, DELETE")]))
+        }
+        let (reply, lsn) = run(OwnedArguments(command))
+        let promise = loop.makePromise(of: HTTPResponse.self)
+        let respond = {
+            promise.succeed(Self.response(to: request.method, reply: reply, lsn: lsn))
+        }
+        if server.acknowledgedLSN >= lsn {
+            respond()
+        } else {
+            loop.execute { waiters.waiters(for: loop).enqueue(lsn, respond) }
+        }
+        return promise.futureResult
+    }
+
+    /// Runs a keyspace command; returns its reply and the log position a response must wait for.
+    private func run(_ command: OwnedArguments) -> (Reply, LSN) {
+        command.withArguments { arguments in
+            server.database.withLock { state in
+                guard let spec = CommandTable.lookup(arguments[0]), case let .keyspace(keyspaceCommand) = spec.handler else {
+                    return (.error(.unknownCommand(arguments)), server.database.log.lastAssigned)
+                }
+                let reply = state.execute(keyspaceCommand, arguments, context: server.database.context(), log: server.database.log)
+                state.statistics.record(spec.name, microseconds: 0, failed: false)
+                return (reply, server.database.log.lastAssigned)
+            }
+        }
+    }
+
+    private static func response(to method: HTTPMethod, reply: Reply, lsn: LSN) -> HTTPResponse {
+        let lsnHeader = ("KV-LSN", String(lsn.rawValue))
+        switch (method, reply) {
+        case (_, let .error(error)):
+            return .error(.badRequest, error.message, headers: [lsnHeader])
+        case (.GET, .null), (.HEAD, .null):
+            return .error(.notFound, "no such key", headers: [lsnHeader])
+        case (.GET, _), (.HEAD, _):
+            return HTTPResponse(status: .ok, headers: [("Content-Type", "application/octet-stream"), lsnHeader], body: reply.bulkBytes ?? [])
+        case (.DELETE, .integer(0)):
+            return .error(.notFound, "no such key", headers: [lsnHeader])
+        case (.DELETE, _):
+            return HTTPResponse(status: .noContent, headers: [lsnHeader])
+        default:
+            return HTTPResponse(status: .noContent, headers: [lsnHeader])
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import KVCore
+import NIOCore
+import NIOConcurrencyHelpers
+
+/// Removes expired keys in the background on the primary (lazy expiry alone would let keys
+/// nobody reads pile up). Every 100 ms it examines a bounded number of slots; while most of
+/// what it examines has expired it goes on, up to a few rounds, as Redis's active expiry does.
+final class ExpirySweeper: Sendable {
+    private let server: ServerContext
+    private let eventLoop: any EventLoop
+    private let task: NIOLockedValueBox<RepeatedTask?> = .init(nil)
+
+    static let slotsPerRound = 4096
+    static let maxRoundsPerTick = 8
+
+    init(server: ServerContext, eventLoop: any EventLoop) {
+        self.server = server
+        self.eventLoop = eventLoop
+    }
+
+    func start() {
+        let repeated = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [self] _ in
+            sweep()
+        }
+        task.withLockedValue { $0 = repeated }
+    }
+
+    func stop() {
+        task.withLockedValue { $0?.cancel(); $0 = nil }
+    }
+
+    /// One tick: up to `maxRoundsPerTick` rounds while a quarter or more of a round expired.
+    func sweep() {
+        let database = server.database
+        for _ in 0..<Self.maxRoundsPerTick {
+            let (examined, expired) = database.withLock { state in
+                let now = database.clock.now()
+                let result = state.keyspace.sweepExpired(now: now, budget: Self.slotsPerRound, effects: &state.effects)
+                state.statistics.expiredKeys += result.expired
+                _ = state.commitEffects(log: database.log, now: now)
+                return result
+            }
+            if expired * 4 < examined || examined == 0 { break }
+        }
+    }
+}

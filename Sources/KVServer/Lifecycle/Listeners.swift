@@ -1,0 +1,64 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The two listening sockets: Redis protocol and HTTP.
+struct Listeners {
+    let resp: any Channel
+    let http: any Channel
+
+    static func bind(
+        server: ServerContext,
+        group: MultiThreadedEventLoopGroup,
+        waiters: LogWaiterGroup,
+        readiness: Readiness
+    ) async throws -> Listeners {
+        let configuration = server.configuration
+        let idleTimeout = configuration.idleTimeoutSeconds
+        let resp = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 511)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handlers = channel.pipeline.syncOperations
+                    if idleTimeout > 0 {
+                        try handlers.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(idleTimeout))))
+                    }
+                    try handlers.addHandler(RESPConnectionHandler(
+                        server: server,
+                        waiters: waiters.waiters(for: channel.eventLoop)
+                    ))
+                }
+            }
+            .bind(host: configuration.bindHost, port: configuration.port)
+            .get()
+        let routes = HTTPRoutes(server: server, waiters: waiters, readiness: readiness)
+        let http: any Channel
+        do {
+            http = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 128)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let handlers = channel.pipeline.syncOperations
+                        try handlers.configureHTTPServerPipeline(withErrorHandling: true)
+                        try handlers.addHandler(HTTPConnectionHandler(routes: routes))
+                    }
+                }
+                .bind(host: configuration.bindHost, port: configuration.httpPort)
+                .get()
+        } catch {
+            try? await resp.close()
+            throw error
+        }
+        return Listeners(resp: resp, http: http)
+    }
+
+    /// Closes the listening sockets; connected clients stay until the loops shut down.
+    func stopAccepting() async {
+        try? await resp.close()
+        try? await http.close()
+    }
+}

@@ -1,0 +1,56 @@
+/// `/metrics` in the Prometheus text format.
+struct MetricsReport {
+    let server: ServerContext
+    let ready: Bool
+
+    func render() -> String {
+        let (statistics, keys, keyspaceBytes) = server.database.withLock { state in
+            (state.statistics, state.keyspace.count, state.keyspace.memoryFootprint)
+        }
+        let log = server.database.log
+        let counters = server.counters
+        var text = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, String)]) {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, value) in samples { text += "\(name)\(labels) \(value)\n" }
+        }
+        let pod = "{pod=\"\(server.configuration.identity.podName)\"}"
+        metric("kv_up", "gauge", "1 while the process serves.", [(pod, "1")])
+        metric("kv_ready", "gauge", "1 while /readyz answers 200.", [("", ready ? "1" : "0")])
+        metric("kv_is_primary", "gauge", "1 on the primary.", [("", server.configuration.identity.role == .primary ? "1" : "0")])
+        metric("kv_commands_total", "counter", "Commands executed, by name.",
+               statistics.byName.sorted { $0.key < $1.key }.map { ("{command=\"\($0.key)\"}", String($0.value.calls)) })
+        metric("kv_command_errors_total", "counter", "Commands that answered an error, by name.",
+               statistics.byName.sorted { $0.key < $1.key }.map { ("{command=\"\($0.key)\"}", String($0.value.failedCalls)) })
+        var cumulative = 0
+        var buckets: [(String, String)] = []
+        for (index, bound) in CommandStatistics.bucketBounds.enumerated() {
+            cumulative += statistics.latencyBuckets[index]
+            buckets.append(("_bucket{le=\"\(Double(bound) / 1_000_000)\"}", String(cumulative)))
+        }
+        cumulative += statistics.latencyBuckets.last!
+        buckets.append(("_bucket{le=\"+Inf\"}", String(cumulative)))
+        let totalMicros = statistics.byName.values.reduce(0) { $0 + $1.microseconds }
+        buckets.append(("_sum", String(Double(totalMicros) / 1_000_000)))
+        buckets.append(("_count", String(cumulative)))
+        text += "# HELP kv_command_duration_seconds Time to execute a command (under the database lock).\n"
+        text += "# TYPE kv_command_duration_seconds histogram\n"
+        for (suffix, value) in buckets { text += "kv_command_duration_seconds\(suffix) \(value)\n" }
+        metric("kv_keys", "gauge", "Keys in the keyspace.", [("", String(keys))])
+        metric("kv_keyspace_bytes", "gauge", "Estimated bytes held by keys, values and the table.", [("", String(keyspaceBytes))])
+        metric("kv_memory_allocated_bytes", "gauge", "Bytes allocated by malloc.", [("", String(ProcessMemory.allocatedBytes))])
+        metric("kv_memory_resident_bytes", "gauge", "Resident set size.", [("", String(ProcessMemory.residentBytes))])
+        metric("kv_log_lsn", "gauge", "LSN of the last write applied.", [("", String(log.lastAssigned.rawValue))])
+        metric("kv_log_written_lsn", "gauge", "LSN up to which the log was handed to the OS.", [("", String(log.written.rawValue))])
+        metric("kv_log_durable_lsn", "gauge", "LSN up to which the log is fsynced.", [("", String(log.durable.rawValue))])
+        metric("kv_log_bytes_written_total", "counter", "Bytes written to the log.", [("", String(log.bytesWritten))])
+        metric("kv_fsync_total", "counter", "fsync calls on the log.", [("", String(log.fsyncCount))])
+        metric("kv_fsync_seconds_total", "counter", "Time spent in fsync on the log.", [("", String(Double(log.fsyncMicrosecondsTotal) / 1_000_000))])
+        metric("kv_connected_clients", "gauge", "Connected Redis-protocol clients.", [("", String(server.clients.count))])
+        metric("kv_connections_total", "counter", "Connections accepted.", [("", String(counters.connectionsReceived.load(ordering: .relaxed)))])
+        metric("kv_rejected_connections_total", "counter", "Connections refused (max clients).", [("", String(counters.rejectedConnections.load(ordering: .relaxed)))])
+        metric("kv_protocol_errors_total", "counter", "Connections closed for malformed input.", [("", String(counters.protocolErrors.load(ordering: .relaxed)))])
+        metric("kv_expired_keys_total", "counter", "Keys removed because their TTL passed.", [("", String(statistics.expiredKeys))])
+        return text
+    }
+}

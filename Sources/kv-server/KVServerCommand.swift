@@ -1,0 +1,146 @@
+import ArgumentParser
+import KVServer
+import KVStorage
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `kv-server`: flags, environment, then hand over to `KVServer`.
+struct KVServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kv-server",
+        abstract: "A replicated key-value store that speaks the Redis protocol.",
+        discussion: """
+            The pod name (--hostname, else the system hostname) decides the role: ordinal 0 \
+            (kv-0) is the primary, any other ordinal a read-only replica. Every flag can also be \
+            set through an environment variable: --data-dir through KV_DATA_DIR, and so on.
+            """
+    )
+
+    @Option(help: "Pod name, ending in -<ordinal> (default: the system hostname). Env: KV_HOSTNAME.")
+    var hostname: String?
+
+    @Option(help: "Redis-protocol port. Env: KV_PORT.")
+    var port: Int = 6379
+
+    @Option(name: .customLong("http-port"), help: "HTTP port (probes, metrics, status, /v1/kv). Env: KV_HTTP_PORT.")
+    var httpPort: Int = 8080
+
+    @Option(help: "Address to listen on. Env: KV_BIND.")
+    var bind: String = "0.0.0.0"
+
+    @Option(name: .customLong("data-dir"), help: "Data directory (log, snapshots). Env: KV_DATA_DIR.")
+    var dataDir: String = "/var/lib/kv"
+
+    @Option(help: "When writes reach the disk: always | everysec | no. Env: KV_FSYNC.")
+    var fsync: String = "always"
+
+    @Option(help: "Password clients (and replicas) must AUTH with. Env: KV_PASSWORD.")
+    var password: String?
+
+    @Option(help: "Headless Service name for peer DNS (default: the set name). Env: KV_SERVICE.")
+    var service: String?
+
+    @Option(help: "Primary's address HOST:PORT (default: <set>-0.<service>:<port>). Env: KV_PRIMARY.")
+    var primary: String?
+
+    @Option(name: .customLong("clone-from"), help: "Clone source HOST:PORT (default: the previous pod). Env: KV_CLONE_FROM.")
+    var cloneFrom: String?
+
+    @Option(help: "Event-loop threads (default: the number of cores). Env: KV_THREADS.")
+    var threads: Int?
+
+    @Option(name: .customLong("max-clients"), help: "Most clients connected at once. Env: KV_MAX_CLIENTS.")
+    var maxClients: Int = 10_000
+
+    @Option(name: .customLong("max-value-size"), help: "Largest key or value in bytes. Env: KV_MAX_VALUE_SIZE.")
+    var maxValueSize: Int = 512 * 1024 * 1024
+
+    @Option(name: .customLong("max-request-size"), help: "Largest request in bytes. Env: KV_MAX_REQUEST_SIZE.")
+    var maxRequestSize: Int = 1024 * 1024 * 1024
+
+    @Option(name: .customLong("idle-timeout"), help: "Close clients idle this many seconds; 0 = never. Env: KV_IDLE_TIMEOUT.")
+    var idleTimeout: Int = 0
+
+    @Option(name: .customLong("snapshot-after-bytes"), help: "Take a snapshot when the log grew this much. Env: KV_SNAPSHOT_AFTER_BYTES.")
+    var snapshotAfterBytes: Int = 64 * 1024 * 1024
+
+    @Option(name: .customLong("log-segment-bytes"), help: "Size of one log segment file. Env: KV_LOG_SEGMENT_BYTES.")
+    var logSegmentBytes: Int = 64 * 1024 * 1024
+
+    @Option(name: .customLong("log-level"), help: "trace | debug | info | notice | warning | error | critical. Env: KV_LOG_LEVEL.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let podName = hostname ?? currentHostname()
+        guard let identity = PodIdentity(podName: podName) else {
+            printError("""
+                kv-server: the pod name '\(podName)' does not end in -<ordinal> (like kv-0 or orders-3). \
+                Set it with --hostname NAME (or KV_HOSTNAME).
+                """)
+            throw ExitCode(2)
+        }
+        guard let fsyncPolicy = FsyncPolicy(rawValue: fsync) else {
+            printError("kv-server: --fsync must be always, everysec or no (got '\(fsync)').")
+            throw ExitCode(2)
+        }
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            printError("kv-server: --log-level '\(logLevel)' is not a log level.")
+            throw ExitCode(2)
+        }
+        var configuration = ServerConfiguration(identity: identity)
+        configuration.bindHost = bind
+        configuration.port = port
+        configuration.httpPort = httpPort
+        configuration.dataDirectory = dataDir
+        configuration.fsync = fsyncPolicy
+        configuration.password = password.flatMap { $0.isEmpty ? nil : $0 }
+        configuration.service = service
+        configuration.primaryAddress = primary
+        configuration.cloneFromAddress = cloneFrom
+        configuration.threads = max(1, threads ?? System.coreCount)
+        configuration.maxClients = maxClients
+        configuration.maxValueSize = maxValueSize
+        configuration.maxRequestSize = maxRequestSize
+        configuration.idleTimeoutSeconds = idleTimeout
+        configuration.snapshotAfterLogBytes = snapshotAfterBytes
+        configuration.logSegmentBytes = logSegmentBytes
+        configuration.logLevel = level
+
+        if identity.role == .replica {
+            printError("""
+                kv-server: \(identity.podName) has ordinal \(identity.ordinal), which makes it a read-only replica, \
+                and this build does not have replication yet. Only ordinal 0 (the primary, e.g. --hostname \
+                \(identity.podName(ordinal: 0))) can run.
+                """)
+            throw ExitCode(2)
+        }
+        do {
+            try await KVServerApplication.run(configuration)
+        } catch let error as StartupError {
+            printError("kv-server: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    private func currentHostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "" }
+        return String(cString: buffer)
+    }
+
+    private func printError(_ text: String) {
+        var standardError = StandardError()
+        print(text, to: &standardError)
+    }
+}
+
+/// Writes to standard error.
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        var bytes = Array(string.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    }
+}
