@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+@testable import KVServer
+
+/// The pod name decides the role; a name without an ordinal is a usage error (exit 2).
+@Suite struct StartupTests {
+    @Test(arguments: [
+        ("kv-0", "kv", 0), ("kv-12", "kv", 12), ("orders-db-3", "orders-db", 3),
+        ("kv-1.kv.default.svc.cluster.local", "kv", 1),
+    ])
+    func podNamesParse(name: String, set: String, ordinal: Int) throws {
+        let identity = try #require(PodIdentity(podName: name))
+        #expect(identity.setName == set)
+        #expect(identity.ordinal == ordinal)
+        #expect(identity.role == (ordinal == 0 ? .primary : .replica))
+    }
+
+    @Test(arguments: ["kv", "kv-", "-0", "kv-x", "kv-01", "kv--1", "", "kv-1a"])
+    func namesWithoutOrdinalAreRejected(name: String) {
+        #expect(PodIdentity(podName: name) == nil)
+    }
+
+    @Test func environmentSuppliesAbsentFlags() {
+        let arguments = EnvironmentDefaults.apply(
+            to: ["--port", "7000"],
+            environment: ["KV_PORT": "9999", "KV_DATA_DIR": "/data", "KV_FSYNC": "no", "OTHER": "x"]
+        )
+        #expect(arguments == ["--port", "7000", "--data-dir", "/data", "--fsync", "no"])
+    }
+
+    @Test func hostnameWithoutOrdinalExits2NamingTheFlag() throws {
+        let result = try Tool.run(ServerProcess.executable.path, ["--hostname", "myhost", "--data-dir", "/tmp/kv-never"])
+        #expect(result.status == 2)
+        #expect(result.output.contains("--hostname"))
+    }
+
+    @Test func replicaOrdinalExplainsThatReplicationIsMissing() throws {
+        let result = try Tool.run(ServerProcess.executable.path, ["--hostname", "kv-1", "--data-dir", "/tmp/kv-never"])
+        #expect(result.status == 2)
+        #expect(result.output.contains("replica"))
+    }
+
+    @Test func environmentVariablesAreRead() throws {
+        let result = try Tool.run("env", ["KV_HOSTNAME=nohost", ServerProcess.executable.path])
+        #expect(result.status == 2)
+        #expect(result.output.contains("nohost"))
+    }
+
+    @Test func secondServerOnTheSameDataDirectoryIsRefused() throws {
+        let first = try ServerProcess().start()
+        let second = try ServerProcess(dataDirectory: first.dataDirectory)
+        #expect(throws: HarnessError.self) { try second.start() }
+        #expect(second.logText.contains("in use"))
+    }
+}

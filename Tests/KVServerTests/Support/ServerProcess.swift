@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+
+/// A real `kv-server` process on free ports with its own data directory, for tests that
+/// talk to it the way users do: redis-cli, redis-benchmark, curl.
+final class ServerProcess: @unchecked Sendable {
+    // @unchecked Sendable: `process` is replaced only by start/kill/restart, which a test
+    // calls from one task.
+    let port: Int
+    let httpPort: Int
+    let dataDirectory: URL
+    let extraArguments: [String]
+    let logFile: URL
+    private(set) var process: Process?
+
+    /// The built `kv-server` next to the test bundle.
+    static var executable: URL {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [bundle, bundle.deletingLastPathComponent(), bundle.deletingLastPathComponent().deletingLastPathComponent()]
+        for directory in candidates {
+            let url = directory.appendingPathComponent("kv-server")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        // `swift test` puts products in .build/debug; the test runner may live elsewhere.
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/kv-server")
+    }
+
+    init(arguments: [String] = [], dataDirectory: URL? = nil) throws {
+        port = try Self.freePort()
+        httpPort = try Self.freePort()
+        self.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("kv-test-\(UUID().uuidString)")
+        logFile = self.dataDirectory.deletingLastPathComponent()
+            .appendingPathComponent(self.dataDirectory.lastPathComponent + ".log")
+        extraArguments = arguments
+    }
+
+    /// Starts the server and waits until it answers PING.
+    @discardableResult
+    func start(extra: [String] = []) throws -> ServerProcess {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = [
+            "--hostname", "kv-0", "--port", String(port), "--http-port", String(httpPort),
+            "--bind", "127.0.0.1", "--data-dir", dataDirectory.path, "--threads", "2",
+        ] + extraArguments + extra
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logFile)
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = process
+        try waitUntilServing()
+        return self
+    }
+
+    /// Polls until the server answers PING (or fails the test after 30 s).
+    func waitUntilServing() throws {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let process, !process.isRunning {
+                throw HarnessError("kv-server exited with \(process.terminationStatus): \(logText)")
+            }
+            if (try? cli(["PING"]).output) == "PONG" || (try? cli(["PING"]).output)?.hasPrefix("NOAUTH") == true { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw HarnessError("kv-server did not start serving within 30 s: \(logText)")
+    }
+
+    /// SIGKILL, no chance to flush anything.
+    func kill9() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// SIGTERM and wait; returns the exit status.
+    @discardableResult
+    func terminate() -> Int32 {
+        guard let process else { return -1 }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    /// The server's log so far.
+    var logText: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: dataDirectory)
+        try? FileManager.default.removeItem(at: logFile)
+    }
+
+    // MARK: - Real clients
+
+    /// Runs `redis-cli -p PORT ARGS…` and returns its output without the final newline.
+    func cli(_ arguments: [String], input: Data? = nil, extra: [String] = []) throws -> ToolResult {
+        try Tool.run("redis-cli", ["-p", String(port)] + extra + arguments, input: input)
+    }
+
+    /// One command's output through redis-cli.
+    func redis(_ arguments: String...) throws -> String {
+        try cli(arguments).output
+    }
+
+    /// Runs curl against the HTTP port; returns status code, headers and body.
+    func curl(_ method: String, _ path: String, body: Data? = nil, headers: [String] = []) throws -> HTTPResult {
+        var arguments = ["-s", "-i", "-X", method, "http://127.0.0.1:\(httpPort)\(path)"]
+        for header in headers { arguments += ["-H", header] }
+        if body != nil { arguments += ["--data-binary", "@-"] }
+        let result = try Tool.run("curl", arguments, input: body)
+        return HTTPResult(raw: result.output)
+    }
+
+    /// A free TCP port on loopback (bound and released; the small race is acceptable here).
+    static func freePort() throws -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw HarnessError("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// An external program's result.
+struct ToolResult {
+    var status: Int32
+    var output: String
+    var data: Data
+}
+
+/// Runs the tools users have (redis-cli, redis-benchmark, curl).
+enum Tool {
+    static func run(_ name: String, _ arguments: [String], input: Data? = nil, timeout: TimeInterval = 120) throws -> ToolResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [name] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        let inputPipe = Pipe()
+        process.standardInput = inputPipe
+        try process.run()
+        if let input { inputPipe.fileHandleForWriting.write(input) }
+        try inputPipe.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        var text = String(decoding: data, as: UTF8.self)
+        while text.hasSuffix("\n") { text.removeLast() }
+        return ToolResult(status: process.terminationStatus, output: text, data: data)
+    }
+}
+
+/// A parsed `curl -i` response.
+struct HTTPResult {
+    var status: Int = 0
+    var headers: [String: String] = [:]
+    var body: String = ""
+
+    init(raw: String) {
+        let normalized = raw.replacingOccurrences(of: "\r\n", with: "\n")
+        let parts = normalized.components(separatedBy: "\n\n")
+        let headLines = parts.first?.split(separator: "\n") ?? []
+        if let statusLine = headLines.first {
+            status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? 0
+        }
+        for line in headLines.dropFirst() {
+            if let colon = line.firstIndex(of: ":") {
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        body = parts.dropFirst().joined(separator: "\n\n")
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
