@@ -8,6 +8,7 @@ import NIOCore
 /// keep commands rather than run them in place. A protocol error is thrown as
 /// `RESPProtocolError`.
 public struct RESPCommandDecoder: NIOSingleStepByteToMessageDecoder {
+    /// One command, with its bytes copied out of the stream.
     public typealias InboundOut = OwnedArguments
 
     private var parser: RESPCommandParser

@@ -12,6 +12,7 @@ public struct RESPProtocolError: Error, Equatable, Sendable, CustomStringConvert
     /// An error with the given text.
     public init(_ message: String) { self.message = message }
 
+    /// The message, for logs.
     public var description: String { message }
 
     /// The reply line's text: `ERR <message>`, ready for `Reply.error`.

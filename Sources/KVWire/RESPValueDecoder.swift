@@ -8,6 +8,7 @@ import NIOCore
 /// and aggregates (`$?`, `*?`) are not supported. A malformed reply is thrown as
 /// `RESPProtocolError`.
 public struct RESPValueDecoder: NIOSingleStepByteToMessageDecoder {
+    /// One whole reply.
     public typealias InboundOut = RESPValue
 
     /// Bounds on what one reply may declare.
