@@ -34,22 +34,6 @@ public struct RecoveredStore {
 }
 public enum Recovery { public static func open(_ options: StorageOptions) throws -> RecoveredStore { fatalError() } }
 
-public struct RESPLimits: Sendable { public var maxBulkLength: Int; public var maxArgumentCount: Int; public var maxInlineLength: Int
-    public init(maxBulkLength: Int, maxArgumentCount: Int, maxInlineLength: Int) { self.maxBulkLength = maxBulkLength; self.maxArgumentCount = maxArgumentCount; self.maxInlineLength = maxInlineLength } }
-public struct RESPProtocolError: Error, Equatable, Sendable { public var message: String }
-public enum RESPParseResult: Equatable {
-    case command(consumed: Int)
-    case inlineCommand(consumed: Int, arguments: [[UInt8]])
-    case empty(consumed: Int)
-    case incomplete(needed: Int?)
-    case malformed(RESPProtocolError)
-}
-public enum RESPCommandParser {
-    public static func parse(_ bytes: UnsafeRawBufferPointer, limits: RESPLimits, into bounds: inout [ArgumentBounds]) -> RESPParseResult { fatalError() }
-}
-public enum RESPVersion: Int, Sendable { case resp2 = 2, resp3 = 3 }
-extension ByteBuffer { public mutating func writeReply(_ reply: Reply, version: RESPVersion) {} }
-
 public struct CommandFlags: OptionSet, Sendable { public var rawValue: UInt32; public init(rawValue: UInt32) { self.rawValue = rawValue }
     public static let write = CommandFlags(rawValue: 1); public static let noAuth = CommandFlags(rawValue: 2) }
 public enum KeyspaceCommand: Sendable { case get }

@@ -14,7 +14,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
 
     private let server: ServerContext
     private let waiters: LogWaiters
-    private let limits: RESPLimits
+    /// Remembers where an incomplete command stopped, so a large one is not re-parsed per read.
+    private var parser: RESPCommandParser
     private var record: ClientRegistry.Record?
     private var session: ClientSession
     /// Received bytes not yet parsed into whole commands.
@@ -34,11 +35,13 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         self.server = server
         self.waiters = waiters
         let configuration = server.configuration
-        self.limits = RESPLimits(
+        self.parser = RESPCommandParser(limits: RESPLimits(
             maxBulkLength: configuration.maxValueSize,
             maxArgumentCount: 1024 * 1024,
-            maxInlineLength: 64 * 1024
-        )
+            maxInlineLength: 64 * 1024,
+            maxRequestLength: configuration.maxRequestSize,
+            requiresAuthentication: server.passwordRequired
+        ))
         self.session = ClientSession(id: 0, passwordRequired: server.passwordRequired)
     }
 
@@ -123,10 +126,6 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         } else {
             if buffer.readerIndex > 64 * 1024 { buffer.discardReadBytes() }
             input = buffer
-            if buffer.readableBytes > server.configuration.maxRequestSize && !result.close {
-                result.output.writeReply(.error(CommandError("ERR Protocol error: request exceeds --max-request-size")), version: session.version)
-                result.close = true
-            }
         }
         if result.close { closing = true }
         emit(result, context: context)
@@ -142,7 +141,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
                 let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
                 bounds.removeAll(keepingCapacity: true)
                 let outcome: CommandOutcome
-                switch RESPCommandParser.parse(rest, limits: limits, into: &bounds) {
+                parser.limits.requiresAuthentication = !session.authenticated
+                switch parser.parse(rest, into: &bounds) {
                 case let .command(consumed):
                     offset += consumed
                     outcome = bounds.withUnsafeBufferPointer { bounds in
@@ -150,9 +150,9 @@ final class RESPConnectionHandler: ChannelInboundHandler {
                         if lastCommand == nil || offset == raw.count { lastCommand = arguments.lowercased(0) }
                         return dispatcher.run(arguments, session: &session, state: &state)
                     }
-                case let .inlineCommand(consumed, parts):
+                case let .inline(consumed, owned):
                     offset += consumed
-                    outcome = OwnedArguments(parts).withArguments { arguments in
+                    outcome = owned.withArguments { arguments in
                         lastCommand = arguments.lowercased(0)
                         return dispatcher.run(arguments, session: &session, state: &state)
                     }
@@ -164,7 +164,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
                     break parsing
                 case let .malformed(error):
                     server.counters.protocolErrors.add(1, ordering: .relaxed)
-                    outcome = .replyAndClose(.error(CommandError("ERR " + error.message)))
+                    outcome = .replyAndClose(error.reply)
                 }
                 needed = 0
                 switch outcome {
