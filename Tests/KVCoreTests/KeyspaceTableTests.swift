@@ -132,6 +132,19 @@ struct KeyspaceTableTests {
         #expect(perKey >= 160 && perKey <= 185, "\(perKey) bytes per key")
     }
 
+    @Test func expiringKeysAreCounted() {
+        var keyspace = Keyspace(hashSeed: 5)
+        keyspace.store("a", "1", expiresAt: UnixMillis(T0))
+        keyspace.store("b", "1")
+        #expect(keyspace.expiringCount == 1)
+        keyspace.run(["EXPIRE", "b", "10"], now: UnixMillis(T0 - 1))
+        #expect(keyspace.expiringCount == 2)
+        keyspace.run(["PERSIST", "a"], now: UnixMillis(T0 - 1))
+        #expect(keyspace.expiringCount == 1)
+        keyspace.run(["DEL", "b"], now: UnixMillis(T0 - 1))
+        #expect(keyspace.expiringCount == 0)
+    }
+
     @Test func applyReplaysOperations() {
         var keyspace = Keyspace(hashSeed: 5)
         keyspace.apply(.put(Self.entry(1)))

@@ -41,13 +41,12 @@ extension Keyspace {
     ) throws(CommandError) -> Reply {
         let conditions = try ExpireConditions(a, from: 3)
         guard var when = a.integer(2) else { throw .notInteger }
-        let command = a.lowercased(0)
         if unit == .seconds {
-            if when > Int64.max / 1000 || when < Int64.min / 1000 { throw .invalidExpireTime(command) }
+            if when > Int64.max / 1000 || when < Int64.min / 1000 { throw .invalidExpireTime(a.lowercased(0)) }
             when *= 1000
         }
         let base = relative ? c.now.rawValue : 0
-        if when > Int64.max - base { throw .invalidExpireTime(command) }
+        if when > Int64.max - base { throw .invalidExpireTime(a.lowercased(0)) }
         when += base
         guard let current = live(a[1], context: c, effects: &e) else { return .integer(0) }
         guard conditions.allow(current: current.expiresAt?.rawValue, new: when) else { return .integer(0) }

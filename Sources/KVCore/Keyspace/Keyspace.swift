@@ -9,6 +9,8 @@ public struct Keyspace {
     var table: SlotTable
     /// The sum of the entries' footprints, kept as entries come and go (for INFO memory).
     var entryBytes = 0
+    /// The number of entries with an expiry (for INFO keyspace's `expires=`).
+    public private(set) var expiringCount = 0
     /// Where active expiry resumes, as a hash position (see `sweepExpired`).
     var sweepCursor: UInt64 = 0
     /// State of the generator RANDOMKEY draws slots from.
@@ -49,6 +51,7 @@ public struct Keyspace {
     public mutating func insert(_ entry: Entry) -> Entry? {
         let replaced = table.insert(entry, hash: table.hash(of: entry))
         entryBytes += entry.footprint - (replaced?.footprint ?? 0)
+        expiringCount += (entry.expiresAt == nil ? 0 : 1) - (replaced?.expiresAt == nil ? 0 : 1)
         return replaced
     }
 
@@ -64,6 +67,7 @@ public struct Keyspace {
     mutating func remove(at position: Int) -> Entry {
         let removed = table.remove(at: position)
         entryBytes -= removed.footprint
+        if removed.expiresAt != nil { expiringCount -= 1 }
         return removed
     }
 
@@ -71,6 +75,7 @@ public struct Keyspace {
     public mutating func removeAll() {
         table.removeAll()
         entryBytes = 0
+        expiringCount = 0
         sweepCursor = 0
     }
 
