@@ -67,6 +67,32 @@ public struct Entry: @unchecked Sendable {
         return entry
     }
 
+    /// Makes an entry whose value `initializer` writes in place (APPEND, SETRANGE, INCR):
+    /// no intermediate buffer. `initializer` must write all `valueCount` bytes.
+    static func make(
+        key: UnsafeRawBufferPointer,
+        valueCount: Int,
+        expiresAt: UnixMillis?,
+        initializingValueWith initializer: (UnsafeMutableRawBufferPointer) -> Void
+    ) -> Entry {
+        precondition(key.count <= Int(UInt32.max) && valueCount <= Int(UInt32.max))
+        let buffer = Storage.create(minimumCapacity: key.count + valueCount) { _ in
+            EntryHeader(
+                keyCount: UInt32(truncatingIfNeeded: key.count),
+                valueCount: UInt32(truncatingIfNeeded: valueCount),
+                expiresAtRaw: expiresAt?.rawValue ?? 0
+            )
+        }
+        let entry = Entry(storage: unsafeDowncast(buffer, to: Storage.self))
+        entry.withUnsafeMutablePointerToElements { bytes in
+            if let base = key.baseAddress, key.count > 0 {
+                UnsafeMutableRawPointer(bytes).copyMemory(from: base, byteCount: key.count)
+            }
+            initializer(UnsafeMutableRawBufferPointer(start: bytes + key.count, count: valueCount))
+        }
+        return entry
+    }
+
     /// Makes an entry from byte arrays (recovery, tests, computed values).
     public static func make(key: [UInt8], value: [UInt8], expiresAt: UnixMillis?) -> Entry {
         key.withUnsafeBytes { k in value.withUnsafeBytes { v in make(key: k, value: v, expiresAt: expiresAt) } }

@@ -1,0 +1,77 @@
+/// One command as the server knows it: Redis's metadata (what COMMAND INFO and COMMAND DOCS
+/// report) and who executes it.
+public struct CommandSpec: Sendable {
+    /// The lowercase name: "get", or "client|setname" for a subcommand.
+    public let name: String
+    /// Redis's convention, the name included: n > 0 exactly n arguments, n < 0 at least -n.
+    public let arity: Int
+    /// Properties: write, readonly, fast, …
+    public let flags: CommandFlags
+    /// The position of the first key argument (0: none), as in COMMAND INFO.
+    public let firstKey: Int
+    /// The position of the last key argument (-1: the last argument).
+    public let lastKey: Int
+    /// The step between key positions.
+    public let keyStep: Int
+    /// The command's group in Redis's documentation: "string", "generic", "connection", …
+    public let group: String
+    /// The version of Redis that introduced the command.
+    public let since: String
+    /// Who executes the command.
+    public let handler: CommandHandler
+    /// The subcommands of a container command (CLIENT, COMMAND, CONFIG).
+    public let subcommands: [CommandSpec]
+
+    /// Kept static so that passing a spec around never touches a reference count for it.
+    let summaryText: StaticString
+
+    /// One sentence on what the command does, as in Redis's documentation.
+    public var summary: String { summaryText.description }
+
+    public init(
+        _ name: String, arity: Int, flags: CommandFlags, keys: (first: Int, last: Int, step: Int) = (0, 0, 0),
+        group: String, since: String, summary: StaticString, handler: CommandHandler,
+        subcommands: [CommandSpec] = []
+    ) {
+        self.name = name
+        self.arity = arity
+        self.flags = flags
+        self.firstKey = keys.first
+        self.lastKey = keys.last
+        self.keyStep = keys.step
+        self.group = group
+        self.since = since
+        self.summaryText = summary
+        self.handler = handler
+        self.subcommands = subcommands
+    }
+
+    /// True when `argumentCount` arguments (the name included) satisfy the arity.
+    @inlinable public func accepts(argumentCount: Int) -> Bool {
+        arity >= 0 ? argumentCount == arity : argumentCount >= -arity
+    }
+
+    /// True for commands that may modify the keyspace (refused on a replica, logged on the primary).
+    @inlinable public var isWrite: Bool { flags.contains(.write) }
+
+    /// The error for a wrong number of arguments, naming the command as Redis 7 does
+    /// ("client|setname" for a subcommand).
+    public var wrongArity: CommandError { CommandError.wrongArity(name) }
+
+    /// Redis's ACL categories for the command, as COMMAND INFO lists them.
+    public var aclCategories: [String] {
+        var categories: [String] = []
+        if flags.contains(.write) { categories.append("@write") }
+        if flags.contains(.readonly) { categories.append("@read") }
+        switch group {
+        case "string": categories.append("@string")
+        case "generic": categories.append("@keyspace")
+        case "connection": categories.append("@connection")
+        case "transactions": categories.append("@transaction")
+        default: break
+        }
+        if flags.contains(.admin) { categories.append(contentsOf: ["@admin", "@dangerous"]) }
+        categories.append(flags.contains(.fast) ? "@fast" : "@slow")
+        return categories
+    }
+}
