@@ -1,14 +1,17 @@
 /// Glob-style matching on bytes, as Redis's `stringmatchlen` does it for KEYS and SCAN MATCH:
 /// `*` any run, `?` any byte, `[abc]` a set, `[^a]` its complement, `[a-z]` a range, `\x` the
 /// byte x itself. Case-sensitive.
-struct GlobPattern {
+public struct GlobPattern {
     let pattern: UnsafeRawBufferPointer
 
+    /// A matcher for `pattern`, valid while its bytes are.
+    public init(pattern: UnsafeRawBufferPointer) { self.pattern = pattern }
+
     /// True when the pattern is "*", which matches everything and needs no work per key.
-    var matchesEverything: Bool { pattern.count == 1 && pattern[0] == UInt8(ascii: "*") }
+    public var matchesEverything: Bool { pattern.count == 1 && pattern[0] == UInt8(ascii: "*") }
 
     /// True when `string` matches the whole pattern.
-    func matches(_ string: UnsafeRawBufferPointer) -> Bool {
+    public func matches(_ string: UnsafeRawBufferPointer) -> Bool {
         var skipLongerMatches = false
         return GlobPattern.match(pattern, 0, string, 0, &skipLongerMatches, nesting: 0)
     }

@@ -173,7 +173,12 @@ extension CommandDispatcher {
             var pairs: [(Reply, Reply)] = []
             for index in 2..<arguments.count {
                 let pattern = arguments.bytes(index).map { ($0 >= 65 && $0 <= 90) ? $0 | 0x20 : $0 }
-                for (key, value) in values where GlobPattern.matches(pattern, Array(key.utf8)) {
+                let matching = values.filter { key, _ in
+                    pattern.withUnsafeBytes { pattern in
+                        Array(key.utf8).withUnsafeBytes { GlobPattern(pattern: pattern).matches($0) }
+                    }
+                }
+                for (key, value) in matching {
                     if !pairs.contains(where: { $0.0 == .bulk(key) }) { pairs.append((.bulk(key), .bulk(value))) }
                 }
             }

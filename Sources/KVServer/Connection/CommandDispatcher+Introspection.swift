@@ -34,11 +34,11 @@ extension CommandDispatcher {
         .array([
             .bulk(spec.name),
             .integer(Int64(spec.arity)),
-            .array(flagNames(spec).map { .simple($0) }),
+            .array(spec.flags.names.map { .simple($0) }),
             .integer(Int64(spec.firstKey)),
             .integer(Int64(spec.lastKey)),
             .integer(Int64(spec.keyStep)),
-            .array([.simple("@" + spec.group)]),
+            .array(spec.aclCategories.map { .simple($0) }),
             .array([]),
             .array([]),
             .array([]),
@@ -51,12 +51,5 @@ extension CommandDispatcher {
             (.bulk("since"), .bulk(spec.since)),
             (.bulk("group"), .bulk(spec.group)),
         ])
-    }
-
-    static func flagNames(_ spec: CommandSpec) -> [String] {
-        var names: [String] = []
-        if spec.flags.contains(.write) { names.append("write") } else { names.append("readonly") }
-        if spec.flags.contains(.noAuth) { names.append("no_auth") }
-        return names
     }
 }

@@ -12,6 +12,7 @@ struct InfoReport {
 
     let server: ServerContext
     let keyCount: Int
+    let expiringCount: Int
     let keyspaceBytes: Int
     let statistics: CommandStatistics
 
@@ -19,6 +20,7 @@ struct InfoReport {
     init(server: ServerContext, state: borrowing Database.State) {
         self.server = server
         self.keyCount = state.keyspace.count
+        self.expiringCount = state.keyspace.expiringCount
         self.keyspaceBytes = state.keyspace.memoryFootprint
         self.statistics = state.statistics
     }
@@ -122,7 +124,7 @@ struct InfoReport {
             ]
         case "keyspace":
             let keys = keyCount
-            return keys == 0 ? [] : [("db0", "keys=\(keys),expires=0,avg_ttl=0")]
+            return keys == 0 ? [] : [("db0", "keys=\(keys),expires=\(expiringCount),avg_ttl=0")]
         case "commandstats":
             return statistics.byName.sorted { $0.key < $1.key }.map { name, counter in
                 let perCall = counter.calls == 0 ? 0 : Double(counter.microseconds) / Double(counter.calls)
