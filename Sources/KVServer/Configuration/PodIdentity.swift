@@ -25,7 +25,7 @@ public struct PodIdentity: Sendable, Equatable, CustomStringConvertible {
         guard let dash = name.lastIndex(of: "-") else { return nil }
         let set = name[..<dash]
         let digits = name[name.index(after: dash)...]
-        guard !set.isEmpty, !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
+        guard !set.isEmpty, !set.hasSuffix("-"), !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
               digits.count <= 9, let ordinal = Int(digits),
               digits == "0" || !digits.hasPrefix("0")
         else { return nil }
