@@ -22,14 +22,17 @@ struct OpenSegment: Sendable {
         }
         let temporary = path + DataDirectory.temporarySuffix
         let file = try SystemFile.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC | O_APPEND)
+        var renamed = false
         do {
             try file.write(SegmentHeader(history: history, firstLSN: firstLSN).encoded())
             try file.sync()
             try FileSystem.rename(temporary, to: path)
+            renamed = true
             try FileSystem.syncDirectory(directory.logPath)
         } catch {
+            // Leave nothing behind, so that the flusher's retry can create the segment afresh.
             file.close()
-            try? FileSystem.remove(temporary)
+            try? FileSystem.remove(renamed ? path : temporary)
             throw error
         }
         return OpenSegment(file: SystemFile(descriptor: file.descriptor, path: path), firstLSN: firstLSN,

@@ -10,8 +10,9 @@ public enum Recovery {
     /// Recovers the store in `options.dataDirectory`, creating it (and a new history) if empty.
     ///
     /// 1. Deletes `*.tmp` files: unfinished writes are never data.
-    /// 2. Reads the history; an empty directory gets a new one, a directory with data but no
-    ///    history is an error.
+    /// 2. Reads the history; an empty directory gets a new one. A directory holding only
+    ///    snapshots (a clone interrupted after installing its snapshot) takes the newest
+    ///    snapshot's; log segments without a history file are an error.
     /// 3. Loads the newest snapshot that verifies. If the newest does not, an older one (or none)
     ///    is used only when the log still holds every record from there to past the corrupt
     ///    snapshot's LSN; otherwise the corrupt snapshot is the error.
@@ -27,6 +28,13 @@ public enum Recovery {
         }
 
         var history = try directory.readHistory()
+        if history == nil, try directory.segments().isEmpty, let newest = try directory.snapshots().last {
+            // A clone installs its snapshot before the history file (see `installSnapshot`); a
+            // crash in between leaves a verified snapshot that names its history.
+            history = try SnapshotReader.verify(newest.path).history
+            try directory.writeHistory(history!)
+            warnings.append("\(directory.historyPath): missing; restored from \(newest.path)")
+        }
         let createdHistory = history == nil
         if history == nil {
             guard try directory.segments().isEmpty && directory.snapshots().isEmpty else {

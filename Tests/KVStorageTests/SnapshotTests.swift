@@ -156,3 +156,58 @@ import Testing
         }
     }
 }
+
+@Suite struct CloneInstallTests {
+    @Test func installedCloneRecoversAndContinuesAfterItsLSN() throws {
+        try withTemporaryDirectory { path in
+            let directory = DataDirectory(path + "/replica")
+            try directory.create()
+            let history = HistoryID(high: 5, low: 6)
+            let keyspace = SnapshotTests.sampleKeyspace(count: 50)
+            // Receive the stream into the temporary path, as a clone would.
+            var encoder = SnapshotEncoder(history: history, lsn: LSN(900), snapshot: keyspace.snapshot(), chunkSize: 512)
+            var received: [UInt8] = []
+            while let chunk = encoder.nextChunk() { received += chunk }
+            try writeFile(directory.cloneSnapshotPath, received)
+
+            #expect(try directory.installSnapshot(at: directory.cloneSnapshotPath).lsn == LSN(900))
+            let store = try Recovery.open(StorageOptions(dataDirectory: directory.path))
+            #expect(store.history == history)
+            #expect(!store.createdHistory)
+            #expect(store.lastLSN == LSN(900))
+            #expect(contents(store.keyspace) == contents(keyspace))
+            try store.log.append(LogRecord(lsn: LSN(901), timestamp: UnixMillis(1), operations: [put("x", "y")]))
+            store.log.close()
+            #expect(try recoverAndClose(directory.path).lastLSN == LSN(901))
+            // A second install into a directory with data is refused.
+            try writeFile(directory.cloneSnapshotPath, received)
+            #expect(throws: StorageError.self) { try directory.installSnapshot(at: directory.cloneSnapshotPath) }
+        }
+    }
+
+    @Test func cloneCutShortIsDeletedAtStartup() throws {
+        try withTemporaryDirectory { path in
+            let directory = DataDirectory(path)
+            try directory.create()
+            try writeFile(directory.cloneSnapshotPath, Array(repeating: 1, count: 100))
+            #expect(throws: StorageError.self) { try directory.installSnapshot(at: directory.cloneSnapshotPath) }
+            let store = try recoverAndClose(path)
+            #expect(store.createdHistory)
+            #expect(!FileSystem.exists(directory.cloneSnapshotPath))
+        }
+    }
+
+    @Test func crashBetweenSnapshotAndHistoryAdoptsTheSnapshotsHistory() throws {
+        try withTemporaryDirectory { path in
+            let directory = DataDirectory(path)
+            try directory.create()
+            let history = HistoryID(high: 7, low: 8)
+            _ = try SnapshotWriter(directory: directory, history: history).write(Keyspace().snapshot(), at: LSN(12))
+            let store = try recoverAndClose(path)
+            #expect(store.history == history)
+            #expect(store.lastLSN == LSN(12))
+            #expect(store.warnings.count == 1)
+            #expect(try directory.readHistory() == history)
+        }
+    }
+}
