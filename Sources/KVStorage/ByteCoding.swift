@@ -53,3 +53,22 @@ struct ByteReader {
         return UnsafeRawBufferPointer(rebasing: bytes[position..<position + count])
     }
 }
+
+/// Writes fields in order into memory the caller has sized exactly (the record encoder computes
+/// a frame's size first), so no bounds or capacity checks are repeated per field.
+struct RawWriter {
+    var base: UnsafeMutableRawPointer
+
+    @inline(__always)
+    mutating func write<T: FixedWidthInteger>(_ value: T) {
+        base.storeBytes(of: value.littleEndian, as: T.self)
+        base += MemoryLayout<T>.size
+    }
+
+    @inline(__always)
+    mutating func write(bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        base.copyMemory(from: source, byteCount: bytes.count)
+        base += bytes.count
+    }
+}

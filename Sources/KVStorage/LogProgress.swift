@@ -9,7 +9,8 @@ public enum FsyncPolicy: String, Sendable, CaseIterable, CustomStringConvertible
     /// writes are acknowledged once handed to the OS: they survive a process crash, and a power
     /// loss may take the last second or so.
     case everysec
-    /// never fsync on the write path (only at segment rollover and close); writes are
+    /// never fsync on the write path (only at segment rollover, at close, and when a caller
+    /// asks with `waitUntilWritten(_:durable: true)`); writes are
     /// acknowledged once handed to the OS, and the OS decides when they reach the disk.
     case no
 
