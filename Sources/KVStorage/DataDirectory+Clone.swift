@@ -1,0 +1,28 @@
+import KVCore
+
+extension DataDirectory {
+    /// Where a clone writes the snapshot it receives: a `.tmp` name, so that a clone cut short
+    /// is deleted at the next startup instead of being taken for data.
+    public var cloneSnapshotPath: String {
+        FileSystem.join(snapshotsPath, "clone.kvs" + Self.temporarySuffix)
+    }
+
+    /// Makes a received snapshot this (empty) directory's data: verifies the whole file, renames
+    /// it to `snapshot-<lsn>.kvs`, then writes the history file. Returns the snapshot's header;
+    /// `Recovery.open` then loads it and starts the log at its LSN + 1.
+    ///
+    /// The snapshot goes in first: a crash before the history file is written leaves a
+    /// verified snapshot that recovery adopts the history from. The other order could leave an
+    /// empty store claiming the history — a replica that believes it is at LSN 0.
+    public func installSnapshot(at temporaryPath: String) throws -> SnapshotHeader {
+        guard try segments().isEmpty && snapshots().isEmpty && !FileSystem.exists(historyPath) else {
+            throw StorageError(.invalidArgument, "a clone can only be installed into an empty data directory", path: path)
+        }
+        let header = try SnapshotReader.verify(temporaryPath)
+        try create()
+        try FileSystem.rename(temporaryPath, to: snapshotPath(lsn: header.lsn))
+        try FileSystem.syncDirectory(snapshotsPath)
+        try writeHistory(header.history)
+        return header
+    }
+}

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import KVCore
+
+/// Reads the log's records after a given LSN, in order, across segments — what the primary
+/// sends a replica that asks for "everything after my LSN".
+///
+/// Reads the files, not the flusher's memory, and stops at `limit` (by default what was
+/// written when the cursor was made), so it never returns a record the log has not written.
+/// Raise `limit` to read further. Not thread-safe: one cursor per reader.
+public final class LogCursor {
+    /// The cursor returns records with LSN > this.
+    public let after: LSN
+    /// The cursor returns records up to this LSN (inclusive), then nil until it is raised.
+    public var limit: LSN
+    /// The LSN of the last record returned (or `after`).
+    public private(set) var position: LSN
+
+    private let directory: DataDirectory
+    private let history: HistoryID
+    private var reader: SegmentReader?
+
+    init(directory: DataDirectory, history: HistoryID, after: LSN, limit: LSN) {
+        self.directory = directory
+        self.history = history
+        self.after = after
+        self.limit = limit
+        self.position = after
+    }
+
+    deinit {
+        reader?.file.close()
+    }
+
+    /// The next record, or nil once `limit` is reached. Throws `logCompacted` when the records
+    /// asked for were already deleted by compaction (a replica that far behind must re-clone),
+    /// and `corruption`/`logGap` naming the file and offset when the log does not verify.
+    public func next() throws -> LogRecord? {
+        guard position < limit else { return nil }
+        while true {
+            if reader == nil { try openSegment(containing: position.next) }
+            switch try reader!.next() {
+            case let .record(record, offset, _):
+                if record.lsn <= position { continue }  // before `after` in the first segment
+                guard record.lsn == position.next else {
+                    throw StorageError(.logGap, "expected LSN \(position.next), found \(record.lsn)",
+                                       path: reader!.file.path, offset: offset)
+                }
+                position = record.lsn
+                return record
+            case .end, .incomplete:
+                // Everything up to `limit` has been written, so the rest is in a later segment.
+                reader!.file.close()
+                reader = nil
+                try openSegment(startingAt: position.next)
+            case let .corrupt(offset, corruption):
+                throw StorageError(.corruption, corruption.description, path: reader!.file.path, offset: offset)
+            }
+        }
+    }
+
+    /// Opens the newest segment whose first LSN is at or before `lsn`.
+    private func openSegment(containing lsn: LSN) throws {
+        let segments = try directory.segments()
+        guard let segment = segments.last(where: { $0.firstLSN <= lsn }) else {
+            let oldest = segments.first.map { "the oldest segment starts at LSN \($0.firstLSN)" } ?? "there are no segments"
+            throw StorageError(.logCompacted, "records after LSN \(lsn.rawValue - 1) are no longer in the log: \(oldest)",
+                               path: directory.logPath)
+        }
+        try open(segment.path, firstLSN: segment.firstLSN)
+    }
+
+    /// Opens the segment that must start exactly at `lsn` (the one after a finished segment).
+    private func openSegment(startingAt lsn: LSN) throws {
+        guard try directory.segments().contains(where: { $0.firstLSN == lsn }) else {
+            throw StorageError(.logGap, "the log has no segment starting at LSN \(lsn) but was written up to \(limit)",
+                               path: directory.logPath)
+        }
+        try open(directory.segmentPath(firstLSN: lsn), firstLSN: lsn)
+    }
+
+    private func open(_ path: String, firstLSN: LSN) throws {
+        let file: SystemFile
+        do {
+            file = try SystemFile.openForReading(path)
+        } catch let error as StorageError where error.errno == ENOENT {
+            throw StorageError(.logCompacted, "segment was deleted by compaction while being read", path: path)
+        }
+        do {
+            _ = try SegmentHeader.read(from: file, expectedFirstLSN: firstLSN, history: history)
+        } catch {
+            file.close()
+            throw error
+        }
+        reader = SegmentReader(file: file)
+    }
+}
+
+extension WriteLog {
+    /// A cursor over the records with LSN > `lsn`, up to `limit` (default, and at most: what is
+    /// written now — a record is read back only once the flusher has written all of it). Raise
+    /// the cursor's `limit` later, again to at most `progress.written`, to read on.
+    public func records(after lsn: LSN, through limit: LSN? = nil) -> LogCursor {
+        let written = progress.written
+        return LogCursor(directory: directory, history: history, after: lsn, limit: min(limit ?? written, written))
+    }
+}

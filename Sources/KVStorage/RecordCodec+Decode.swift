@@ -1,0 +1,139 @@
+import KVCore
+
+/// What the bytes at the front of a buffer hold.
+public enum RecordDecoding: Sendable {
+    /// A whole, verified record that took `byteCount` bytes (frame header included).
+    case record(LogRecord, byteCount: Int)
+    /// The bytes are the beginning of a frame: at least `byteCount` bytes in all are needed
+    /// before it can be decoded. Not an error — more bytes may be on their way.
+    case incomplete(byteCount: Int)
+    /// The bytes can never become a valid record.
+    case corrupt(RecordCorruption)
+}
+
+/// Why bytes are not a record, and where in the decoded buffer the problem lies.
+public struct RecordCorruption: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong.
+    public enum Reason: Sendable, Equatable {
+        /// The length field is below the smallest or above the largest body.
+        case badLength(UInt32)
+        /// The body does not match the checksum in the frame header.
+        case checksumMismatch(stored: UInt32, computed: UInt32)
+        /// An operation kind this format does not define.
+        case unknownOperation(UInt8)
+        /// The operations claim more bytes than the body holds.
+        case truncatedBody
+        /// The operations end before the body does.
+        case trailingBytes(Int)
+    }
+
+    /// Offset, in the buffer given to the decoder, of the byte found wrong.
+    public var offset: Int
+    /// Offset, in the buffer given to the decoder, of the frame that holds it.
+    public var frameOffset: Int
+    public var reason: Reason
+
+    public var description: String {
+        switch reason {
+        case let .badLength(length): "impossible record length \(length)"
+        case let .checksumMismatch(stored, computed):
+            "record checksum mismatch (stored \(hex(stored)), computed \(hex(computed)))"
+        case let .unknownOperation(kind): "unknown operation kind \(kind)"
+        case .truncatedBody: "record operations run past the end of the record"
+        case let .trailingBytes(count): "\(count) unexpected bytes after the record's operations"
+        }
+    }
+
+    private func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }
+}
+
+extension RecordCodec {
+    /// Decodes the record at the front of `bytes`, verifying its length and checksum before
+    /// reading anything else. Offsets in the result are relative to `bytes`.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) -> RecordDecoding {
+        guard bytes.count >= frameHeaderSize else { return .incomplete(byteCount: frameHeaderSize) }
+        let length = bytes.loadLittleEndian(at: 0, as: UInt32.self)
+        guard length >= minimumBodySize, length <= maximumBodySize else {
+            return .corrupt(RecordCorruption(offset: 0, frameOffset: 0, reason: .badLength(length)))
+        }
+        let frameSize = frameHeaderSize + Int(length)
+        guard bytes.count >= frameSize else { return .incomplete(byteCount: frameSize) }
+        let stored = bytes.loadLittleEndian(at: 4, as: UInt32.self)
+        let body = UnsafeRawBufferPointer(rebasing: bytes[frameHeaderSize..<frameSize])
+        let computed = CRC32C.checksum(body)
+        guard stored == computed else {
+            return .corrupt(RecordCorruption(offset: 4, frameOffset: 0,
+                                             reason: .checksumMismatch(stored: stored, computed: computed)))
+        }
+        switch decodeBody(body) {
+        case let .success(record):
+            return .record(record, byteCount: frameSize)
+        case let .failure(corruption):
+            var shifted = corruption
+            shifted.offset += frameHeaderSize
+            return .corrupt(shifted)
+        }
+    }
+
+    /// Decodes the record at `offset` in `bytes`; offsets in the result are relative to `bytes`.
+    public static func decode(_ bytes: [UInt8], at offset: Int = 0) -> RecordDecoding {
+        bytes.withUnsafeBytes { raw in
+            let result = decode(UnsafeRawBufferPointer(rebasing: raw[offset...]))
+            guard case var .corrupt(corruption) = result else { return result }
+            corruption.offset += offset
+            corruption.frameOffset += offset
+            return .corrupt(corruption)
+        }
+    }
+
+    /// Parses a body whose checksum has been verified. Offsets are relative to the body.
+    static func decodeBody(_ body: UnsafeRawBufferPointer) -> Result<LogRecord, RecordCorruption> {
+        var reader = ByteReader(body)
+        func corrupt(_ reason: RecordCorruption.Reason) -> Result<LogRecord, RecordCorruption> {
+            .failure(RecordCorruption(offset: reader.position, frameOffset: 0, reason: reason))
+        }
+        guard let lsn = reader.read(UInt64.self), let timestamp = reader.read(Int64.self),
+              let count = reader.read(UInt32.self)
+        else { return corrupt(.truncatedBody) }
+        // Each operation takes at least one byte: a count above the body size is garbage.
+        guard Int(count) <= reader.remaining else { return corrupt(.truncatedBody) }
+        var operations: [WriteOperation] = []
+        operations.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            let kindOffset = reader.position
+            guard let raw = reader.read(UInt8.self) else { return corrupt(.truncatedBody) }
+            guard let kind = OperationKind(rawValue: raw) else {
+                return .failure(RecordCorruption(offset: kindOffset, frameOffset: 0, reason: .unknownOperation(raw)))
+            }
+            switch kind {
+            case .put:
+                guard let keyCount = reader.read(UInt32.self), let key = reader.readBytes(Int(keyCount)),
+                      let valueCount = reader.read(UInt32.self), let value = reader.readBytes(Int(valueCount)),
+                      let expiresAt = reader.read(Int64.self)
+                else { return corrupt(.truncatedBody) }
+                let expiry = expiresAt == 0 ? nil : UnixMillis(expiresAt)
+                operations.append(.put(Entry.make(key: key, value: value, expiresAt: expiry)))
+            case .delete:
+                guard let keyCount = reader.read(UInt32.self), let key = reader.readBytes(Int(keyCount))
+                else { return corrupt(.truncatedBody) }
+                operations.append(.delete(key: Array(key)))
+            case .expire:
+                guard let keyCount = reader.read(UInt32.self), let key = reader.readBytes(Int(keyCount)),
+                      let at = reader.read(Int64.self)
+                else { return corrupt(.truncatedBody) }
+                operations.append(.expire(key: Array(key), at: at == 0 ? nil : UnixMillis(at)))
+            case .flushAll:
+                operations.append(.flushAll)
+            }
+        }
+        guard reader.remaining == 0 else { return corrupt(.trailingBytes(reader.remaining)) }
+        return .success(LogRecord(lsn: LSN(lsn), timestamp: UnixMillis(timestamp), operations: operations))
+    }
+
+    /// True when a verified record starts at the front of `bytes` — the test used to tell a torn
+    /// tail (nothing valid follows) from corruption in the middle of a segment.
+    static func isValidRecord(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if case .record = decode(bytes) { return true }
+        return false
+    }
+}

@@ -1,0 +1,91 @@
+import KVCore
+
+/// Reads the records of one segment file in order, through a buffer refilled with `pread`.
+///
+/// Shared by recovery (which needs to know exactly where a segment stops being valid) and by
+/// `LogCursor` (which reads segments the flusher may still be appending to: an incomplete
+/// record at the end just means "not written yet", and a later `next()` reads further).
+struct SegmentReader {
+    /// What the reader found at its position.
+    enum Step {
+        /// A verified record occupying `byteCount` bytes from file offset `offset`.
+        case record(LogRecord, offset: Int, byteCount: Int)
+        /// The file ends cleanly at `offset`, after the last record.
+        case end(offset: Int)
+        /// The file ends at `offset + available`, in the middle of a record that needs more bytes.
+        case incomplete(offset: Int, available: Int)
+        /// The bytes at `offset` can never be a record; `corruption` offsets are file offsets.
+        case corrupt(offset: Int, RecordCorruption)
+    }
+
+    /// Read-ahead size: large enough that a segment is read in a few dozen calls.
+    static let chunkSize = 1 << 20
+
+    let file: SystemFile
+    /// File offset of the next record.
+    private(set) var offset: Int
+    private var buffer: [UInt8] = []
+    /// Buffer indices of the unread bytes.
+    private var start = 0
+    private var end = 0
+
+    /// A reader positioned after the segment header.
+    init(file: SystemFile, offset: Int = SegmentHeader.size) {
+        self.file = file
+        self.offset = offset
+    }
+
+    mutating func next() throws -> Step {
+        while true {
+            let decoded = buffer.withUnsafeBytes { raw in
+                RecordCodec.decode(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+            }
+            switch decoded {
+            case let .record(record, byteCount):
+                let recordOffset = offset
+                start += byteCount
+                offset += byteCount
+                return .record(record, offset: recordOffset, byteCount: byteCount)
+            case let .corrupt(corruption):
+                var located = corruption
+                located.offset += offset
+                located.frameOffset += offset
+                return .corrupt(offset: offset, located)
+            case let .incomplete(needed):
+                if try fill(atLeast: needed) == 0 {
+                    let available = end - start
+                    return available == 0 ? .end(offset: offset) : .incomplete(offset: offset, available: available)
+                }
+            }
+        }
+    }
+
+    /// Reads more of the file so that at least `needed` unread bytes are buffered (or the file
+    /// ends); returns how many bytes were read.
+    private mutating func fill(atLeast needed: Int) throws -> Int {
+        if start > 0 {
+            // Keep the unread bytes, dropping the consumed ones in front of them.
+            buffer.withUnsafeMutableBytes { raw in
+                if end > start { raw.baseAddress!.copyMemory(from: raw.baseAddress! + start, byteCount: end - start) }
+            }
+            end -= start
+            start = 0
+        }
+        let wanted = max(needed, Self.chunkSize)
+        if buffer.count < wanted {
+            buffer.append(contentsOf: repeatElement(0, count: wanted - buffer.count))
+        }
+        var total = 0
+        while end < needed || total == 0 {
+            let fileOffset = offset + end
+            let count = try buffer.withUnsafeMutableBytes { raw in
+                try file.read(into: raw.baseAddress! + end, count: raw.count - end, at: fileOffset)
+            }
+            if count == 0 { break }
+            end += count
+            total += count
+            if end == buffer.count { break }
+        }
+        return total
+    }
+}

@@ -1,0 +1,135 @@
+import KVCore
+
+/// Parses snapshot bytes fed in pieces of any size — a file read in chunks, or a clone arriving
+/// over TCP — verifying the header, each entry's bounds, and the trailer's count and checksum.
+///
+/// Entries are handed out as they are decoded, before the trailer is checked: the caller builds
+/// into a scratch keyspace and keeps it only if `finish()` succeeds (a snapshot that does not
+/// verify is never partially used). Errors are `StorageError`s whose offset is the position in
+/// the stream; a file reader adds the path.
+public struct SnapshotDecoder {
+    /// The largest key or value accepted: a garbage length is rejected, never allocated.
+    public static let maximumFieldBytes = RecordCodec.maximumBodySize
+
+    /// The header, once decoded.
+    public private(set) var header: SnapshotHeader?
+    /// Entries decoded so far.
+    public private(set) var entriesDecoded: UInt64 = 0
+    /// True once the trailer has verified.
+    public var isComplete: Bool { phase == .done }
+
+    private enum Phase { case header, entries, trailer, done }
+    private var phase = Phase.header
+    /// Stream offset of the first byte not yet consumed.
+    private var consumed = 0
+    /// Bytes of an entry (or header, trailer) split across feeds.
+    private var carry: [UInt8] = []
+    private var crc: UInt32 = 0
+
+    public init() {}
+
+    /// Decodes what it can of `bytes` (after any bytes kept from earlier feeds), calling
+    /// `onEntry` for every complete entry.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, onEntry: (Entry) throws -> Void) throws {
+        if carry.isEmpty {
+            let used = try parse(bytes, onEntry: onEntry)
+            carry.append(contentsOf: bytes[used...])
+        } else {
+            // Move the carry out of `self` so that parsing (which mutates self) can borrow it
+            // without a copy — a big value arriving in many chunks must not be copied each time.
+            var pending: [UInt8] = []
+            swap(&pending, &carry)
+            pending.append(contentsOf: bytes)
+            let used = try pending.withUnsafeBytes { try parse($0, onEntry: onEntry) }
+            pending.removeFirst(used)
+            carry = pending
+        }
+    }
+
+    /// Declares the end of the stream; throws unless the snapshot was complete and verified.
+    @discardableResult
+    public func finish() throws -> SnapshotHeader {
+        guard phase == .done, let header, carry.isEmpty else {
+            throw StorageError(.corruption, "snapshot ends early (\(entriesDecoded) entries read, trailer missing)",
+                               offset: consumed + carry.count)
+        }
+        return header
+    }
+
+    /// Consumes whole items from the front of `bytes`; returns how many bytes it used.
+    private mutating func parse(_ bytes: UnsafeRawBufferPointer, onEntry: (Entry) throws -> Void) throws -> Int {
+        var reader = ByteReader(bytes)
+        while true {
+            let itemStart = reader.position
+            switch phase {
+            case .header:
+                guard reader.remaining >= SnapshotHeader.size else { return itemStart }
+                do {
+                    header = try SnapshotHeader.decode(reader.readBytes(SnapshotHeader.size)!)
+                } catch var error as StorageError {
+                    error.offset = (error.offset ?? 0) + consumed
+                    throw error
+                }
+                consumed += SnapshotHeader.size
+                phase = header!.entryCount == 0 ? .trailer : .entries
+            case .entries:
+                guard let keyCount = reader.read(UInt32.self) else { return itemStart }
+                try checkField(Int(keyCount), at: itemStart, "key")
+                guard reader.readBytes(Int(keyCount)) != nil, let valueCount = reader.read(UInt32.self) else {
+                    return itemStart
+                }
+                try checkField(Int(valueCount), at: reader.position - 4, "value")
+                guard reader.readBytes(Int(valueCount)) != nil, reader.read(Int64.self) != nil else {
+                    return itemStart
+                }
+                let item = UnsafeRawBufferPointer(rebasing: bytes[itemStart..<reader.position])
+                crc = CRC32C.update(crc, item)
+                try onEntry(Self.entry(from: item, keyCount: Int(keyCount), valueCount: Int(valueCount)))
+                consumed += item.count
+                entriesDecoded += 1
+                if entriesDecoded == header!.entryCount { phase = .trailer }
+            case .trailer:
+                guard let trailer = reader.readBytes(SnapshotHeader.trailerSize) else { return itemStart }
+                try verifyTrailer(trailer)
+                consumed += SnapshotHeader.trailerSize
+                phase = .done
+            case .done:
+                guard reader.remaining == 0 else {
+                    throw StorageError(.corruption, "\(reader.remaining) unexpected bytes after the snapshot trailer",
+                                       offset: consumed)
+                }
+                return itemStart
+            }
+        }
+    }
+
+    private func checkField(_ count: Int, at offset: Int, _ name: String) throws {
+        guard count <= Self.maximumFieldBytes else {
+            throw StorageError(.corruption, "impossible \(name) length \(count)", offset: consumed + offset)
+        }
+    }
+
+    private func verifyTrailer(_ trailer: UnsafeRawBufferPointer) throws {
+        guard trailer.prefix(4).elementsEqual(SnapshotHeader.trailerMagic) else {
+            throw StorageError(.corruption, "bad snapshot trailer magic", offset: consumed)
+        }
+        let count = trailer.loadLittleEndian(at: 4, as: UInt64.self)
+        guard count == entriesDecoded else {
+            throw StorageError(.corruption, "trailer counts \(count) entries, the snapshot holds \(entriesDecoded)",
+                               offset: consumed + 4)
+        }
+        let stored = trailer.loadLittleEndian(at: 12, as: UInt32.self)
+        guard stored == crc else {
+            throw StorageError(.corruption, "snapshot checksum mismatch (stored 0x\(String(stored, radix: 16)), "
+                               + "computed 0x\(String(crc, radix: 16)))", offset: consumed + 12)
+        }
+    }
+
+    private static func entry(from item: UnsafeRawBufferPointer, keyCount: Int, valueCount: Int) -> Entry {
+        let key = UnsafeRawBufferPointer(rebasing: item[4..<4 + keyCount])
+        let valueStart = 8 + keyCount
+        let value = UnsafeRawBufferPointer(rebasing: item[valueStart..<valueStart + valueCount])
+        let expiresAt = item.loadLittleEndian(at: valueStart + valueCount, as: Int64.self)
+        return Entry.make(key: key, value: value, expiresAt: expiresAt == 0 ? nil : UnixMillis(expiresAt))
+    }
+}

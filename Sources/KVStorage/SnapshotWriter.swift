@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import KVCore
+
+/// A snapshot file on disk.
+public struct SnapshotInfo: Sendable, Hashable {
+    /// Every write up to and including this LSN is in the snapshot.
+    public var lsn: LSN
+    /// Where it is (a `.tmp` path until published).
+    public var path: String
+    public var entryCount: UInt64
+    /// The file's size.
+    public var byteCount: Int
+}
+
+/// Writes snapshot files: streamed to `snapshot-<lsn>.kvs.tmp`, fsynced, and only then renamed
+/// into place (and the directory fsynced) — a half-written snapshot is never taken for data.
+///
+/// Writing and publishing are separate steps so that the caller can hold the file back until
+/// the log is written up to the snapshot's LSN (see `WriteLog.writeSnapshot`, which does both).
+public struct SnapshotWriter: Sendable {
+    public let directory: DataDirectory
+    public let history: HistoryID
+
+    public init(directory: DataDirectory, history: HistoryID) {
+        self.directory = directory
+        self.history = history
+    }
+
+    /// Streams `snapshot` (the keyspace as of `lsn`) to a temporary file and fsyncs it; returns
+    /// the unpublished file. Runs for as long as the keyspace takes to write — call it off the
+    /// request path.
+    public func writeTemporary(_ snapshot: KeyspaceSnapshot, at lsn: LSN, chunkSize: Int = 1 << 20) throws -> SnapshotInfo {
+        let path = directory.snapshotPath(lsn: lsn) + DataDirectory.temporarySuffix
+        let file = try SystemFile.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        var encoder = SnapshotEncoder(history: history, lsn: lsn, snapshot: snapshot, chunkSize: chunkSize)
+        var chunk: [UInt8] = []
+        var size = 0
+        do {
+            while encoder.encodeNext(into: &chunk) {
+                try file.write(chunk)
+                size += chunk.count
+                chunk.removeAll(keepingCapacity: true)
+            }
+            guard encoder.entriesWritten == encoder.header.entryCount else {
+                throw StorageError(.invalidArgument, "the keyspace snapshot holds \(encoder.entriesWritten) entries "
+                                   + "but its count says \(encoder.header.entryCount)", path: path)
+            }
+            try file.sync()
+            file.close()
+        } catch {
+            file.close()
+            try? FileSystem.remove(path)
+            throw error
+        }
+        return SnapshotInfo(lsn: lsn, path: path, entryCount: encoder.header.entryCount, byteCount: size)
+    }
+
+    /// Renames a file from `writeTemporary` into place and fsyncs the directory.
+    public func publish(_ temporary: SnapshotInfo) throws -> SnapshotInfo {
+        let path = directory.snapshotPath(lsn: temporary.lsn)
+        try FileSystem.rename(temporary.path, to: path)
+        try FileSystem.syncDirectory(directory.snapshotsPath)
+        var published = temporary
+        published.path = path
+        return published
+    }
+
+    /// Writes, then calls `beforePublishing` (wait for the log there), then publishes. If
+    /// anything throws, the temporary file is removed and nothing is published.
+    public func write(
+        _ snapshot: KeyspaceSnapshot, at lsn: LSN, beforePublishing: () throws -> Void = {}
+    ) throws -> SnapshotInfo {
+        let temporary = try writeTemporary(snapshot, at: lsn)
+        do {
+            try beforePublishing()
+            return try publish(temporary)
+        } catch {
+            try? FileSystem.remove(temporary.path)
+            throw error
+        }
+    }
+}

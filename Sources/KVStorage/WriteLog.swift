@@ -1,0 +1,191 @@
+import KVCore
+import Synchronization
+
+/// The primary's (and a replica's) durable write log: records go in through `append`, a
+/// dedicated flusher thread writes them to segment files with group commit, and progress comes
+/// back through the progress handler.
+///
+/// Threads and locks:
+/// - `append` runs on the caller's thread while the caller holds the store's lock, so LSN order
+///   is apply order. It only encodes into the in-memory staging buffer under `staging` (a
+///   `Mutex` held for one record's encoding) — no syscall, unless the flusher is asleep and
+///   must be woken.
+/// - The flusher thread owns the open segment file. It swaps the staging buffer for an empty
+///   one, writes it, fsyncs according to the policy, publishes positions under `positions`
+///   and calls the progress handler.
+/// - `positions` (a mutex with a condition variable) also lets `waitUntilWritten` sleep until
+///   a position is reached.
+/// - Counters are atomics, read without locks.
+public final class WriteLog: Sendable {
+    /// The data directory the log writes into.
+    public let directory: DataDirectory
+    /// The history every segment of this log carries.
+    public let history: HistoryID
+    /// When the flusher fsyncs.
+    public let policy: FsyncPolicy
+    /// Size at which the flusher starts a new segment (checked between batches, so a segment
+    /// may exceed it by one batch).
+    public let segmentBytes: Int
+
+    /// What `append` and the flusher hand each other; guarded by the mutex.
+    struct Staging {
+        /// Encoded records not yet taken by the flusher.
+        var buffer: [UInt8] = []
+        /// LSN of the first record in `buffer` (meaningful when it is not empty).
+        var firstLSN = LSN.zero
+        var lastAssigned: LSN
+        var recordsAppended: UInt64 = 0
+        var bytesAppended: UInt64 = 0
+        /// Set by the flusher when it found nothing to do and is about to sleep: the next
+        /// `append` must ring the doorbell. While the flusher is busy, appends need not.
+        var flusherSleeping = false
+        /// Set by `close()`: the flusher drains, fsyncs and exits.
+        var closing = false
+    }
+
+    /// What the flusher publishes; guarded by the lock, waited on by `waitUntilWritten`.
+    struct Positions {
+        var written: LSN
+        var durable: LSN
+        var failure: StorageError?
+        /// An fsync up to here was asked for by a waiter (policies other than `always`).
+        var durableRequested = LSN.zero
+        /// The flusher has exited.
+        var stopped = false
+    }
+
+    let staging: Mutex<Staging>
+    let positions: ConditionLock<Positions>
+    /// Rung (set true, signalled) to wake a sleeping flusher.
+    let doorbell = ConditionLock(false)
+    let progressHandler = Mutex<(@Sendable (LogProgress) -> Void)?>(nil)
+    let thread = Mutex<FlusherThread?>(nil)
+
+    let bytesWritten = Atomic<UInt64>(0)
+    let fsyncCount = Atomic<UInt64>(0)
+    let fsyncMicrosecondsTotal = Atomic<UInt64>(0)
+    let fsyncMicrosecondsLast = Atomic<UInt64>(0)
+    let segmentsCreated = Atomic<UInt64>(0)
+    /// `bytesAppended` when the latest snapshot was taken.
+    let bytesAppendedAtSnapshot = Atomic<UInt64>(0)
+    let snapshotLSN: Atomic<UInt64>
+
+    /// Opens the log to continue after `lastLSN`: appends to `segment` (an existing segment
+    /// whose records end at `lastLSN`), or to a new segment starting at `lastLSN + 1`.
+    /// Normally called by `Recovery.open`, which decides which.
+    init(directory: DataDirectory, history: HistoryID, policy: FsyncPolicy, segmentBytes: Int,
+         lastLSN: LSN, snapshotLSN: LSN, reopening segment: OpenSegment?) throws {
+        self.directory = directory
+        self.history = history
+        self.policy = policy
+        self.segmentBytes = max(segmentBytes, SegmentHeader.size + RecordCodec.frameHeaderSize)
+        staging = Mutex(Staging(lastAssigned: lastLSN))
+        // Everything recovered from disk counts as written and durable: recovery fsyncs what
+        // it keeps.
+        positions = ConditionLock(Positions(written: lastLSN, durable: lastLSN))
+        self.snapshotLSN = Atomic(snapshotLSN.rawValue)
+        let first = try segment ?? OpenSegment.create(in: directory, history: history, firstLSN: lastLSN.next)
+        if segment == nil { segmentsCreated.add(1, ordering: .relaxed) }
+        let started = FlusherThread.start(name: "kv-log-flusher") { [self] in
+            runFlusher(segment: first)
+        }
+        thread.withLock { $0 = started }
+    }
+
+    /// Assigns the next LSN to a write and stages its record; returns the LSN.
+    ///
+    /// Call it while holding the store's lock, right after applying the operations, so that
+    /// LSN order is apply order. It does not wait for the disk: the write may be acknowledged
+    /// once the progress handler reports `acknowledged >= lsn`. Appends after `close()` get an
+    /// LSN but are never written.
+    @discardableResult
+    public func append(timestamp: UnixMillis, operations: [WriteOperation]) -> LSN {
+        let (lsn, wake) = staging.withLock { staging -> (LSN, Bool) in
+            let lsn = staging.lastAssigned.next
+            stage(lsn: lsn, timestamp: timestamp, operations: operations, in: &staging)
+            return (lsn, staging.takeSleepingFlusher())
+        }
+        if wake { ringDoorbell() }
+        return lsn
+    }
+
+    /// Stages a record that already has its LSN — a replica persisting what the primary sent.
+    /// Throws `invalidArgument` unless `record.lsn` follows the last LSN of this log.
+    public func append(_ record: LogRecord) throws {
+        let wake = try staging.withLock { staging throws -> Bool in
+            guard record.lsn == staging.lastAssigned.next else {
+                throw StorageError(.invalidArgument,
+                                   "record LSN \(record.lsn) does not follow the log's last LSN \(staging.lastAssigned)")
+            }
+            stage(lsn: record.lsn, timestamp: record.timestamp, operations: record.operations, in: &staging)
+            return staging.takeSleepingFlusher()
+        }
+        if wake { ringDoorbell() }
+    }
+
+    private func stage(lsn: LSN, timestamp: UnixMillis, operations: [WriteOperation], in staging: inout Staging) {
+        if staging.buffer.isEmpty { staging.firstLSN = lsn }
+        let count = RecordCodec.encode(lsn: lsn, timestamp: timestamp, operations: operations, into: &staging.buffer)
+        staging.lastAssigned = lsn
+        staging.recordsAppended += 1
+        staging.bytesAppended += UInt64(count)
+    }
+
+    /// Sets the closure the flusher calls (on its own thread) after each batch it writes or
+    /// fsyncs, after a failure, and once more when it stops. Keep it short: the flusher does
+    /// not write the next batch until it returns.
+    public func setProgressHandler(_ handler: (@Sendable (LogProgress) -> Void)?) {
+        progressHandler.withLock { $0 = handler }
+    }
+
+    /// The log's current positions.
+    public var progress: LogProgress {
+        let lastAssigned = staging.withLock { $0.lastAssigned }
+        return positions.withLock { makeProgress(lastAssigned: lastAssigned, $0) }
+    }
+
+    /// The last LSN handed out by `append`.
+    public var lastAssigned: LSN { staging.withLock { $0.lastAssigned } }
+
+    /// Why the log cannot write right now, or nil when it can. While set, nothing more is
+    /// acknowledged; the server should refuse new writes. A failed write (disk full) is retried
+    /// about once a second with the staged bytes kept in memory, and clears when a retry
+    /// succeeds. A failed fsync never clears: after one, the kernel may have dropped the dirty
+    /// pages, and retrying would report success for data that is gone — restart and recover.
+    public var failure: StorageError? { positions.withLock { $0.failure } }
+
+    /// The counters, for metrics.
+    public var statistics: WriteLogStatistics {
+        let (records, bytes) = staging.withLock { ($0.recordsAppended, $0.bytesAppended) }
+        return WriteLogStatistics(
+            recordsAppended: records,
+            bytesAppended: bytes,
+            bytesWritten: bytesWritten.load(ordering: .relaxed),
+            fsyncCount: fsyncCount.load(ordering: .relaxed),
+            fsyncMicrosecondsTotal: fsyncMicrosecondsTotal.load(ordering: .relaxed),
+            fsyncMicrosecondsLast: fsyncMicrosecondsLast.load(ordering: .relaxed),
+            logBytesSinceSnapshot: bytes &- min(bytes, bytesAppendedAtSnapshot.load(ordering: .relaxed)),
+            snapshotLSN: LSN(snapshotLSN.load(ordering: .relaxed)),
+            segmentsCreated: segmentsCreated.load(ordering: .relaxed)
+        )
+    }
+
+    func makeProgress(lastAssigned: LSN, _ positions: Positions) -> LogProgress {
+        LogProgress(lastAssigned: lastAssigned, written: positions.written, durable: positions.durable,
+                    acknowledged: policy == .always ? positions.durable : positions.written,
+                    failure: positions.failure, isClosed: positions.stopped)
+    }
+
+    func ringDoorbell() {
+        doorbell.withLock { $0 = true }
+        doorbell.signal()
+    }
+}
+
+extension WriteLog.Staging {
+    /// True (and cleared) when the flusher went to sleep and needs waking.
+    mutating func takeSleepingFlusher() -> Bool {
+        defer { flusherSleeping = false }
+        return flusherSleeping
+    }
+}
