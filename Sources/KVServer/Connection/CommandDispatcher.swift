@@ -35,6 +35,9 @@ struct CommandDispatcher {
             session.queued!.append(QueuedCommand(spec: spec, arguments: OwnedArguments(arguments)))
             return .reply(.simple("QUEUED"))
         }
+        if spec.isWrite, let failure = server.database.log.failure {
+            return .reply(.error(CommandError("MISCONF Errors writing to the write log: \(failure.message). Writes are refused until it can write again; reads still work.")))
+        }
         return execute(spec, arguments, session: &session, state: &state)
     }
 

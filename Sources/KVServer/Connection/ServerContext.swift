@@ -61,7 +61,6 @@ extension ServerContext {
     /// The log position up to which replies may be sent: on disk under `--fsync always`,
     /// handed to the OS otherwise (so an acknowledged write survives a crash of the process).
     var acknowledgedLSN: LSN {
-        let log = database.log
-        return configuration.fsync == .always ? log.durable : log.written
+        database.log.progress.acknowledged
     }
 }

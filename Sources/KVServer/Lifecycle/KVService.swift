@@ -17,7 +17,7 @@ struct KVService: Service {
         defer { withExtendedLifetime(directoryLock) {} }
 
         let options = StorageOptions(
-            directory: configuration.dataDirectory,
+            dataDirectory: configuration.dataDirectory,
             fsync: configuration.fsync,
             segmentBytes: configuration.logSegmentBytes
         )
@@ -52,9 +52,8 @@ struct KVService: Service {
         let waiters = LogWaiterGroup(group: group)
         let readiness = Readiness()
         let snapshots = SnapshotScheduler(server: server, threshold: configuration.snapshotAfterLogBytes)
-        let acknowledgeDurable = configuration.fsync == .always
         recovered.log.setProgressHandler { progress in
-            waiters.logAdvanced(to: acknowledgeDurable ? progress.durable : progress.written)
+            waiters.logAdvanced(to: progress.acknowledged)
             snapshots.logAdvanced()
         }
 
@@ -62,7 +61,7 @@ struct KVService: Service {
         do {
             listeners = try await Listeners.bind(server: server, group: group, waiters: waiters, readiness: readiness)
         } catch {
-            try? recovered.log.close()
+            recovered.log.close()
             try? await group.shutdownGracefully()
             throw StartupError("cannot listen on \(configuration.bindHost):\(configuration.port) / :\(configuration.httpPort): \(error)")
         }
@@ -93,15 +92,14 @@ struct KVService: Service {
         await listeners.stopAccepting()
         sweeper.stop()
         snapshots.stop()
-        do {
-            try recovered.log.close()
-        } catch {
-            logger.error("flushing the log at shutdown failed: \(error)")
+        let final = recovered.log.close()
+        if let failure = final.failure {
+            logger.error("flushing the log at shutdown failed: \(failure)")
         }
         // Let the loops send the replies the final flush released before the connections close.
         for loop in group.makeIterator() { try? await loop.submit {}.get() }
         try? await group.shutdownGracefully()
-        logger.info("stopped", metadata: ["lsn": "\(recovered.log.durable)"])
+        logger.info("stopped", metadata: ["lsn": "\(final.lastAssigned)", "durable_lsn": "\(final.durable)"])
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

@@ -1,15 +1,60 @@
-/// Takes a snapshot when the log has grown past the threshold since the last one, then
-/// deletes the log segments the snapshot covers. (Wired to KVStorage at merge.)
+import KVCore
+import KVStorage
+import NIOPosix
+import Synchronization
+
+/// Takes a snapshot when the log has grown past `--snapshot-after-bytes` since the last one;
+/// the log then deletes the segments the snapshot covers. One snapshot at a time.
+///
+/// The keyspace copy and its LSN are taken together under the database lock (microseconds:
+/// the table's pages are shared copy-on-write); the file is written on NIO's blocking pool
+/// while writes go on.
 final class SnapshotScheduler: Sendable {
-    let server: ServerContext
-    let threshold: Int
+    private let server: ServerContext
+    private let threshold: UInt64
+    private let running = Atomic<Bool>(false)
+    private let stopped = Atomic<Bool>(false)
 
     init(server: ServerContext, threshold: Int) {
         self.server = server
-        self.threshold = threshold
+        self.threshold = UInt64(max(1, threshold))
     }
 
-    func logAdvanced() {}
+    /// Called by the log's flusher after each write: starts a snapshot if one is due.
+    func logAdvanced() {
+        guard !stopped.load(ordering: .relaxed),
+              server.database.log.statistics.logBytesSinceSnapshot >= threshold,
+              running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+        else { return }
+        NIOThreadPool.singleton.submit { [self] _ in
+            takeSnapshot()
+            running.store(false, ordering: .releasing)
+        }
+    }
 
-    func stop() {}
+    /// Writes a snapshot of the keyspace as of now.
+    func takeSnapshot() {
+        let database = server.database
+        let (snapshot, lsn) = database.withLock { state in
+            (state.keyspace.snapshot(), database.log.lastAssigned)
+        }
+        let started = ContinuousClock.now
+        do {
+            let result = try database.log.writeSnapshot(snapshot, at: lsn)
+            server.logger.info("snapshot written", metadata: [
+                "lsn": "\(lsn)",
+                "keys": "\(snapshot.count)",
+                "seconds": "\(KVService.seconds(since: started))",
+                "file": "\(result.snapshot)",
+                "compaction": "\(result.compaction)",
+            ])
+        } catch {
+            server.logger.error("snapshot at LSN \(lsn) failed: \(error)")
+        }
+    }
+
+    /// No new snapshots (shutdown).
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+    }
 }

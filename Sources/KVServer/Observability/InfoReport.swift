@@ -46,6 +46,8 @@ struct InfoReport {
     func section(_ name: String) -> [(String, String)]? {
         let configuration = server.configuration
         let log = server.database.log
+        let progress = log.progress
+        let logStatistics = log.statistics
         switch name {
         case "server":
             return [
@@ -86,15 +88,15 @@ struct InfoReport {
             return [
                 ("loading", "0"),
                 ("aof_enabled", "1"),
-                ("aof_last_write_status", log.failure == nil ? "ok" : "err"),
+                ("aof_last_write_status", progress.failure == nil ? "ok" : "err"),
                 ("kv_fsync", configuration.fsync.rawValue),
-                ("kv_last_lsn", String(log.lastAssigned.rawValue)),
-                ("kv_written_lsn", String(log.written.rawValue)),
-                ("kv_durable_lsn", String(log.durable.rawValue)),
-                ("kv_log_bytes_written", String(log.bytesWritten)),
-                ("kv_log_bytes_since_snapshot", String(log.logBytesSinceSnapshot)),
-                ("kv_fsyncs", String(log.fsyncCount)),
-                ("kv_fsync_microseconds_total", String(log.fsyncMicrosecondsTotal)),
+                ("kv_last_lsn", String(progress.lastAssigned.rawValue)),
+                ("kv_written_lsn", String(progress.written.rawValue)),
+                ("kv_durable_lsn", String(progress.durable.rawValue)),
+                ("kv_log_bytes_written", String(logStatistics.bytesWritten)),
+                ("kv_log_bytes_since_snapshot", String(logStatistics.logBytesSinceSnapshot)),
+                ("kv_fsyncs", String(logStatistics.fsyncCount)),
+                ("kv_fsync_microseconds_total", String(logStatistics.fsyncMicrosecondsTotal)),
                 ("kv_recovery_snapshot_lsn", String(server.recovery.snapshotLSN.rawValue)),
                 ("kv_recovery_records_replayed", String(server.recovery.recordsReplayed)),
                 ("kv_recovery_seconds", String(server.recovery.seconds)),

@@ -7,7 +7,8 @@ struct MetricsReport {
         let (statistics, keys, keyspaceBytes) = server.database.withLock { state in
             (state.statistics, state.keyspace.count, state.keyspace.memoryFootprint)
         }
-        let log = server.database.log
+        let progress = server.database.log.progress
+        let logStatistics = server.database.log.statistics
         let counters = server.counters
         var text = ""
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, String)]) {
@@ -40,12 +41,12 @@ struct MetricsReport {
         metric("kv_keyspace_bytes", "gauge", "Estimated bytes held by keys, values and the table.", [("", String(keyspaceBytes))])
         metric("kv_memory_allocated_bytes", "gauge", "Bytes allocated by malloc.", [("", String(ProcessMemory.allocatedBytes))])
         metric("kv_memory_resident_bytes", "gauge", "Resident set size.", [("", String(ProcessMemory.residentBytes))])
-        metric("kv_log_lsn", "gauge", "LSN of the last write applied.", [("", String(log.lastAssigned.rawValue))])
-        metric("kv_log_written_lsn", "gauge", "LSN up to which the log was handed to the OS.", [("", String(log.written.rawValue))])
-        metric("kv_log_durable_lsn", "gauge", "LSN up to which the log is fsynced.", [("", String(log.durable.rawValue))])
-        metric("kv_log_bytes_written_total", "counter", "Bytes written to the log.", [("", String(log.bytesWritten))])
-        metric("kv_fsync_total", "counter", "fsync calls on the log.", [("", String(log.fsyncCount))])
-        metric("kv_fsync_seconds_total", "counter", "Time spent in fsync on the log.", [("", String(Double(log.fsyncMicrosecondsTotal) / 1_000_000))])
+        metric("kv_log_lsn", "gauge", "LSN of the last write applied.", [("", String(progress.lastAssigned.rawValue))])
+        metric("kv_log_written_lsn", "gauge", "LSN up to which the log was handed to the OS.", [("", String(progress.written.rawValue))])
+        metric("kv_log_durable_lsn", "gauge", "LSN up to which the log is fsynced.", [("", String(progress.durable.rawValue))])
+        metric("kv_log_bytes_written_total", "counter", "Bytes written to the log.", [("", String(logStatistics.bytesWritten))])
+        metric("kv_fsync_total", "counter", "fsync calls on the log.", [("", String(logStatistics.fsyncCount))])
+        metric("kv_fsync_seconds_total", "counter", "Time spent in fsync on the log.", [("", String(Double(logStatistics.fsyncMicrosecondsTotal) / 1_000_000))])
         metric("kv_connected_clients", "gauge", "Connected Redis-protocol clients.", [("", String(server.clients.count))])
         metric("kv_connections_total", "counter", "Connections accepted.", [("", String(counters.connectionsReceived.load(ordering: .relaxed)))])
         metric("kv_rejected_connections_total", "counter", "Connections refused (max clients).", [("", String(counters.rejectedConnections.load(ordering: .relaxed)))])

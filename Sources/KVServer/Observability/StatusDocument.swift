@@ -5,7 +5,7 @@ struct StatusDocument {
 
     func render() -> String {
         let identity = server.configuration.identity
-        let log = server.database.log
+        let log = server.database.log.progress
         return JSONText.object([
             ("pod", .string(identity.podName)),
             ("set", .string(identity.setName)),
