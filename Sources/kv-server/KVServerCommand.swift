@@ -74,6 +74,13 @@ struct KVServerCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        try await serve()
+    }
+
+    /// Validates the flags, builds the configuration and runs the server until SIGTERM.
+    /// (Named apart from `run()`, which ArgumentParser's synchronous default would shadow
+    /// when called from top-level code.)
+    func serve() async throws {
         let podName = hostname ?? currentHostname()
         guard let identity = PodIdentity(podName: podName) else {
             printError("""

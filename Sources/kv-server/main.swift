@@ -1,3 +1,15 @@
+import ArgumentParser
 import KVServer
 
-await KVServerCommand.main(EnvironmentDefaults.apply(to: Array(CommandLine.arguments.dropFirst())))
+// Flags first, then KV_* environment variables for flags the command line did not name.
+let arguments = EnvironmentDefaults.apply(to: Array(CommandLine.arguments.dropFirst()))
+do {
+    var command = try KVServerCommand.parseAsRoot(arguments)
+    if var server = command as? KVServerCommand {
+        try await server.serve()
+    } else {
+        try command.run()
+    }
+} catch {
+    KVServerCommand.exit(withError: error)
+}

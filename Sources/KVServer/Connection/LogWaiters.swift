@@ -13,22 +13,23 @@ import Synchronization
 /// thread), so releasing from the front is enough.
 final class LogWaiters: Sendable {
     let eventLoop: any EventLoop
-    private let queue: NIOLoopBound<Queue>
+    private let queue = Queue()
     /// How many replies wait: lets the flusher skip loops with nothing to release.
     private let waiting = Atomic<Int>(0)
 
-    final class Queue {
+    /// @unchecked Sendable: only ever touched on `eventLoop` (asserted in debug builds).
+    final class Queue: @unchecked Sendable {
         var entries = CircularBuffer<(lsn: LSN, release: () -> Void)>()
     }
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
-        self.queue = NIOLoopBound(Queue(), eventLoop: eventLoop)
     }
 
     /// Runs `release` on the loop once the log has reached `lsn`. Call on the loop.
     func enqueue(_ lsn: LSN, _ release: @escaping () -> Void) {
-        queue.value.entries.append((lsn, release))
+        eventLoop.assertInEventLoop()
+        queue.entries.append((lsn, release))
         waiting.add(1, ordering: .relaxed)
     }
 
@@ -36,7 +37,7 @@ final class LogWaiters: Sendable {
     func logAdvanced(to lsn: LSN) {
         guard waiting.load(ordering: .relaxed) > 0 else { return }
         eventLoop.execute { [self] in
-            let entries = queue.value
+            let entries = queue
             var released = 0
             while let first = entries.entries.first, first.lsn <= lsn {
                 entries.entries.removeFirst()
