@@ -7,7 +7,7 @@ import Testing
 @Suite(.serialized) struct CommandCompatibilityTests {
     static let script: [[String]] = [
         // Connection
-        ["PING"], ["PING", "hello"], ["ECHO", "some text"], ["SELECT", "0"], ["SELECT", "1"], ["SELECT", "x"],
+        ["PING"], ["PING", "hello"], ["ECHO", "some text"], ["SELECT", "0"], ["SELECT", "x"],
         ["PING", "a", "b"],
         // SET and its options
         ["SET", "k1", "v1"], ["GET", "k1"], ["SET", "k1", "v2", "NX"], ["GET", "k1"], ["SET", "k1", "v3", "XX"],
@@ -66,7 +66,7 @@ import Testing
         // Transactions
         ["EXEC"], ["DISCARD"],
         // Errors
-        ["GET"], ["GET", "a", "b"], ["NOSUCHCOMMAND", "a", "b"], ["LPUSH", "list", "a"], ["SADD", "set", "a"], ["EVAL", "return 1", "0"],
+        ["GET"], ["GET", "a", "b"], ["NOSUCHCOMMAND", "a", "b"],
         ["CLIENT", "BOGUS"], ["CONFIG", "BOGUS"], ["COMMAND", "BOGUS"],
     ]
 
@@ -89,6 +89,17 @@ import Testing
         }
         let report = mismatches.joined(separator: "\n")
         #expect(mismatches.isEmpty, "\(mismatches.count) of \(Self.script.count) commands differ:\n\(report)")
+    }
+
+    /// Where kv differs from Redis on purpose: one database, and commands of the data types
+    /// kv does not have answer Redis's unknown-command error.
+    @Test func deliberateDifferences() throws {
+        let kv = try ServerProcess().start()
+        #expect(try kv.redis("SELECT", "1") == "ERR DB index is out of range")
+        #expect(try kv.redis("LPUSH", "list", "a") == "ERR unknown command 'LPUSH', with args beginning with: 'list' 'a' ")
+        #expect(try kv.redis("SADD", "set", "a") == "ERR unknown command 'SADD', with args beginning with: 'set' 'a' ")
+        #expect(try kv.redis("EVAL", "return 1", "0") == "ERR unknown command 'EVAL', with args beginning with: 'return 1' '0' ")
+        #expect(try kv.redis("PING") == "PONG")
     }
 
     /// A MULTI/EXEC transaction through one redis-cli session (stdin keeps one connection).

@@ -11,8 +11,11 @@ import Testing
         #expect(try kv.cli(["GET", "k"], extra: ["--user", "default", "--pass", "s3cret", "--no-auth-warning"]).output == "v")
         #expect(try kv.cli(["GET", "k"], extra: ["--user", "admin", "--pass", "s3cret", "--no-auth-warning"]).output.contains("WRONGPASS"))
         let connection = try RawConnection(port: kv.port)
-        connection.send("*3\r\n$5\r\nHELLO\r\n$1\r\n3\r\n*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$7\r\ndefault\r\n$6\r\ns3cret\r\n")
-        #expect(connection.read(until: "modules").contains("NOAUTH HELLO must be called"))
+        connection.send("*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$7\r\ndefault\r\n$6\r\ns3cret\r\n")
+        // HELLO 3 without AUTH is refused; HELLO 3 AUTH default s3cret authenticates and switches.
+        let replies = connection.read(until: "modules")
+        #expect(replies.hasPrefix("-NOAUTH HELLO must be called"), "\(replies.debugDescription)")
+        #expect(replies.contains("%7\r\n"), "\(replies.debugDescription)")
     }
 
     @Test func authWithoutPasswordConfigured() throws {

@@ -13,6 +13,8 @@ import Synchronization
 /// thread), so releasing from the front is enough.
 final class LogWaiters: Sendable {
     let eventLoop: any EventLoop
+    /// Reads the log's acknowledged position.
+    private let acknowledged: @Sendable () -> LSN
     private let queue = Queue()
     /// How many replies wait: lets the flusher skip loops with nothing to release.
     private let waiting = Atomic<Int>(0)
@@ -22,30 +24,39 @@ final class LogWaiters: Sendable {
         var entries = CircularBuffer<(lsn: LSN, release: () -> Void)>()
     }
 
-    init(eventLoop: any EventLoop) {
+    init(eventLoop: any EventLoop, acknowledged: @escaping @Sendable () -> LSN) {
         self.eventLoop = eventLoop
+        self.acknowledged = acknowledged
     }
 
     /// Runs `release` on the loop once the log has reached `lsn`. Call on the loop.
     func enqueue(_ lsn: LSN, _ release: @escaping () -> Void) {
         eventLoop.assertInEventLoop()
         queue.entries.append((lsn, release))
-        waiting.add(1, ordering: .relaxed)
+        waiting.add(1, ordering: .sequentiallyConsistent)
+        // The flusher may have published `lsn` after the caller looked and before `waiting`
+        // counted this entry, and then skipped this loop: look again now that it is counted.
+        // (The flusher publishes its position before it reads `waiting`; this side counts
+        // before it reads the position; so at least one of the two sees the other.)
+        let position = acknowledged()
+        if position >= lsn { releaseEntries(upTo: position) }
     }
 
     /// Called from the log's flusher thread when the acknowledged position moved to `lsn`.
     func logAdvanced(to lsn: LSN) {
-        guard waiting.load(ordering: .relaxed) > 0 else { return }
-        eventLoop.execute { [self] in
-            let entries = queue
-            var released = 0
-            while let first = entries.entries.first, first.lsn <= lsn {
-                entries.entries.removeFirst()
-                released += 1
-                first.release()
-            }
-            if released > 0 { waiting.subtract(released, ordering: .relaxed) }
+        guard waiting.load(ordering: .sequentiallyConsistent) > 0 else { return }
+        eventLoop.execute { [self] in releaseEntries(upTo: lsn) }
+    }
+
+    /// Releases, in order, every entry waiting for a position up to `lsn`. On the loop.
+    private func releaseEntries(upTo lsn: LSN) {
+        var released = 0
+        while let first = queue.entries.first, first.lsn <= lsn {
+            queue.entries.removeFirst()
+            released += 1
+            first.release()
         }
+        if released > 0 { waiting.subtract(released, ordering: .sequentiallyConsistent) }
     }
 }
 
@@ -54,11 +65,11 @@ final class LogWaiterGroup: Sendable {
     private let byLoop: [ObjectIdentifier: LogWaiters]
     let all: [LogWaiters]
 
-    init(group: any EventLoopGroup) {
+    init(group: any EventLoopGroup, acknowledged: @escaping @Sendable () -> LSN) {
         var byLoop: [ObjectIdentifier: LogWaiters] = [:]
         var all: [LogWaiters] = []
         for loop in group.makeIterator() {
-            let waiters = LogWaiters(eventLoop: loop)
+            let waiters = LogWaiters(eventLoop: loop, acknowledged: acknowledged)
             byLoop[ObjectIdentifier(loop)] = waiters
             all.append(waiters)
         }

@@ -49,7 +49,8 @@ struct KVService: Service {
             )
         )
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
-        let waiters = LogWaiterGroup(group: group)
+        let log = recovered.log
+        let waiters = LogWaiterGroup(group: group) { log.progress.acknowledged }
         let readiness = Readiness()
         let snapshots = SnapshotScheduler(server: server, threshold: configuration.snapshotAfterLogBytes)
         recovered.log.setProgressHandler { progress in
