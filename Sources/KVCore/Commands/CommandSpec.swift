@@ -1,6 +1,9 @@
 /// One command as the server knows it: Redis's metadata (what COMMAND INFO and COMMAND DOCS
 /// report) and who executes it.
-public struct CommandSpec: Sendable {
+///
+/// A class, made once per command and never changed: looking a command up then costs one
+/// reference count, not one per string field, on every command the server runs.
+public final class CommandSpec: Sendable {
     /// The lowercase name: "get", or "client|setname" for a subcommand.
     public let name: String
     /// Redis's convention, the name included: n > 0 exactly n arguments, n < 0 at least -n.
@@ -22,7 +25,7 @@ public struct CommandSpec: Sendable {
     /// The subcommands of a container command (CLIENT, COMMAND, CONFIG).
     public let subcommands: [CommandSpec]
 
-    /// Kept static so that passing a spec around never touches a reference count for it.
+    /// Kept static: the summary needs no storage of its own.
     let summaryText: StaticString
 
     /// One sentence on what the command does, as in Redis's documentation.

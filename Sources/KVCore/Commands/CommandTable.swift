@@ -9,13 +9,19 @@ public enum CommandTable {
     ///
     /// Allocates nothing: one pass to hash the name, one comparison per probed slot.
     public static func lookup(_ name: UnsafeRawBufferPointer) -> CommandSpec? {
-        index.lookup(name)
+        index.position(of: name).map { all[$0] }
+    }
+
+    /// The position in `all` of the command named `name`, ignoring ASCII case: a small integer
+    /// that per-command counters can be indexed by.
+    public static func position(of name: UnsafeRawBufferPointer) -> Int? {
+        index.position(of: name)
     }
 
     /// The spec of the command named `name`, ignoring case.
     public static func lookup(_ name: String) -> CommandSpec? {
         var name = name
-        return name.withUTF8 { index.lookup(UnsafeRawBufferPointer($0)) }
+        return name.withUTF8 { index.position(of: UnsafeRawBufferPointer($0)).map { all[$0] } }
     }
 
     /// The spec of `subcommand` of the container `spec` (CLIENT SETNAME), ignoring case.
@@ -31,13 +37,11 @@ public enum CommandTable {
 
 /// An open-addressing index from lowercase command names to specs, built once.
 struct CommandIndex: Sendable {
-    private let specs: [CommandSpec]
     private let names: [[UInt8]]
     private let slots: [Int16]
     private static let slotCount = 512
 
     init(_ specs: [CommandSpec]) {
-        self.specs = specs
         names = specs.map { Array($0.name.utf8) }
         var slots = [Int16](repeating: -1, count: CommandIndex.slotCount)
         for (offset, name) in names.enumerated() {
@@ -58,13 +62,13 @@ struct CommandIndex: Sendable {
         return Int(hash ^ (hash >> 16)) & (slotCount - 1)
     }
 
-    func lookup(_ name: UnsafeRawBufferPointer) -> CommandSpec? {
+    func position(of name: UnsafeRawBufferPointer) -> Int? {
         guard name.count > 0 && name.count <= 16 else { return nil }
         var slot = CommandIndex.hash(name)
         while true {
             let offset = Int(slots[slot])
             if offset < 0 { return nil }
-            if matches(names[offset], name) { return specs[offset] }
+            if matches(names[offset], name) { return offset }
             slot = (slot + 1) & (CommandIndex.slotCount - 1)
         }
     }

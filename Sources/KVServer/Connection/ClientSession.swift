@@ -33,6 +33,7 @@ struct ClientSession {
 
 /// A command kept for EXEC, with its table entry.
 struct QueuedCommand {
-    var spec: CommandSpec
+    /// The command's position in `CommandTable.all`.
+    var position: Int
     var arguments: OwnedArguments
 }

@@ -7,7 +7,8 @@ extension CommandDispatcher {
         _ spec: CommandSpec,
         _ arguments: Arguments,
         session: inout ClientSession,
-        state: inout Database.State
+        state: inout Database.State,
+        clock: inout BatchClock
     ) -> CommandOutcome {
         switch spec.name {
         case "ping":
@@ -32,7 +33,7 @@ extension CommandDispatcher {
             session.queued = []
             return .reply(.ok)
         case "exec":
-            return exec(session: &session, state: &state)
+            return exec(session: &session, state: &state, clock: &clock)
         case "discard":
             guard session.inTransaction else { return .reply(.error(.discardWithoutMulti)) }
             session.queued = nil

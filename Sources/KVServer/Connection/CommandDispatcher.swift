@@ -17,13 +17,15 @@ struct CommandDispatcher {
     func run(
         _ arguments: Arguments,
         session: inout ClientSession,
-        state: inout Database.State
+        state: inout Database.State,
+        clock: inout BatchClock
     ) -> CommandOutcome {
         guard arguments.count > 0 else { return .reply(.error(CommandError("ERR empty command"))) }
-        guard let spec = CommandTable.lookup(arguments[0]) else {
+        guard let position = CommandTable.position(of: arguments[0]) else {
             if session.inTransaction { session.transactionFailed = true }
             return .reply(.error(.unknownCommand(arguments)))
         }
+        let spec = CommandTable.all[position]
         guard spec.accepts(argumentCount: arguments.count) else {
             if session.inTransaction { session.transactionFailed = true }
             return .reply(.error(.wrongArity(spec.name)))
@@ -32,13 +34,13 @@ struct CommandDispatcher {
             return .reply(.error(.noAuth))
         }
         if session.inTransaction && !Self.runsInsideMulti.contains(spec.name) {
-            session.queued!.append(QueuedCommand(spec: spec, arguments: OwnedArguments(arguments)))
+            session.queued!.append(QueuedCommand(position: position, arguments: OwnedArguments(arguments)))
             return .reply(.simple("QUEUED"))
         }
         if spec.isWrite, let failure = server.database.log.failure {
             return .reply(.error(CommandError("MISCONF Errors writing to the write log: \(failure.message). Writes are refused until it can write again; reads still work.")))
         }
-        return execute(spec, arguments, session: &session, state: &state)
+        return execute(position, arguments, session: &session, state: &state, clock: &clock)
     }
 
     /// Commands that act at once even between MULTI and EXEC.
@@ -46,49 +48,52 @@ struct CommandDispatcher {
 
     /// Executes a command that passed the checks, timing it for the statistics.
     func execute(
-        _ spec: CommandSpec,
+        _ position: Int,
         _ arguments: Arguments,
         session: inout ClientSession,
-        state: inout Database.State
+        state: inout Database.State,
+        clock: inout BatchClock
     ) -> CommandOutcome {
-        let started = monotonicMicroseconds()
+        let spec = CommandTable.all[position]
         let outcome: CommandOutcome
         switch spec.handler {
         case let .keyspace(command):
-            let context = server.database.context()
-            outcome = .reply(state.execute(command, arguments, context: context, log: server.database.log))
+            outcome = .reply(state.execute(command, arguments, context: clock.context, log: server.database.log))
         case .connection:
-            outcome = runConnectionCommand(spec, arguments, session: &session, state: &state)
+            outcome = runConnectionCommand(spec, arguments, session: &session, state: &state, clock: &clock)
         }
         var failed = false
         if case .reply(.error) = outcome { failed = true }
-        state.statistics.record(spec.name, microseconds: monotonicMicroseconds() - started, failed: failed)
+        state.statistics.record(position, microseconds: clock.lap(), failed: failed)
         return outcome
     }
 
     /// EXEC: every queued command under the one lock hold, their effects logged as one record.
-    func exec(session: inout ClientSession, state: inout Database.State) -> CommandOutcome {
+    func exec(session: inout ClientSession, state: inout Database.State, clock: inout BatchClock) -> CommandOutcome {
         guard let queued = session.queued else { return .reply(.error(.execWithoutMulti)) }
         let failed = session.transactionFailed
         session.queued = nil
         session.transactionFailed = false
         if failed { return .reply(.error(.execAbort)) }
-        let context = server.database.context()
+        let context = clock.context
         var replies: [Reply] = []
         replies.reserveCapacity(queued.count)
         for command in queued {
+            let spec = CommandTable.all[command.position]
             let reply: Reply = command.arguments.withArguments { arguments in
-                switch command.spec.handler {
+                switch spec.handler {
                 case let .keyspace(keyspaceCommand):
                     return state.keyspace.execute(keyspaceCommand, arguments, context: context, effects: &state.effects)
                 case .connection:
-                    switch runConnectionCommand(command.spec, arguments, session: &session, state: &state) {
+                    switch runConnectionCommand(spec, arguments, session: &session, state: &state, clock: &clock) {
                     case let .reply(reply), let .replyAndClose(reply): return reply
                     case .waitForReplicas: return .integer(0)
                     }
                 }
             }
-            state.statistics.record(command.spec.name, microseconds: 0, failed: { if case .error = reply { true } else { false } }())
+            var failed = false
+            if case .error = reply { failed = true }
+            state.statistics.record(command.position, microseconds: clock.lap(), failed: failed)
             replies.append(reply)
         }
         _ = state.commitEffects(log: server.database.log, now: context.now)

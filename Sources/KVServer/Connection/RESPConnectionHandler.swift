@@ -136,6 +136,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     private func runCommands(in raw: UnsafeRawBufferPointer, dispatcher: CommandDispatcher, result: inout BatchResult) -> Int {
         var offset = 0
         var lastCommand: String?
+        var clock = BatchClock(context: server.database.context())
         server.database.withLock { state in
             parsing: while offset < raw.count {
                 let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
@@ -148,13 +149,13 @@ final class RESPConnectionHandler: ChannelInboundHandler {
                     outcome = bounds.withUnsafeBufferPointer { bounds in
                         let arguments = Arguments(base: rest.baseAddress, bounds: bounds)
                         if lastCommand == nil || offset == raw.count { lastCommand = arguments.lowercased(0) }
-                        return dispatcher.run(arguments, session: &session, state: &state)
+                        return dispatcher.run(arguments, session: &session, state: &state, clock: &clock)
                     }
                 case let .inline(consumed, owned):
                     offset += consumed
                     outcome = owned.withArguments { arguments in
                         lastCommand = arguments.lowercased(0)
-                        return dispatcher.run(arguments, session: &session, state: &state)
+                        return dispatcher.run(arguments, session: &session, state: &state, clock: &clock)
                     }
                 case let .empty(consumed):
                     offset += consumed

@@ -94,11 +94,16 @@ struct HTTPRoutes: Sendable {
     private func run(_ command: OwnedArguments) -> (Reply, LSN) {
         command.withArguments { arguments in
             server.database.withLock { state in
-                guard let spec = CommandTable.lookup(arguments[0]), case let .keyspace(keyspaceCommand) = spec.handler else {
+                guard let position = CommandTable.position(of: arguments[0]),
+                      case let .keyspace(keyspaceCommand) = CommandTable.all[position].handler
+                else {
                     return (.error(.unknownCommand(arguments)), server.database.log.lastAssigned)
                 }
-                let reply = state.execute(keyspaceCommand, arguments, context: server.database.context(), log: server.database.log)
-                state.statistics.record(spec.name, microseconds: 0, failed: false)
+                var clock = BatchClock(context: server.database.context())
+                let reply = state.execute(keyspaceCommand, arguments, context: clock.context, log: server.database.log)
+                var failed = false
+                if case .error = reply { failed = true }
+                state.statistics.record(position, microseconds: clock.lap(), failed: failed)
                 return (reply, server.database.log.lastAssigned)
             }
         }

@@ -1,5 +1,8 @@
+import KVCore
+
 /// Calls and time per command, counted under the database lock (where the command runs
-/// anyway, so counting costs no synchronisation of its own).
+/// anyway, so counting costs no synchronisation of its own). Indexed by the command's
+/// position in `CommandTable.all`: no hashing on the hot path.
 struct CommandStatistics {
     struct Counter {
         var calls: Int = 0
@@ -10,21 +13,52 @@ struct CommandStatistics {
     /// Upper bounds of the latency histogram buckets, in microseconds.
     static let bucketBounds: [Int] = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000, 100_000, 1_000_000]
 
-    private(set) var byName: [String: Counter] = [:]
+    private var counters = [Counter](repeating: Counter(), count: CommandTable.all.count)
     /// Command latencies counted into `bucketBounds` (+Inf last).
     private(set) var latencyBuckets = [Int](repeating: 0, count: bucketBounds.count + 1)
     private(set) var totalCalls = 0
     var expiredKeys = 0
-    var keyspaceHits = 0
-    var keyspaceMisses = 0
 
-    mutating func record(_ name: String, microseconds: Int, failed: Bool) {
-        byName[name, default: Counter()].calls += 1
-        byName[name]!.microseconds += microseconds
-        if failed { byName[name]!.failedCalls += 1 }
+    /// Counts one call of the command at `position` in `CommandTable.all`.
+    mutating func record(_ position: Int, microseconds: Int, failed: Bool) {
+        counters[position].calls += 1
+        counters[position].microseconds += microseconds
+        if failed { counters[position].failedCalls += 1 }
         totalCalls += 1
         var bucket = 0
         while bucket < Self.bucketBounds.count && microseconds > Self.bucketBounds[bucket] { bucket += 1 }
         latencyBuckets[bucket] += 1
+    }
+
+    /// The commands called at least once, by name.
+    var byName: [String: Counter] {
+        var result: [String: Counter] = [:]
+        for (position, counter) in counters.enumerated() where counter.calls > 0 {
+            result[CommandTable.all[position].name] = counter
+        }
+        return result
+    }
+
+    var totalMicroseconds: Int { counters.reduce(0) { $0 + $1.microseconds } }
+    var totalFailedCalls: Int { counters.reduce(0) { $0 + $1.failedCalls } }
+}
+
+/// The time and wall clock of one batch of pipelined commands: the wall clock is read once
+/// per batch (commands of one read run within microseconds of each other), the monotonic
+/// clock once per command — each command's time runs from the end of the previous one.
+struct BatchClock {
+    let context: CommandContext
+    private var lastTick: Int
+
+    init(context: CommandContext) {
+        self.context = context
+        self.lastTick = monotonicMicroseconds()
+    }
+
+    /// Microseconds since the previous call (or since the batch began).
+    mutating func lap() -> Int {
+        let now = monotonicMicroseconds()
+        defer { lastTick = now }
+        return now - lastTick
     }
 }

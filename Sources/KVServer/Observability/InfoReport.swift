@@ -110,7 +110,7 @@ struct InfoReport {
                 ("total_net_input_bytes", String(counters.netInputBytes.load(ordering: .relaxed))),
                 ("total_net_output_bytes", String(counters.netOutputBytes.load(ordering: .relaxed))),
                 ("expired_keys", String(statistics.expiredKeys)),
-                ("total_error_replies", String(statistics.byName.values.reduce(0) { $0 + $1.failedCalls })),
+                ("total_error_replies", String(statistics.totalFailedCalls)),
                 ("sync_full", "0"),
                 ("sync_partial_ok", "0"),
                 ("sync_partial_err", "0"),

@@ -31,7 +31,7 @@ struct MetricsReport {
         }
         cumulative += statistics.latencyBuckets.last!
         buckets.append(("_bucket{le=\"+Inf\"}", String(cumulative)))
-        let totalMicros = statistics.byName.values.reduce(0) { $0 + $1.microseconds }
+        let totalMicros = statistics.totalMicroseconds
         buckets.append(("_sum", String(Double(totalMicros) / 1_000_000)))
         buckets.append(("_count", String(cumulative)))
         text += "# HELP kv_command_duration_seconds Time to execute a command (under the database lock).\n"
