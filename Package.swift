@@ -75,7 +75,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KVServerTests",
-            dependencies: ["KVServer", "KVTestKit", "kv-server"],
+            dependencies: [
+                "KVServer", "KVTestKit", "kv-server",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]
