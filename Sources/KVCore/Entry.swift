@@ -30,7 +30,10 @@ public struct Entry: @unchecked Sendable {
 
     @inlinable init(storage: Storage) { self.storage = storage }
 
-    @inlinable var header: EntryHeader { storage.header }
+    /// The header, read through a pointer: `storage.header` is a class's stored property, so
+    /// reading it would cost a dynamic exclusivity check (`swift_beginAccess`) on every
+    /// access. The header is written only inside `make`, so there is nothing to enforce.
+    @inlinable var header: EntryHeader { storage.withUnsafeMutablePointerToHeader { $0.pointee } }
 
     @inlinable func withUnsafeMutablePointerToElements<R>(
         _ body: (UnsafeMutablePointer<UInt8>) throws -> R
@@ -146,10 +149,33 @@ public struct Entry: @unchecked Sendable {
     public var value: [UInt8] { withValue { Array($0) } }
 
     /// True when the key's bytes equal `other`.
+    ///
+    /// Keys of up to 16 bytes (the common case) are compared with two overlapping loads per
+    /// side, inline; longer ones with `memcmp`.
     @inlinable public func hasKey(_ other: UnsafeRawBufferPointer) -> Bool {
-        guard other.count == keyCount else { return false }
-        if other.count == 0 { return true }
-        return withKey { memcmp($0.baseAddress!, other.baseAddress!, other.count) == 0 }
+        let count = other.count
+        guard count == keyCount else { return false }
+        guard count > 0, let theirs = other.baseAddress else { return true }
+        return withUnsafeMutablePointerToElements { bytes in
+            let ours = UnsafeRawPointer(bytes)
+            if count >= 8 {
+                if count > 16 { return memcmp(ours, theirs, count) == 0 }
+                let head = ours.loadUnaligned(as: UInt64.self) ^ theirs.loadUnaligned(as: UInt64.self)
+                let tail = ours.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                    ^ theirs.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                return head | tail == 0
+            }
+            if count >= 4 {
+                let head = ours.loadUnaligned(as: UInt32.self) ^ theirs.loadUnaligned(as: UInt32.self)
+                let tail = ours.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+                    ^ theirs.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+                return head | tail == 0
+            }
+            // 1 to 3 bytes: the first, middle and last cover them all.
+            func byte(_ p: UnsafeRawPointer, _ i: Int) -> UInt8 { p.load(fromByteOffset: i, as: UInt8.self) }
+            return byte(ours, 0) == byte(theirs, 0) && byte(ours, count >> 1) == byte(theirs, count >> 1)
+                && byte(ours, count - 1) == byte(theirs, count - 1)
+        }
     }
 
     /// Bytes of memory the entry occupies, as the allocator sees it (for INFO memory estimates).

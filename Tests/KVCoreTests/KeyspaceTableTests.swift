@@ -128,7 +128,7 @@ struct KeyspaceTableTests {
             keyspace.insert(Entry.make(key: key, value: value, expiresAt: nil))
         }
         let perKey = keyspace.memoryFootprint / count
-        // 160 bytes for the entry block, 10-20 bytes of slots.
+        // 160 bytes for the entry block, 11–23 bytes of slots and tags (9 bytes ÷ load factor).
         #expect(perKey >= 160 && perKey <= 185, "\(perKey) bytes per key")
     }
 

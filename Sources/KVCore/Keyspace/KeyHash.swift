@@ -7,6 +7,8 @@
 @usableFromInline
 struct KeyHash: Sendable {
     @usableFromInline let seed: UInt64
+    /// The bits of the hash kept: all of them, except in tests that want collisions.
+    @usableFromInline let mask: UInt64
 
     @usableFromInline static let secret0: UInt64 = 0xa076_1d64_78bd_642f
     @usableFromInline static let secret1: UInt64 = 0xe703_7ed1_a0b4_28db
@@ -14,8 +16,9 @@ struct KeyHash: Sendable {
     @usableFromInline static let secret3: UInt64 = 0x5899_65cc_7537_4cc3
 
     /// A hash keyed by `seed` (pre-mixed, as wyhash does once per seed).
-    @inlinable init(seed: UInt64) {
+    @inlinable init(seed: UInt64, mask: UInt64 = ~0) {
         self.seed = seed ^ KeyHash.mix(seed ^ KeyHash.secret0, KeyHash.secret1)
+        self.mask = mask
     }
 
     /// A hash keyed by a fresh random seed.
@@ -76,6 +79,6 @@ struct KeyHash: Sendable {
             b = KeyHash.read8(p, offset + remaining - 8)
         }
         let product = (a ^ KeyHash.secret1).multipliedFullWidth(by: b ^ seed)
-        return KeyHash.mix(product.low ^ KeyHash.secret0 ^ UInt64(length), product.high ^ KeyHash.secret1)
+        return KeyHash.mix(product.low ^ KeyHash.secret0 ^ UInt64(length), product.high ^ KeyHash.secret1) & mask
     }
 }

@@ -8,9 +8,7 @@ extension Keyspace {
     mutating func live(
         _ key: UnsafeRawBufferPointer, context: CommandContext, effects: inout [WriteOperation]
     ) -> Entry? {
-        let hash = table.hash(key)
-        guard let position = table.position(of: key, hash: hash) else { return nil }
-        let entry = table.entry(at: position)!
+        guard let (position, entry) = table.find(key, hash: table.hash(key)) else { return nil }
         guard entry.isExpired(at: context.now) else { return entry }
         if context.expiry == .primary {
             remove(at: position)

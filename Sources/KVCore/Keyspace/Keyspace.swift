@@ -1,7 +1,7 @@
 /// Every key of the store and its entry.
 ///
 /// A value type over a purpose-made hash table (`SlotTable`): open addressing with linear
-/// probing, 8 bytes per slot at a load factor between 0.4 and 0.8, slots in copy-on-write
+/// probing, 9 bytes per slot (an entry reference and a one-byte hash tag) at a load factor between 0.4 and 0.8, slots in copy-on-write
 /// pages. Copying a keyspace, or taking a `snapshot()`, copies only the array of page
 /// references; the first write to a shared page copies that page alone. That is how snapshots
 /// and clones are taken without stopping writes. See `docs/keyspace.md`.
@@ -24,8 +24,18 @@ public struct Keyspace {
 
     /// An empty keyspace with a given hash seed: reproducible layouts for tests and benchmarks.
     public init(hashSeed: UInt64) {
-        table = SlotTable(hash: KeyHash(seed: hashSeed))
-        randomState = hashSeed | 1
+        self.init(hash: KeyHash(seed: hashSeed), randomSeed: hashSeed)
+    }
+
+    /// An empty keyspace whose hashes keep only the bits of `hashMask` (tests: a tiny hash
+    /// space makes tag collisions and whole-hash collisions common).
+    init(hashSeed: UInt64, hashMask: UInt64) {
+        self.init(hash: KeyHash(seed: hashSeed, mask: hashMask), randomSeed: hashSeed)
+    }
+
+    private init(hash: KeyHash, randomSeed: UInt64) {
+        table = SlotTable(hash: hash)
+        randomState = randomSeed | 1
     }
 
     /// The number of keys, expired ones not yet removed included.
@@ -34,16 +44,16 @@ public struct Keyspace {
     /// The number of slots of the hash table (for INFO and tests).
     public var slotCount: Int { table.capacity }
 
-    /// An estimate of the bytes the keyspace occupies: entries, slots and page headers.
+    /// An estimate of the bytes the keyspace occupies: entries, slots, tags and page headers.
     public var memoryFootprint: Int {
-        entryBytes + table.capacity * MemoryLayout<Entry?>.stride + table.pages.count * 48
+        entryBytes + table.capacity * (MemoryLayout<Entry?>.stride + MemoryLayout<SlotTag>.stride)
+            + table.pages.count * 48
             + table.pages.capacity * MemoryLayout<SlotPage>.stride + 32
     }
 
     /// The entry stored under `key`, expired or not.
     public func lookup(_ key: UnsafeRawBufferPointer) -> Entry? {
-        guard let position = table.position(of: key, hash: table.hash(key)) else { return nil }
-        return table.entry(at: position)
+        table.find(key, hash: table.hash(key))?.entry
     }
 
     /// Stores `entry` under its key; returns the entry it replaced.

@@ -6,6 +6,10 @@
 /// value that means the same at every size (see `Keyspace+Scan.swift`). An entry always sits
 /// at or after its home slot, with no empty slot in between (wrapping at the end); insertion
 /// and backward-shift deletion both keep that invariant.
+///
+/// Every slot also has a one-byte tag (low bits of its entry's hash, 0 when empty), so that a
+/// probe compares tags and dereferences only entries whose tag matches: about one entry per
+/// hit and almost none per miss (see `find` and docs/keyspace.md).
 struct SlotTable {
     /// The slots, `1 << pageLog2` per page. Shared with snapshots; copied page by page on write.
     private(set) var pages: ContiguousArray<SlotPage>
@@ -48,51 +52,77 @@ struct SlotTable {
     /// The home slot of a hash: its top bits.
     @inline(__always) func home(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash &>> shift) }
 
+    /// The slots per page, less one: the index within a page of a position.
+    @inline(__always) var pageMask: Int { (1 << pageLog2) &- 1 }
+
+    /// The tag of a hash: its low bits (the home slot uses the top ones), with 0 — which
+    /// marks an empty slot — moved to 1.
+    ///
+    /// Tags only filter: a lookup compares the key of every entry whose tag matches, so two
+    /// keys with the same tag (or the same whole hash) are still told apart.
+    @inline(__always) static func tag(of hash: UInt64) -> SlotTag {
+        let tag = SlotTag(truncatingIfNeeded: hash)
+        return tag == 0 ? 1 : tag
+    }
+
     /// The hash of an entry's key.
     @inline(__always) func hash(of entry: Entry) -> UInt64 { entry.withKey { hash($0) } }
 
     /// The entry in slot `position`.
     @inline(__always) func entry(at position: Int) -> Entry? {
-        pages[position &>> pageLog2][position & ((1 << pageLog2) &- 1)]
+        pages[position &>> pageLog2][position & pageMask]
     }
 
-    /// True when slot `position` holds an entry.
-    @inline(__always) func isOccupied(_ position: Int) -> Bool {
-        pages[position &>> pageLog2].isOccupied(position & ((1 << pageLog2) &- 1))
+    /// The tag of slot `position`: 0 when it is empty.
+    @inline(__always) func tag(at position: Int) -> SlotTag {
+        pages[position &>> pageLog2].tag(position & pageMask, count: 1 << pageLog2)
     }
 
-    /// Writes slot `position`, first copying its page if a snapshot shares it.
-    @inline(__always) private mutating func set(_ entry: Entry?, at position: Int) {
+    /// True when slot `position` holds an entry (read from the tags: no slot load).
+    @inline(__always) func isOccupied(_ position: Int) -> Bool { tag(at: position) != 0 }
+
+    /// Writes slot `position` (and its tag), first copying its page if a snapshot shares it.
+    @inline(__always) private mutating func set(_ entry: Entry?, tag: SlotTag, at position: Int) {
         let page = position &>> pageLog2
         if !isKnownUniquelyReferenced(&pages[page]) { pages[page] = pages[page].copy() }
-        pages[page][position & ((1 << pageLog2) &- 1)] = entry
+        pages[page].set(entry, tag: tag, at: position & pageMask, count: 1 << pageLog2)
+    }
+
+    /// The slot holding `key` (whose hash is `hash`) and its entry.
+    ///
+    /// The probe walks the tags: it stops at the first empty slot (tag 0) and loads a slot,
+    /// and compares its entry's key, only when the tag matches. A hit thus dereferences one
+    /// entry (plus one per tag collision, 1 in 255 of the occupied slots probed); a miss
+    /// almost never dereferences any.
+    @inline(__always) func find(_ key: UnsafeRawBufferPointer, hash: UInt64) -> (position: Int, entry: Entry)? {
+        let wanted = SlotTable.tag(of: hash)
+        let pageSize = 1 << pageLog2
+        var position = home(hash)
+        while true {
+            let page = pages[position &>> pageLog2]
+            let index = position & pageMask
+            let tag = page.tag(index, count: pageSize)
+            if tag == 0 { return nil }
+            if tag == wanted, let candidate = page[index], candidate.hasKey(key) { return (position, candidate) }
+            position = (position &+ 1) & mask
+        }
     }
 
     /// The slot holding `key`, whose hash is `hash`.
     @inline(__always) func position(of key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
-        var position = home(hash)
-        while let candidate = entry(at: position) {
-            if candidate.hasKey(key) { return position }
-            position = (position &+ 1) & mask
-        }
-        return nil
+        find(key, hash: hash)?.position
     }
 
     /// Stores `entry` (whose key hashes to `hash`), replacing the entry with the same key.
     mutating func insert(_ entry: Entry, hash: UInt64) -> Entry? {
-        var position = home(hash)
-        while let candidate = self.entry(at: position) {
-            if entry.withKey({ candidate.hasKey($0) }) {
-                set(entry, at: position)
-                return candidate
-            }
-            position = (position &+ 1) & mask
+        let tag = SlotTable.tag(of: hash)
+        let replaced = entry.withKey { find($0, hash: hash) }
+        if let replaced {
+            set(entry, tag: tag, at: replaced.position)
+            return replaced.entry
         }
-        if count >= maximumCount {
-            resize(log2Capacity: log2Capacity + 1)
-            position = firstEmpty(from: home(hash))
-        }
-        set(entry, at: position)
+        if count >= maximumCount { resize(log2Capacity: log2Capacity + 1) }
+        set(entry, tag: tag, at: firstEmpty(from: home(hash)))
         count += 1
         return nil
     }
@@ -114,12 +144,12 @@ struct SlotTable {
             // The candidate may fill the hole only if its home is not in (hole, next].
             let home = home(hash(of: candidate))
             if (next &- home) & mask >= (next &- hole) & mask {
-                set(candidate, at: hole)
+                set(candidate, tag: tag(at: next), at: hole)
                 hole = next
             }
             next = (next &+ 1) & mask
         }
-        set(nil, at: hole)
+        set(nil, tag: 0, at: hole)
         count -= 1
         if count < capacity / 10 && log2Capacity > SlotTable.minimumLog2Capacity {
             resize(log2Capacity: SlotTable.log2Capacity(for: count))
@@ -150,7 +180,8 @@ struct SlotTable {
         for page in old {
             for index in 0..<page.count {
                 if let entry = page[index] {
-                    set(entry, at: firstEmpty(from: home(hash(of: entry))))
+                    let hash = hash(of: entry)
+                    set(entry, tag: SlotTable.tag(of: hash), at: firstEmpty(from: home(hash)))
                 }
             }
         }
