@@ -1,21 +1,34 @@
 import KVCore
 import Synchronization
 
-/// The primary's (and a replica's) durable write log: records go in through `append`, a
-/// dedicated flusher thread writes them to segment files with group commit, and progress comes
-/// back through the progress handler.
+/// The primary's (and a replica's) durable write log: records go in through `append`, are
+/// written to segment files by a dedicated flusher thread (with group commit) or, under
+/// `everysec` and `no`, by the appending thread itself through `writeStaged`, and progress
+/// comes back through the progress handler.
 ///
 /// Threads and locks:
 /// - `append` runs on the caller's thread while the caller holds the store's lock, so LSN order
 ///   is apply order. It only encodes into the in-memory staging buffer under `staging` (a
 ///   `Mutex` held for one record's encoding) — no syscall, unless the flusher is asleep and
-///   must be woken.
-/// - The flusher thread owns the open segment file. It swaps the staging buffer for an empty
-///   one, writes it, fsyncs according to the policy, publishes positions under `positions`
-///   and calls the progress handler.
+///   must be woken (and not even then inside a `writingInline` scope, whose end writes).
+/// - `writer` guards the open segment file and the batch being written. Whoever holds it
+///   swaps the staging buffer for an empty one, writes it, publishes positions under
+///   `positions` and calls the progress handler, all before releasing it — so records reach
+///   the file in LSN order and positions and progress reports only move forward, whichever
+///   thread writes. The flusher thread takes it for each turn (write, fsync per the policy,
+///   rollover); `writeStaged` only *tries* it, so a caller never waits behind an fsync, and
+///   never fsyncs.
 /// - `positions` (a mutex with a condition variable) also lets `waitUntilWritten` sleep until
 ///   a position is reached.
 /// - Counters are atomics, read without locks.
+///
+/// Lock order: `writer` → `staging` → `positions` → `progressHandler` (each taken and
+/// released inside the one before; `staging` and `positions` are never held together —
+/// `publish` reads `lastAssigned` before taking `positions`). `append`, `progress`,
+/// `waitUntilWritten` and `close` never take `writer`, and nobody sleeps on the `doorbell` or
+/// `positions` condition while holding another lock; so no cycle, no deadlock. The progress
+/// handler runs with `writer` held: it must not call `writeStaged`, `waitUntilWritten` or
+/// `close`.
 public final class WriteLog: Sendable {
     /// The data directory the log writes into.
     public let directory: DataDirectory
@@ -23,13 +36,13 @@ public final class WriteLog: Sendable {
     public let history: HistoryID
     /// When the flusher fsyncs.
     public let policy: FsyncPolicy
-    /// Size at which the flusher starts a new segment (checked between batches, so a segment
+    /// Size at which the log starts a new segment (checked between batches, so a segment
     /// may exceed it by one batch).
     public let segmentBytes: Int
 
     /// What `append` and the flusher hand each other; guarded by the mutex.
     struct Staging {
-        /// Encoded records not yet taken by the flusher.
+        /// Encoded records not yet taken by a writer (the flusher or `writeStaged`).
         var buffer: [UInt8] = []
         /// LSN of the first record in `buffer` (meaningful when it is not empty).
         var firstLSN = LSN.zero
@@ -37,13 +50,17 @@ public final class WriteLog: Sendable {
         var recordsAppended: UInt64 = 0
         var bytesAppended: UInt64 = 0
         /// Set by the flusher when it found nothing to do and is about to sleep: the next
-        /// `append` must ring the doorbell. While the flusher is busy, appends need not.
+        /// `append` must ring the doorbell. While the flusher is busy, appends need not: it
+        /// collects again before sleeping.
         var flusherSleeping = false
+        /// Open `writingInline` scopes: while any is open, appends need not wake the flusher,
+        /// because the scope's end writes what is staged or wakes it.
+        var inlineWriters = 0
         /// Set by `close()`: the flusher drains, fsyncs and exits.
         var closing = false
     }
 
-    /// What the flusher publishes; guarded by the lock, waited on by `waitUntilWritten`.
+    /// What the writer publishes; guarded by the lock, waited on by `waitUntilWritten`.
     struct Positions {
         var written: LSN
         var durable: LSN
@@ -55,10 +72,21 @@ public final class WriteLog: Sendable {
     }
 
     let staging: Mutex<Staging>
+    /// The open segment and the batch being written (see `WriterState`).
+    let writer: Mutex<WriterState>
     let positions: ConditionLock<Positions>
     /// Rung (set true, signalled) to wake a sleeping flusher.
     let doorbell = ConditionLock(false)
-    let progressHandler = Mutex<(@Sendable (LogProgress) -> Void)?>(nil)
+    /// Boxed, not a bare closure: a function value kept in a `Mutex` and read through its
+    /// `inout` access came back wrapped in one more reabstraction thunk per read, so every
+    /// call went through a longer chain of thunks (it took half the flusher's CPU after a few
+    /// seconds of load).
+    let progressHandler = Mutex<ProgressHandler?>(nil)
+
+    final class ProgressHandler: Sendable {
+        let call: @Sendable (LogProgress) -> Void
+        init(_ call: @escaping @Sendable (LogProgress) -> Void) { self.call = call }
+    }
     let thread = Mutex<FlusherThread?>(nil)
 
     let bytesWritten = Atomic<UInt64>(0)
@@ -75,6 +103,7 @@ public final class WriteLog: Sendable {
     /// Normally called by `Recovery.open`, which decides which.
     init(directory: DataDirectory, history: HistoryID, policy: FsyncPolicy, segmentBytes: Int,
          lastLSN: LSN, snapshotLSN: LSN, reopening segment: OpenSegment?) throws {
+        let first = try segment ?? OpenSegment.create(in: directory, history: history, firstLSN: lastLSN.next)
         self.directory = directory
         self.history = history
         self.policy = policy
@@ -83,11 +112,11 @@ public final class WriteLog: Sendable {
         // Everything recovered from disk counts as written and durable: recovery fsyncs what
         // it keeps.
         positions = ConditionLock(Positions(written: lastLSN, durable: lastLSN))
+        writer = Mutex(WriterState(segment: first, written: lastLSN, durable: lastLSN))
         self.snapshotLSN = Atomic(snapshotLSN.rawValue)
-        let first = try segment ?? OpenSegment.create(in: directory, history: history, firstLSN: lastLSN.next)
         if segment == nil { segmentsCreated.add(1, ordering: .relaxed) }
         let started = FlusherThread.start(name: "kv-log-flusher") { [self] in
-            runFlusher(segment: first)
+            runFlusher()
         }
         thread.withLock { $0 = started }
     }
@@ -103,7 +132,7 @@ public final class WriteLog: Sendable {
         let (lsn, wake) = staging.withLock { staging -> (LSN, Bool) in
             let lsn = staging.lastAssigned.next
             stage(lsn: lsn, timestamp: timestamp, operations: operations, in: &staging)
-            return (lsn, staging.takeSleepingFlusher())
+            return (lsn, staging.takeSleepingFlusherUnlessInline())
         }
         if wake { ringDoorbell() }
         return lsn
@@ -118,7 +147,7 @@ public final class WriteLog: Sendable {
                                    "record LSN \(record.lsn) does not follow the log's last LSN \(staging.lastAssigned)")
             }
             stage(lsn: record.lsn, timestamp: record.timestamp, operations: record.operations, in: &staging)
-            return staging.takeSleepingFlusher()
+            return staging.takeSleepingFlusherUnlessInline()
         }
         if wake { ringDoorbell() }
     }
@@ -131,11 +160,13 @@ public final class WriteLog: Sendable {
         staging.bytesAppended += UInt64(count)
     }
 
-    /// Sets the closure the flusher calls (on its own thread) after each batch it writes or
-    /// fsyncs, after a failure, and once more when it stops. Keep it short: the flusher does
-    /// not write the next batch until it returns.
+    /// Sets the closure called after each batch written or fsynced, after a failure, and once
+    /// more when the flusher stops. It runs on the flusher thread, or on the thread calling
+    /// `writeStaged` when that one wrote; never two at once, and in order. Keep it short:
+    /// nothing more is written until it returns.
     public func setProgressHandler(_ handler: (@Sendable (LogProgress) -> Void)?) {
-        progressHandler.withLock { $0 = handler }
+        let boxed = handler.map(ProgressHandler.init)
+        progressHandler.withLock { $0 = boxed }
     }
 
     /// The log's current positions.
@@ -187,5 +218,11 @@ extension WriteLog.Staging {
     mutating func takeSleepingFlusher() -> Bool {
         defer { flusherSleeping = false }
         return flusherSleeping
+    }
+
+    /// What `append` asks: wake the flusher, unless an open `writingInline` scope will write
+    /// the record (or wake the flusher) when it ends.
+    mutating func takeSleepingFlusherUnlessInline() -> Bool {
+        inlineWriters == 0 && takeSleepingFlusher()
     }
 }

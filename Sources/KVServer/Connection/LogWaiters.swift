@@ -7,8 +7,10 @@ import Synchronization
 ///
 /// With `--fsync always` a reply may not leave before every write it could have observed is
 /// on disk; with the other policies, before it has been handed to the OS. A connection
-/// enqueues its batch of replies with the log position it needs; the log's flusher calls
-/// `logAdvanced` after each write, which releases them on the loop, in order. Positions are
+/// enqueues its batch of replies with the log position it needs (only when the log had not
+/// reached it — under `everysec` and `no` the loop usually wrote its records itself and
+/// replied at once); the log's progress handler calls `logAdvanced` after each write, from
+/// the flusher thread or from a loop writing inline, which releases them on the loop, in order. Positions are
 /// enqueued in increasing order (they are read from a counter that only grows, on one
 /// thread), so releasing from the front is enough.
 final class LogWaiters: Sendable {
@@ -34,15 +36,16 @@ final class LogWaiters: Sendable {
         eventLoop.assertInEventLoop()
         queue.entries.append((lsn, release))
         waiting.add(1, ordering: .sequentiallyConsistent)
-        // The flusher may have published `lsn` after the caller looked and before `waiting`
+        // A writer may have published `lsn` after the caller looked and before `waiting`
         // counted this entry, and then skipped this loop: look again now that it is counted.
-        // (The flusher publishes its position before it reads `waiting`; this side counts
+        // (A writer publishes its position before it reads `waiting`; this side counts
         // before it reads the position; so at least one of the two sees the other.)
         let position = acknowledged()
         if position >= lsn { releaseEntries(upTo: position) }
     }
 
-    /// Called from the log's flusher thread when the acknowledged position moved to `lsn`.
+    /// Called from the log's progress handler (on the flusher thread or on a loop that wrote
+    /// inline) when the acknowledged position moved to `lsn`.
     func logAdvanced(to lsn: LSN) {
         guard waiting.load(ordering: .sequentiallyConsistent) > 0 else { return }
         eventLoop.execute { [self] in releaseEntries(upTo: lsn) }

@@ -117,8 +117,12 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         guard buffer.readableBytes >= needed else { return }
         let dispatcher = CommandDispatcher(server: server, record: record)
         var result = BatchResult(output: context.channel.allocator.buffer(capacity: 512), gate: .zero)
-        let consumed = buffer.withUnsafeReadableBytes { raw in
-            runCommands(in: raw, dispatcher: dispatcher, result: &result)
+        // Under `everysec` and `no` the batch's records are written right here, on the loop,
+        // so that replies can usually leave at once (see `WriteLog.writingInline`).
+        let (consumed, progress) = server.database.log.writingInline {
+            buffer.withUnsafeReadableBytes { raw in
+                runCommands(in: raw, dispatcher: dispatcher, result: &result)
+            }
         }
         buffer.moveReaderIndex(forwardBy: consumed)
         if buffer.readableBytes == 0 {
@@ -128,7 +132,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             input = buffer
         }
         if result.close { closing = true }
-        emit(result, context: context)
+        emit(result, acknowledged: progress.acknowledged, context: context)
     }
 
     /// Parses and runs commands from `raw` under one hold of the database lock; returns the
@@ -195,8 +199,9 @@ final class RESPConnectionHandler: ChannelInboundHandler {
 
     // MARK: - Sending replies
 
-    /// Sends a batch's replies now, or once the log has reached the batch's gate.
-    private func emit(_ result: BatchResult, context: ChannelHandlerContext) {
+    /// Sends a batch's replies now if the log's `acknowledged` position has reached the
+    /// batch's gate, or once it does.
+    private func emit(_ result: BatchResult, acknowledged: LSN, context: ChannelHandlerContext) {
         let output = result.output
         let send = { [self] in
             if output.readableBytes > 0 {
@@ -209,7 +214,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
                 startWait(wait, context: context)
             }
         }
-        if held == 0 && server.acknowledgedLSN >= result.gate {
+        if held == 0 && acknowledged >= result.gate {
             send()
         } else {
             held += 1

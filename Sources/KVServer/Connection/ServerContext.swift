@@ -56,11 +56,3 @@ final class ServerCounters: Sendable {
     let netInputBytes = Atomic<Int>(0)
     let netOutputBytes = Atomic<Int>(0)
 }
-
-extension ServerContext {
-    /// The log position up to which replies may be sent: on disk under `--fsync always`,
-    /// handed to the OS otherwise (so an acknowledged write survives a crash of the process).
-    var acknowledgedLSN: LSN {
-        database.log.progress.acknowledged
-    }
-}

@@ -77,12 +77,13 @@ struct HTTPRoutes: Sendable {
         default:
             return loop.makeSucceededFuture(.error(.methodNotAllowed, "use GET, PUT or DELETE", headers: [("Allow", "GET, PUT, DELETE")]))
         }
-        let (reply, lsn) = run(OwnedArguments(command))
+        // Written on this thread under `everysec` and `no` (see `WriteLog.writingInline`).
+        let ((reply, lsn), progress) = server.database.log.writingInline { run(OwnedArguments(command)) }
         let promise = loop.makePromise(of: HTTPResponse.self)
         let respond = {
             promise.succeed(Self.response(to: request.method, reply: reply, lsn: lsn))
         }
-        if server.acknowledgedLSN >= lsn {
+        if progress.acknowledged >= lsn {
             respond()
         } else {
             loop.execute { waiters.waiters(for: loop).enqueue(lsn, respond) }
