@@ -1,3 +1,5 @@
+import KVCore
+
 /// The inline form of a command: one text line, as a person types it into telnet
 /// (`SET greeting "hello world"`).
 enum InlineCommand {
@@ -25,7 +27,7 @@ enum InlineCommand {
                 let byte = at(index)
                 if inDoubleQuotes {
                     if byte == backslash, at(index + 1) == UInt8(ascii: "x"),
-                        let high = hexValue(at(index + 2)), let low = hexValue(at(index + 3))
+                        let high = HexDigit.value(at(index + 2)), let low = HexDigit.value(at(index + 3))
                     {
                         current.append(high << 4 | low)
                         index += 3
@@ -82,15 +84,6 @@ enum InlineCommand {
     /// A closing quote must be followed by a blank or the end of the line.
     private static func closesArgument(_ next: UInt8) -> Bool {
         next == 0 || isSpace(next)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// The byte a backslash escape stands for inside double quotes; unknown escapes stand for

@@ -1,8 +1,9 @@
-/// Integers written as decimal text, exactly as Redis reads and writes them.
-enum IntegerText {
+/// Integers written as decimal text, exactly as Redis reads and writes them. The one parser
+/// for command arguments (KVCore) and protocol lengths (KVWire).
+public enum IntegerText {
     /// Parses `bytes` like Redis's `string2ll`: an optional `-`, then digits with no leading
     /// zero (except "0" itself), nothing else (no `+`, no spaces), within Int64's range.
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Int64? {
         let count = bytes.count
         guard count > 0 && count < 21 else { return nil }
         if count == 1 && bytes[0] == UInt8(ascii: "0") { return 0 }
