@@ -19,6 +19,8 @@ extension ReplicaRegistry {
     public struct WaitCompletion: Hashable, Sendable {
         public var id: WaiterID
         public var acked: Int
+
+        public init(id: WaiterID, acked: Int) { (self.id, self.acked) = (id, acked) }
     }
 
     /// The outcome of registering a WAIT.

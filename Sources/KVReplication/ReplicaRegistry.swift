@@ -33,6 +33,8 @@ public struct ReplicaRegistry: Sendable {
         public var records: UInt64
         /// Time since its last ack while behind (Redis's `lag`); zero when caught up.
         public var time: Duration
+
+        public init(records: UInt64, time: Duration) { (self.records, self.time) = (records, time) }
     }
 
     /// `INFO stats` counters, with Redis's meaning.
