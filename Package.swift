@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "KVCore", swiftSettings: swiftSettings),
         // Layer 2 — durability: write log, snapshots, recovery. Files only; no sockets.
         .target(name: "KVStorage", dependencies: ["KVCore"], swiftSettings: swiftSettings),
+        // Layer 2½ — replication state machines: clone/stream decisions, acks, backoff. No sockets, no files, no clock.
+        .target(name: "KVReplication", dependencies: ["KVCore"], swiftSettings: swiftSettings),
         // Layer 3 — bytes on the wire: RESP parsing and encoding (NIOCore only).
         .target(
             name: "KVWire",
@@ -63,6 +65,7 @@ let package = Package(
         .target(name: "KVTestKit", dependencies: ["KVCore"], swiftSettings: swiftSettings),
 
         .testTarget(name: "KVCoreTests", dependencies: ["KVCore", "KVTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "KVReplicationTests", dependencies: ["KVReplication", "KVTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "KVStorageTests", dependencies: ["KVStorage", "KVTestKit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KVWireTests",

@@ -1,0 +1,23 @@
+import KVCore
+
+/// Why a primary refused to stream to a replica (`-KVRESYNC …`): each one means the replica's
+/// data cannot be continued from the primary's log, so the replica must wipe it and re-clone.
+public enum ResyncReason: Hashable, Sendable, CustomStringConvertible {
+    /// The replica's data is of another history; carries the primary's history.
+    case history(HistoryID)
+    /// The primary's log no longer holds the records after the replica's LSN; carries the
+    /// oldest LSN the log still holds.
+    case compacted(oldest: LSN)
+    /// The replica has records the primary does not (the primary lost an unsynced tail);
+    /// carries the primary's LSN.
+    case ahead(primaryLSN: LSN)
+
+    /// The `-KVRESYNC` payload, as on the wire.
+    public var description: String {
+        switch self {
+        case .history(let history): "history \(history)"
+        case .compacted(let oldest): "compacted \(oldest)"
+        case .ahead(let lsn): "ahead \(lsn)"
+        }
+    }
+}
