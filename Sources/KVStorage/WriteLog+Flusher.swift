@@ -157,6 +157,22 @@ extension WriteLog {
         return (result, endInlineScope())
     }
 
+    /// Opens an inline scope that outlives one call: appends do not wake the flusher until
+    /// `closeInlineScope()`. For a caller that batches several rounds of appends — an event
+    /// loop writing once per turn — where `writingInline`'s closure does not fit. No-op under
+    /// `always`. Every open must be matched by exactly one close.
+    public func openInlineScope() {
+        guard policy != .always else { return }
+        staging.withLock { $0.inlineWriters += 1 }
+    }
+
+    /// Closes a scope from `openInlineScope()` and writes what is staged, as `writingInline`
+    /// does at its end; returns the log's progress afterwards.
+    public func closeInlineScope() -> LogProgress {
+        guard policy != .always else { return progress }
+        return endInlineScope()
+    }
+
     /// Closes a `writingInline` scope. The count drops first, so that any record staged after
     /// the write below collects is either covered by another open scope or woke the flusher.
     private func endInlineScope() -> LogProgress {

@@ -35,7 +35,7 @@ import Testing
             channel = NIOAsyncTestingChannel()
             let loop = channel.eventLoop
             let log = recovered.log
-            let waiters = LogWaiters(eventLoop: loop) { log.progress.acknowledged }
+            let waiters = LogWaiters(eventLoop: loop, log: log)
             recovered.log.setProgressHandler { waiters.logAdvanced(to: $0.acknowledged) }
             let server = self.server
             try await channel.pipeline.addHandler(RESPConnectionHandler(server: server, waiters: waiters))

@@ -1,5 +1,6 @@
 
 import KVCore
+import KVStorage
 import NIOCore
 import Synchronization
 
@@ -15,8 +16,7 @@ import Synchronization
 /// thread), so releasing from the front is enough.
 final class LogWaiters: Sendable {
     let eventLoop: any EventLoop
-    /// Reads the log's acknowledged position.
-    private let acknowledged: @Sendable () -> LSN
+    private let log: WriteLog
     private let queue = Queue()
     /// How many replies wait: lets the flusher skip loops with nothing to release.
     private let waiting = Atomic<Int>(0)
@@ -24,11 +24,13 @@ final class LogWaiters: Sendable {
     /// @unchecked Sendable: only ever touched on `eventLoop` (asserted in debug builds).
     final class Queue: @unchecked Sendable {
         var entries = CircularBuffer<(lsn: LSN, release: () -> Void)>()
+        /// This loop turn's inline log scope is open (see `withinTurn`).
+        var turnOpen = false
     }
 
-    init(eventLoop: any EventLoop, acknowledged: @escaping @Sendable () -> LSN) {
+    init(eventLoop: any EventLoop, log: WriteLog) {
         self.eventLoop = eventLoop
-        self.acknowledged = acknowledged
+        self.log = log
     }
 
     /// Runs `release` on the loop once the log has reached `lsn`. Call on the loop.
@@ -40,8 +42,27 @@ final class LogWaiters: Sendable {
         // counted this entry, and then skipped this loop: look again now that it is counted.
         // (A writer publishes its position before it reads `waiting`; this side counts
         // before it reads the position; so at least one of the two sees the other.)
-        let position = acknowledged()
+        let position = log.progress.acknowledged
         if position >= lsn { releaseEntries(upTo: position) }
+    }
+
+    /// Runs `body`, which may append log records, inside this loop turn's inline log scope.
+    ///
+    /// The first call of a turn opens the scope and schedules its close as a task, which NIO
+    /// runs after the turn's I/O events: every connection served in the turn shares one
+    /// `write(2)` of the log, as Redis's `beforeSleep` writes its AOF once per turn, instead
+    /// of one per connection read. Call on the loop.
+    func withinTurn<Result>(_ body: () -> Result) -> Result {
+        eventLoop.assertInEventLoop()
+        if log.policy != .always && !queue.turnOpen {
+            queue.turnOpen = true
+            log.openInlineScope()
+            eventLoop.execute { [self] in
+                queue.turnOpen = false
+                releaseEntries(upTo: log.closeInlineScope().acknowledged)
+            }
+        }
+        return body()
     }
 
     /// Called from the log's progress handler (on the flusher thread or on a loop that wrote
@@ -68,11 +89,11 @@ final class LogWaiterGroup: Sendable {
     private let byLoop: [ObjectIdentifier: LogWaiters]
     let all: [LogWaiters]
 
-    init(group: any EventLoopGroup, acknowledged: @escaping @Sendable () -> LSN) {
+    init(group: any EventLoopGroup, log: WriteLog) {
         var byLoop: [ObjectIdentifier: LogWaiters] = [:]
         var all: [LogWaiters] = []
         for loop in group.makeIterator() {
-            let waiters = LogWaiters(eventLoop: loop, acknowledged: acknowledged)
+            let waiters = LogWaiters(eventLoop: loop, log: log)
             byLoop[ObjectIdentifier(loop)] = waiters
             all.append(waiters)
         }

@@ -117,9 +117,9 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         guard buffer.readableBytes >= needed else { return }
         let dispatcher = CommandDispatcher(server: server, record: record)
         var result = BatchResult(output: context.channel.allocator.buffer(capacity: 512), gate: .zero)
-        // Under `everysec` and `no` the batch's records are written right here, on the loop,
-        // so that replies can usually leave at once (see `WriteLog.writingInline`).
-        let (consumed, progress) = server.database.log.writingInline {
+        // Under `everysec` and `no` the batch's records are written on this loop at the end
+        // of the turn, together with every other connection's (see `LogWaiters.withinTurn`).
+        let consumed = waiters.withinTurn {
             buffer.withUnsafeReadableBytes { raw in
                 runCommands(in: raw, dispatcher: dispatcher, result: &result)
             }
@@ -132,7 +132,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             input = buffer
         }
         if result.close { closing = true }
-        emit(result, acknowledged: progress.acknowledged, context: context)
+        emit(result, acknowledged: server.database.log.progress.acknowledged, context: context)
     }
 
     /// Parses and runs commands from `raw` under one hold of the database lock; returns the

@@ -50,7 +50,7 @@ struct KVService: Service {
         )
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
         let log = recovered.log
-        let waiters = LogWaiterGroup(group: group) { log.progress.acknowledged }
+        let waiters = LogWaiterGroup(group: group, log: log)
         let readiness = Readiness()
         let snapshots = SnapshotScheduler(server: server, threshold: configuration.snapshotAfterLogBytes)
         recovered.log.setProgressHandler { progress in
