@@ -166,16 +166,8 @@ import Testing
     /// published, and the flusher retries the kept bytes until the disk takes them.
     @Test func failedInlineWriteIsNotAcknowledgedAndTheFlusherRetries() throws {
         try withTemporaryDirectory { path in
-            let directory = DataDirectory(path)
-            try directory.create()
-            let history = HistoryID.random()
-            try directory.writeHistory(history)
-            let real = try OpenSegment.create(in: directory, history: history, firstLSN: LSN(1))
-            let full = try SystemFile.open("/dev/full", flags: O_WRONLY)
-            let failing = OpenSegment(file: SystemFile(descriptor: full.descriptor, path: real.file.path),
-                                      firstLSN: LSN(1), size: real.size)
-            let log = try WriteLog(directory: directory, history: history, policy: .everysec, segmentBytes: 1 << 20,
-                                   lastLSN: .zero, snapshotLSN: .zero, reopening: failing)
+            let disk = try FullDiskLog(path: path, policy: .everysec)
+            let log = disk.log
             let reports = Mutex<[LogProgress]>([])
             log.setProgressHandler { progress in reports.withLock { $0.append(progress) } }
 
@@ -193,7 +185,7 @@ import Testing
             #expect(reports.withLock { $0 }.allSatisfy { $0.acknowledged == .zero })
 
             // Space returns: the flusher's retry writes both records.
-            #expect(dup2(real.file.descriptor, full.descriptor) >= 0)
+            #expect(disk.restoreDisk())
             let deadline = MonotonicClock.nanoseconds() + 5_000_000_000
             while log.progress.acknowledged < LSN(2) && MonotonicClock.nanoseconds() < deadline {
                 usleepMilliseconds(20)
@@ -203,7 +195,7 @@ import Testing
             log.append(timestamp: UnixMillis(3), operations: [put("c", "3")])
             log.writeStaged()
             log.close()
-            real.file.close()
+            disk.real.file.close()
 
             let recovered = try recoverAndClose(path)
             #expect(recovered.lastLSN == LSN(3))

@@ -142,3 +142,30 @@ func buildStore(_ path: String, writes count: Int, segmentBytes: Int = 64 << 20,
     store.log.close()
     return workload
 }
+
+#if os(Linux)
+/// A write log whose segment descriptor points at /dev/full (every write fails with ENOSPC),
+/// and the real segment file: `restoreDisk()` points the descriptor back at the real file,
+/// as if space returned.
+struct FullDiskLog {
+    let log: WriteLog
+    let real: OpenSegment
+    let full: SystemFile
+
+    init(path: String, policy: FsyncPolicy) throws {
+        let directory = DataDirectory(path)
+        try directory.create()
+        let history = HistoryID.random()
+        try directory.writeHistory(history)
+        real = try OpenSegment.create(in: directory, history: history, firstLSN: LSN(1))
+        full = try SystemFile.open("/dev/full", flags: O_WRONLY)
+        let failing = OpenSegment(file: SystemFile(descriptor: full.descriptor, path: real.file.path),
+                                  firstLSN: LSN(1), size: real.size)
+        log = try WriteLog(directory: directory, history: history, policy: policy, segmentBytes: 1 << 20,
+                           lastLSN: .zero, snapshotLSN: .zero, reopening: failing)
+    }
+
+    /// Space returns: the log's descriptor now writes to the real segment file.
+    func restoreDisk() -> Bool { dup2(real.file.descriptor, full.descriptor) >= 0 }
+}
+#endif

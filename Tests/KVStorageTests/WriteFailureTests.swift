@@ -14,17 +14,9 @@ import Testing
     #if os(Linux)
     @Test func fullDiskStopsAcknowledgingAndRecoversWhenSpaceReturns() throws {
         try withTemporaryDirectory { path in
-            let directory = DataDirectory(path)
-            try directory.create()
-            let history = HistoryID.random()
-            try directory.writeHistory(history)
-            let real = try OpenSegment.create(in: directory, history: history, firstLSN: LSN(1))
-            // The flusher's descriptor first points at /dev/full, where every write fails with ENOSPC.
-            let full = try SystemFile.open("/dev/full", flags: O_WRONLY)
-            let failing = OpenSegment(file: SystemFile(descriptor: full.descriptor, path: real.file.path),
-                                      firstLSN: LSN(1), size: real.size)
-            let log = try WriteLog(directory: directory, history: history, policy: .always, segmentBytes: 1 << 20,
-                                   lastLSN: .zero, snapshotLSN: .zero, reopening: failing)
+            // The log's descriptor first points at /dev/full, where every write fails with ENOSPC.
+            let disk = try FullDiskLog(path: path, policy: .always)
+            let log = disk.log
             let reports = Mutex<[LogProgress]>([])
             log.setProgressHandler { progress in reports.withLock { $0.append(progress) } }
 
@@ -43,7 +35,7 @@ import Testing
             log.append(timestamp: UnixMillis(2), operations: [put("b", "2")])
 
             // Space returns: the same descriptor now writes to the real segment.
-            #expect(dup2(real.file.descriptor, full.descriptor) >= 0)
+            #expect(disk.restoreDisk())
             let deadline = MonotonicClock.nanoseconds() + 5_000_000_000
             while log.progress.durable < LSN(2) && MonotonicClock.nanoseconds() < deadline {
                 usleepMilliseconds(20)
@@ -51,7 +43,7 @@ import Testing
             #expect(log.progress.durable == LSN(2))
             #expect(log.failure == nil)
             log.close()
-            real.file.close()
+            disk.real.file.close()
 
             let recovered = try recoverAndClose(path)
             #expect(recovered.lastLSN == LSN(2))

@@ -53,15 +53,6 @@ final class Database: @unchecked Sendable {
         try lock.withLock { try body(&state) }
     }
 
-    /// Runs `body` with the lock held, then logs whatever `body` applied as one record.
-    func write<Result>(_ body: (inout Keyspace, inout [WriteOperation]) -> Result) -> (Result, LSN?) {
-        withLock { state in
-            let result = body(&state.keyspace, &state.effects)
-            let lsn = state.commitEffects(log: log, now: clock.now())
-            return (result, lsn)
-        }
-    }
-
     /// The number of keys.
     var keyCount: Int { withLock { $0.keyspace.count } }
 }
