@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "KVServer",
             dependencies: [
-                "KVCore", "KVStorage", "KVWire", "CKVSystem",
+                "KVCore", "KVStorage", "KVWire", "KVReplication", "CKVSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

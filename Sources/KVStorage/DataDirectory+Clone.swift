@@ -26,3 +26,22 @@ extension DataDirectory {
         return header
     }
 }
+
+extension DataDirectory {
+    /// Deletes this directory's data (segments, snapshots, history) to make room for a new
+    /// clone, keeping an unfinished clone (`clone.kvs.tmp`) and any lock file.
+    ///
+    /// Deletes newest first — segments, then snapshots, then the history file — so that a crash
+    /// at any point leaves a consistent prefix of the old data (or nothing), never log segments
+    /// without the history they belong to, nor a log that starts after a gap.
+    public func wipe() throws {
+        for segment in try segments().reversed() { try FileSystem.remove(segment.path) }
+        try FileSystem.syncDirectory(logPath)
+        for snapshot in try snapshots().reversed() { try FileSystem.remove(snapshot.path) }
+        try FileSystem.syncDirectory(snapshotsPath)
+        if FileSystem.exists(historyPath) {
+            try FileSystem.remove(historyPath)
+            try FileSystem.syncDirectory(path)
+        }
+    }
+}

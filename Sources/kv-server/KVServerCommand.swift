@@ -70,6 +70,21 @@ struct KVServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-segment-bytes"), help: "Size of one log segment file. Env: KV_LOG_SEGMENT_BYTES.")
     var logSegmentBytes: Int = 64 * 1024 * 1024
 
+    @Option(name: .customLong("replica-retention"), help: "Keep the log a replica needs to resume for this long after it was last seen (500ms, 10s, 5m, 1h). Env: KV_REPLICA_RETENTION.")
+    var replicaRetention: String = "1h"
+
+    @Option(name: .customLong("clone-timeout"), help: "Try the clone source this long before cloning from the primary. Env: KV_CLONE_TIMEOUT.")
+    var cloneTimeout: String = "10s"
+
+    @Option(name: .customLong("max-ready-lag"), help: "A replica further behind than this many records is not ready. Env: KV_MAX_READY_LAG.")
+    var maxReadyLag: UInt64 = 1000
+
+    @Option(name: .customLong("max-staleness"), help: "A replica that has not heard from the primary for this long is not ready (default: off). Env: KV_MAX_STALENESS.")
+    var maxStaleness: String?
+
+    @Option(help: "Comma-separated HOST:PORT of the other pods, asked by a primary that starts empty (default: <set>-1…4.<service>:<port>). Env: KV_PEERS.")
+    var peers: String?
+
     @Option(name: .customLong("log-level"), help: "trace | debug | info | notice | warning | error | critical. Env: KV_LOG_LEVEL.")
     var logLevel: String = "info"
 
@@ -97,6 +112,14 @@ struct KVServerCommand: AsyncParsableCommand {
             printError("kv-server: --log-level '\(logLevel)' is not a log level.")
             throw ExitCode(2)
         }
+        var durations: [String: Duration] = [:]
+        for (flag, text) in [("replica-retention", replicaRetention), ("clone-timeout", cloneTimeout), ("max-staleness", maxStaleness ?? "0")] {
+            guard let duration = DurationText.parse(text) else {
+                printError("kv-server: --\(flag) must be a duration like 500ms, 10s, 5m or 1h (got '\(text)').")
+                throw ExitCode(2)
+            }
+            durations[flag] = duration
+        }
         var configuration = ServerConfiguration(identity: identity)
         configuration.bindHost = bind
         configuration.port = port
@@ -115,15 +138,11 @@ struct KVServerCommand: AsyncParsableCommand {
         configuration.snapshotAfterLogBytes = snapshotAfterBytes
         configuration.logSegmentBytes = logSegmentBytes
         configuration.logLevel = level
-
-        if identity.role == .replica {
-            printError("""
-                kv-server: \(identity.podName) has ordinal \(identity.ordinal), which makes it a read-only replica, \
-                and this build does not have replication yet. Only ordinal 0 (the primary, e.g. --hostname \
-                \(identity.podName(ordinal: 0))) can run.
-                """)
-            throw ExitCode(2)
-        }
+        configuration.replicaRetention = durations["replica-retention"]!
+        configuration.cloneTimeout = durations["clone-timeout"]!
+        configuration.maxReadyLag = maxReadyLag
+        configuration.maxStaleness = maxStaleness == nil ? nil : durations["max-staleness"]
+        configuration.peerAddresses = peers.map { $0.split(separator: ",").map { String($0.filter { $0 != " " }) } }
         do {
             try await KVServerApplication.run(configuration)
         } catch let error as StartupError {

@@ -139,6 +139,20 @@ extension CommandTable {
              handler: .connection),
     ]
 
+    /// kv's own commands: read-your-writes over RESP, and the replication handshakes
+    /// (docs/replication.md).
+    static let replication: [CommandSpec] = [
+        Spec("kv.lsn", arity: 1, flags: [.fast, .loading, .stale], group: "kv", since: "0.1.0",
+             summary: "Returns the LSN of the connection's last write (0 if none).", handler: .connection),
+        Spec("kv.waitlsn", arity: 3, flags: [.noscript, .blocking, .loading, .stale], group: "kv", since: "0.1.0",
+             summary: "Blocks until this pod has applied the given LSN, or fails after the timeout in milliseconds.",
+             handler: .connection),
+        Spec("kv.clone", arity: 1, flags: [.admin, .noscript, .noMulti], group: "kv", since: "0.1.0",
+             summary: "Turns the connection into a snapshot of this pod's data (replicas cloning).", handler: .connection),
+        Spec("kv.stream", arity: 4, flags: [.admin, .noscript, .noMulti], group: "kv", since: "0.1.0",
+             summary: "Turns the connection into the primary's write-log stream (replicas).", handler: .connection),
+    ]
+
     static let connection: [CommandSpec] = [
         Spec("ping", arity: -1, flags: [.fast, .sentinel], group: "connection", since: "1.0.0",
              summary: "Returns the server's liveliness response.", handler: .connection),

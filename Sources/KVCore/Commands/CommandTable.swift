@@ -1,7 +1,7 @@
 /// Every command kv supports, and the lookup from a command name to its spec.
 public enum CommandTable {
     /// Every top-level command, in the order COMMAND lists them.
-    public static let all: [CommandSpec] = strings + counters + keys + expiry + server + connection
+    public static let all: [CommandSpec] = strings + counters + keys + expiry + server + connection + replication
 
     private static let index = CommandIndex(all)
 

@@ -9,7 +9,8 @@ public enum EnvironmentDefaults {
     public static let flags = [
         "hostname", "port", "http-port", "bind", "data-dir", "fsync", "password", "service",
         "primary", "clone-from", "threads", "max-clients", "max-value-size", "max-request-size",
-        "idle-timeout", "snapshot-after-bytes", "log-segment-bytes", "log-level",
+        "idle-timeout", "snapshot-after-bytes", "log-segment-bytes", "log-level", "replica-retention",
+        "clone-timeout", "max-ready-lag", "max-staleness", "peers",
     ]
 
     /// The environment variable for a flag: `data-dir` → `KV_DATA_DIR`.

@@ -40,6 +40,20 @@ public struct ServerConfiguration: Sendable {
     public var logSegmentBytes: Int = 64 * 1024 * 1024
     /// Log level.
     public var logLevel: Logger.Level = .info
+    /// `--replica-retention`: the primary keeps the log a replica needs to resume for this
+    /// long after it was last seen.
+    public var replicaRetention: Duration = .seconds(3600)
+    /// `--clone-timeout`: how long a replica tries its clone source before cloning from the
+    /// primary.
+    public var cloneTimeout: Duration = .seconds(10)
+    /// `--max-ready-lag`: a replica further behind the primary than this many records is not ready.
+    public var maxReadyLag: UInt64 = 1000
+    /// `--max-staleness`: a replica that has not heard from the primary for this long is not
+    /// ready; nil: never unready for staleness alone.
+    public var maxStaleness: Duration?
+    /// `--peers`: the other pods' addresses, asked by a primary that starts empty whether one
+    /// holds data (default: `<set>-1.<service>:<port>` … `<set>-4.<service>:<port>`).
+    public var peerAddresses: [String]?
 
     public init(identity: PodIdentity) {
         self.identity = identity
@@ -47,6 +61,21 @@ public struct ServerConfiguration: Sendable {
 
     /// The headless Service name used in peer addresses.
     public var serviceName: String { service ?? identity.setName }
+
+    /// The primary's address: `--primary`, else `<set>-0.<service>:<port>`.
+    public var primaryPeer: String {
+        primaryAddress ?? "\(identity.podName(ordinal: 0)).\(serviceName):\(port)"
+    }
+
+    /// Where a replica clones from: `--clone-from`, else the previous pod.
+    public var cloneSourcePeer: String {
+        cloneFromAddress ?? "\(identity.podName(ordinal: max(0, identity.ordinal - 1))).\(serviceName):\(port)"
+    }
+
+    /// The pods a primary that starts empty asks for data (`--peers`, else ordinals 1–4).
+    public var restorePeers: [String] {
+        peerAddresses ?? (1...4).map { "\(identity.podName(ordinal: $0)).\(serviceName):\(port)" }
+    }
 }
 
 /// The number of cores, for the default thread count.

@@ -13,6 +13,10 @@ struct ClientSession {
     var queued: [QueuedCommand]?
     /// A queued command was refused (unknown, wrong arity): EXEC must abort.
     var transactionFailed = false
+    /// A write ran in the batch being executed (its LSN is the log's last one).
+    var wroteInBatch = false
+    /// The LSN of the log as of this client's last write: what WAIT waits for, what KV.LSN says.
+    var lastWriteLSN = LSN.zero
 
     init(id: Int, passwordRequired: Bool) {
         self.id = id

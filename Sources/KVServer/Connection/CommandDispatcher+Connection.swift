@@ -46,13 +46,32 @@ extension CommandDispatcher {
         case "info":
             return .reply(.verbatim(InfoReport(server: server, state: state).render(sections: (1..<arguments.count).map { arguments.lowercased($0) })))
         case "role":
-            return .reply(.array([.bulk("master"), .integer(Int64(server.database.log.lastAssigned.rawValue)), .array([])]))
+            return .reply(ReplicationStatus(server: server).roleReply)
         case "wait":
             guard let count = Int(arguments.string(1)), let timeout = Int(arguments.string(2)) else {
                 return .reply(.error(.notInteger))
             }
             guard timeout >= 0 else { return .reply(.error(CommandError("ERR timeout is negative"))) }
+            if server.isReplica { return .reply(.error(CommandError("ERR WAIT cannot be used with replica instances."))) }
             return .waitForReplicas(count: count, timeoutMilliseconds: timeout)
+        case "kv.lsn":
+            let lsn = session.wroteInBatch ? server.database.log.lastAssigned : session.lastWriteLSN
+            return .reply(.integer(Int64(lsn.rawValue)))
+        case "kv.waitlsn":
+            guard let lsn = UInt64(arguments.string(1)), let timeout = Int(arguments.string(2)), timeout >= 0 else {
+                return .reply(.error(.notInteger))
+            }
+            return .waitForLSN(LSN(lsn), timeoutMilliseconds: timeout)
+        case "kv.clone":
+            return .serveClone
+        case "kv.stream":
+            guard server.hub != nil else {
+                return .reply(.error(CommandError("ERR KV.STREAM is served by the primary; this pod is a replica of \(server.configuration.primaryPeer)")))
+            }
+            guard let history = HistoryID(arguments.string(1)), let after = UInt64(arguments.string(2)) else {
+                return .reply(.error(CommandError("ERR KV.STREAM needs a history id (32 hex digits) and an LSN")))
+            }
+            return .serveStream(history: history, after: LSN(after), podName: arguments.string(3))
         case "time":
             let micros = server.database.clock.nowMicroseconds()
             return .reply(.array([.bulk(String(micros / 1_000_000)), .bulk(String(micros % 1_000_000))]))

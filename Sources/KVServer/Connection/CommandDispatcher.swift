@@ -33,6 +33,10 @@ struct CommandDispatcher {
         if !session.authenticated && !spec.flags.contains(.noAuth) {
             return .reply(.error(.noAuth))
         }
+        if spec.isWrite && server.isReplica {
+            if session.inTransaction { session.transactionFailed = true }
+            return .reply(.error(server.readOnlyError))
+        }
         if session.inTransaction && !Self.runsInsideMulti.contains(spec.name) {
             session.queued!.append(QueuedCommand(position: position, arguments: OwnedArguments(arguments)))
             return .reply(.simple("QUEUED"))
@@ -59,6 +63,7 @@ struct CommandDispatcher {
         switch spec.handler {
         case let .keyspace(command):
             outcome = .reply(state.execute(command, arguments, context: clock.context, log: server.database.log))
+            if spec.isWrite { session.wroteInBatch = true }
         case .connection:
             outcome = runConnectionCommand(spec, arguments, session: &session, state: &state, clock: &clock)
         }
@@ -88,6 +93,8 @@ struct CommandDispatcher {
                     switch runConnectionCommand(spec, arguments, session: &session, state: &state, clock: &clock) {
                     case let .reply(reply), let .replyAndClose(reply): return reply
                     case .waitForReplicas: return .integer(0)
+                    case .waitForLSN, .serveClone, .serveStream:
+                        return .error(CommandError("ERR \(spec.name.uppercased()) is not allowed inside MULTI"))
                     }
                 }
             }
@@ -96,7 +103,7 @@ struct CommandDispatcher {
             state.statistics.record(command.position, microseconds: clock.lap(), failed: failed)
             replies.append(reply)
         }
-        _ = state.commitEffects(log: server.database.log, now: context.now)
+        if state.commitEffects(log: server.database.log, now: context.now) != nil { session.wroteInBatch = true }
         return .reply(.array(replies))
     }
 }

@@ -8,4 +8,10 @@ enum CommandOutcome {
     case replyAndClose(Reply)
     /// Hold this and every later reply until replicas acknowledge (WAIT).
     case waitForReplicas(count: Int, timeoutMilliseconds: Int)
+    /// Hold this and every later reply until this pod has applied `lsn` (KV.WAITLSN).
+    case waitForLSN(LSN, timeoutMilliseconds: Int)
+    /// Turn this connection into a clone being served (KV.CLONE).
+    case serveClone
+    /// Turn this connection into a replica's stream (KV.STREAM).
+    case serveStream(history: HistoryID, after: LSN, podName: String)
 }

@@ -28,9 +28,14 @@ final class LogWaiters: Sendable {
         var turnOpen = false
     }
 
-    init(eventLoop: any EventLoop, log: WriteLog) {
+    /// False on a replica: its clients never write, so a turn has no records of theirs to
+    /// write (records from the primary are written by the flusher).
+    private let writesInline: Bool
+
+    init(eventLoop: any EventLoop, log: WriteLog, writesInline: Bool = true) {
         self.eventLoop = eventLoop
         self.log = log
+        self.writesInline = writesInline && log.policy != .always
     }
 
     /// Runs `release` on the loop once the log has reached `lsn`. Call on the loop.
@@ -54,7 +59,7 @@ final class LogWaiters: Sendable {
     /// of one per connection read. Call on the loop.
     func withinTurn<Result>(_ body: () -> Result) -> Result {
         eventLoop.assertInEventLoop()
-        if log.policy != .always && !queue.turnOpen {
+        if writesInline && !queue.turnOpen {
             queue.turnOpen = true
             log.openInlineScope()
             eventLoop.execute { [self] in
@@ -89,11 +94,11 @@ final class LogWaiterGroup: Sendable {
     private let byLoop: [ObjectIdentifier: LogWaiters]
     let all: [LogWaiters]
 
-    init(group: any EventLoopGroup, log: WriteLog) {
+    init(group: any EventLoopGroup, log: WriteLog, writesInline: Bool = true) {
         var byLoop: [ObjectIdentifier: LogWaiters] = [:]
         var all: [LogWaiters] = []
         for loop in group.makeIterator() {
-            let waiters = LogWaiters(eventLoop: loop, log: log)
+            let waiters = LogWaiters(eventLoop: loop, log: log, writesInline: writesInline)
             byLoop[ObjectIdentifier(loop)] = waiters
             all.append(waiters)
         }

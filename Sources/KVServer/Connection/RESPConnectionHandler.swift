@@ -1,4 +1,5 @@
 import KVCore
+import KVReplication
 import KVWire
 import NIOCore
 
@@ -8,7 +9,7 @@ import NIOCore
 ///
 /// Replies leave in command order. A batch whose replies must wait for the log (see
 /// `LogWaiters`) holds back every later batch of the same connection.
-final class RESPConnectionHandler: ChannelInboundHandler {
+final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -26,8 +27,10 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     private var bounds: [ArgumentBounds] = []
     /// Batches of replies waiting for the log.
     private var held = 0
-    /// A WAIT is in progress: later commands wait for it.
+    /// A WAIT or KV.WAITLSN is in progress: later commands wait for it.
     private var blocked = false
+    /// The hub's id for a WAIT in progress, and the LSN it waits for.
+    private var pendingWait: (id: ReplicaRegistry.WaiterID, target: LSN)?
     /// The connection is closing: nothing more is read or run.
     private var closing = false
 
@@ -64,6 +67,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
+        if let pendingWait, let hub = server.hub { _ = hub.cancelWait(pendingWait.id, target: pendingWait.target) }
+        pendingWait = nil
         if let record { server.clients.unregister(record.id) }
         context.fireChannelInactive()
     }
@@ -108,7 +113,9 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         var output: ByteBuffer
         var gate: LSN
         var close = false
-        var wait: (count: Int, timeoutMilliseconds: Int)?
+        /// A command that holds the connection after the batch's replies (WAIT, KV.WAITLSN,
+        /// KV.CLONE, KV.STREAM).
+        var pause: CommandOutcome?
     }
 
     /// Runs every whole command in `input`.
@@ -132,6 +139,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             input = buffer
         }
         if result.close { closing = true }
+        if result.pause != nil { blocked = true }
         emit(result, acknowledged: server.database.log.progress.acknowledged, context: context)
     }
 
@@ -179,12 +187,19 @@ final class RESPConnectionHandler: ChannelInboundHandler {
                     result.output.writeReply(reply, version: session.version)
                     result.close = true
                     break parsing
-                case let .waitForReplicas(count, timeout):
-                    result.wait = (count, timeout)
+                case .waitForReplicas, .waitForLSN, .serveClone, .serveStream:
+                    result.pause = outcome
                     break parsing
                 }
             }
-            result.gate = server.database.log.lastAssigned
+            // A replica's replies need not wait for its own log: what it applied is durable on
+            // the primary already, and a replica that loses it streams it again.
+            let lastAssigned = server.database.log.lastAssigned
+            result.gate = server.isReplica ? .zero : lastAssigned
+            if session.wroteInBatch {
+                session.lastWriteLSN = lastAssigned
+                session.wroteInBatch = false
+            }
         }
         if let lastCommand {
             let inTransaction = session.inTransaction
@@ -210,8 +225,8 @@ final class RESPConnectionHandler: ChannelInboundHandler {
             }
             if result.close {
                 context.close(promise: nil)
-            } else if let wait = result.wait {
-                startWait(wait, context: context)
+            } else if let pause = result.pause {
+                startPause(pause, context: context)
             }
         }
         if held == 0 && acknowledged >= result.gate {
@@ -225,32 +240,103 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// WAIT: no replica exists on a single node, so it answers 0 — at once when 0 replicas
-    /// were asked for, else when the timeout ends (never, for timeout 0, as in Redis).
-    private func startWait(_ wait: (count: Int, timeoutMilliseconds: Int), context: ChannelHandlerContext) {
-        let finish = { [self] in
-            guard blocked else { return }
-            blocked = false
-            var buffer = context.channel.allocator.buffer(capacity: 8)
-            buffer.writeReply(.integer(0), version: session.version)
-            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-            processInput(context: context)
-        }
-        guard wait.count > 0 else {
-            var buffer = context.channel.allocator.buffer(capacity: 8)
-            buffer.writeReply(.integer(0), version: session.version)
-            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
-            processInput(context: context)
-            return
-        }
-        blocked = true
+    /// Runs the command that holds the connection after its batch's replies were sent.
+    private func startPause(_ pause: CommandOutcome, context: ChannelHandlerContext) {
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        if wait.timeoutMilliseconds > 0 {
-            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(wait.timeoutMilliseconds))) {
-                finish()
+        switch pause {
+        case let .waitForReplicas(count, timeout):
+            startWait(count: count, timeoutMilliseconds: timeout, context: context)
+        case let .waitForLSN(lsn, timeout):
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            let applied = server.applied
+            applied.wait(for: lsn, timeout: .milliseconds(Int64(timeout)), on: loop) { reached in
+                loop.execute {
+                    let current = applied.current
+                    bound.value.handler.resume(with: reached
+                        ? .integer(Int64(current.rawValue))
+                        : .error(CommandError("TIMEOUT LSN \(lsn) not applied within \(timeout) ms (this pod is at \(current))")),
+                        context: bound.value.context)
+                }
+            }
+        case .serveClone:
+            closing = true
+            CloneSender.serve(channel: context.channel, server: server)
+        case let .serveStream(history, after, podName):
+            startStream(history: history, after: after, podName: podName, context: context)
+        case .reply, .replyAndClose:
+            resume(with: nil, context: context)
+        }
+    }
+
+    /// Sends the held command's reply and goes on with the commands that came after it.
+    private func resume(with reply: Reply?, context: ChannelHandlerContext) {
+        guard blocked, !closing else { return }
+        blocked = false
+        pendingWait = nil
+        if let reply {
+            var buffer = context.channel.allocator.buffer(capacity: 16)
+            buffer.writeReply(reply, version: session.version)
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        }
+        context.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable).whenFailure { _ in }
+        processInput(context: context)
+    }
+
+    /// WAIT: answers once `count` replicas acknowledged this client's last write, or when the
+    /// timeout ends (never, for timeout 0, as in Redis) with how many did.
+    private func startWait(count: Int, timeoutMilliseconds: Int, context: ChannelHandlerContext) {
+        guard let hub = server.hub else { return resume(with: .integer(0), context: context) }
+        let target = session.lastWriteLSN
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        switch hub.registerWait(target: target, count: count, complete: { acked in
+            loop.execute { bound.value.handler.resume(with: .integer(Int64(acked)), context: bound.value.context) }
+        }) {
+        case let .done(acked):
+            resume(with: .integer(Int64(acked)), context: context)
+        case let .waiting(id):
+            pendingWait = (id, target)
+            guard timeoutMilliseconds > 0 else { return }
+            loop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(timeoutMilliseconds))) { [self] in
+                guard let pending = pendingWait, pending.id == id,
+                      let acked = hub.cancelWait(id, target: target) else { return }
+                resume(with: .integer(Int64(acked)), context: context)
             }
         }
+    }
+
+    /// KV.STREAM: answers the replica and, when it may stream, hands the connection to a
+    /// `StreamSender`.
+    private func startStream(history: HistoryID, after: LSN, podName: String, context: ChannelHandlerContext) {
+        guard let hub = server.hub else { return resume(with: .error(CommandError("ERR not the primary")), context: context) }
+        let (refusal, primaryLSN) = hub.decideStream(history: history, after: after)
+        if let refusal {
+            server.logger.warning("refused a stream: \(refusal)", metadata: ["replica": "\(podName)", "after_lsn": "\(after)"])
+            return resume(with: .error(CommandError("KVRESYNC \(refusal)")), context: context)
+        }
+        closing = true
+        // No longer a client: the stream is listed under INFO replication instead.
+        if let record { server.clients.unregister(record.id) }
+        record = nil
+        var answer = context.channel.allocator.buffer(capacity: 64)
+        answer.writeString("+STREAM \(hub.log.history) \(primaryLSN.rawValue)\r\n")
+        context.writeAndFlush(wrapOutboundOut(answer), promise: nil)
+        let sender = StreamSender(hub: hub, after: after, podName: podName, logger: server.logger, clock: server.database.clock)
+        do {
+            try context.pipeline.syncOperations.addHandler(sender, position: .after(self))
+            let removed = context.eventLoop.makePromise(of: Void.self)
+            let channel = context.channel
+            removed.futureResult.whenFailure { [server] error in
+                server.logger.error("could not hand the connection to the replica stream: \(error)")
+                channel.close(promise: nil)
+            }
+            context.pipeline.syncOperations.removeHandler(context: context, promise: removed)
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
     }
 
     private static func describe(_ address: SocketAddress) -> String {

@@ -16,15 +16,23 @@ final class ServerContext: Sendable {
     let counters = ServerCounters()
     /// Recovery facts for INFO persistence and /status.
     let recovery: RecoverySummary
+    /// This pod's side of replication.
+    let replication: ReplicationRole
+    /// The LSN this pod has applied, for reads that wait for one.
+    let applied: LSNWatch
 
     init(
         configuration: ServerConfiguration,
         database: Database,
         logger: Logger,
-        recovery: RecoverySummary
+        recovery: RecoverySummary,
+        replication: ReplicationRole,
+        applied: LSNWatch
     ) {
         self.configuration = configuration
         self.database = database
+        self.replication = replication
+        self.applied = applied
         self.clients = ClientRegistry()
         self.logger = logger
         self.startedAt = .now
@@ -35,9 +43,35 @@ final class ServerContext: Sendable {
 
     var passwordRequired: Bool { configuration.password != nil }
 
+    /// The primary's replication hub; nil on a replica.
+    var hub: ReplicationHub? {
+        if case let .primary(hub) = replication { return hub }
+        return nil
+    }
+
+    /// The replica's controller; nil on the primary.
+    var replica: ReplicaController? {
+        if case let .replica(controller) = replication { return controller }
+        return nil
+    }
+
+    /// True on a read-only replica.
+    var isReplica: Bool { replica != nil }
+
+    /// `READONLY …`, naming the primary.
+    var readOnlyError: CommandError {
+        CommandError("READONLY You can't write against a read only replica. The primary is \(configuration.primaryPeer).")
+    }
+
     var uptimeSeconds: Int {
         Int((ContinuousClock.now - startedAt).components.seconds)
     }
+}
+
+/// Which side of replication this pod runs.
+enum ReplicationRole: Sendable {
+    case primary(ReplicationHub)
+    case replica(ReplicaController)
 }
 
 /// What recovery found, kept for INFO and /status.
@@ -55,4 +89,6 @@ final class ServerCounters: Sendable {
     let protocolErrors = Atomic<Int>(0)
     let netInputBytes = Atomic<Int>(0)
     let netOutputBytes = Atomic<Int>(0)
+    /// Clones served (`sync_full`).
+    let clonesServed = Atomic<Int>(0)
 }

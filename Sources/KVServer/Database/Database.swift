@@ -19,11 +19,19 @@ final class Database: @unchecked Sendable {
         var statistics = CommandStatistics()
     }
 
+    /// The log and history the keyspace belongs to. Fixed on a primary; a replica that
+    /// re-clones replaces all three together (`replace`).
+    struct Generation {
+        var log: WriteLog
+        var history: HistoryID
+    }
+
     private let lock = NIOLock()
     private var state: State
-    let log: WriteLog
+    /// Read without the database lock by status pages and reply gating; changed only inside
+    /// it (lock order: `lock` → `generation`).
+    private let generation: NIOLockedValueBox<Generation>
     let clock: any WallClock
-    let history: HistoryID
     let expiry: ExpiryAuthority
     let maxValueSize: Int
 
@@ -36,9 +44,8 @@ final class Database: @unchecked Sendable {
         maxValueSize: Int
     ) {
         self.state = State(keyspace: keyspace)
-        self.log = log
+        self.generation = NIOLockedValueBox(Generation(log: log, history: history))
         self.clock = clock
-        self.history = history
         self.expiry = expiry
         self.maxValueSize = maxValueSize
     }
@@ -55,6 +62,37 @@ final class Database: @unchecked Sendable {
 
     /// The number of keys.
     var keyCount: Int { withLock { $0.keyspace.count } }
+
+    /// The write log of the current generation.
+    var log: WriteLog { generation.withLockedValue { $0.log } }
+
+    /// The history of the current generation.
+    var history: HistoryID { generation.withLockedValue { $0.history } }
+
+    /// Makes `keyspace`, `log` and `history` the store (a replica's re-clone), at once for
+    /// every reader. The caller closes the old log.
+    func replace(keyspace: Keyspace, log: WriteLog, history: HistoryID) {
+        withLock { state in
+            state.keyspace = keyspace
+            state.effects.removeAll(keepingCapacity: true)
+            generation.withLockedValue { $0 = Generation(log: log, history: history) }
+        }
+    }
+
+    /// Applies records the primary streamed, in order, and appends each to the local log
+    /// (a replica). Returns the last LSN applied; throws when a record does not follow the log.
+    func applyReplicated(_ records: [LogRecord]) throws -> LSN? {
+        try withLock { state in
+            let log = self.log
+            var last: LSN?
+            for record in records {
+                try log.append(record)
+                for operation in record.operations { state.keyspace.apply(operation) }
+                last = record.lsn
+            }
+            return last
+        }
+    }
 }
 
 extension Database.State {

@@ -77,6 +77,32 @@ struct HTTPRoutes: Sendable {
         default:
             return loop.makeSucceededFuture(.error(.methodNotAllowed, "use GET, PUT or DELETE", headers: [("Allow", "GET, PUT, DELETE")]))
         }
+        if request.method != .GET && request.method != .HEAD {
+            if server.isReplica {
+                let primary = server.configuration.primaryPeer
+                return loop.makeSucceededFuture(.error(
+                    .misdirectedRequest,
+                    "this pod (\(podName)) is a read-only replica: send writes to the primary, \(primary)",
+                    headers: [("KV-Primary", primary)]))
+            }
+            return runGated(request, command: command, on: loop)
+        }
+        return ReadConsistency.check(request, server: server, on: loop).flatMap { refusal in
+            if let refusal { return loop.makeSucceededFuture(refusal) }
+            guard let staleness = ReadConsistency.staleness(server) else {
+                return runGated(request, command: command, on: loop)
+            }
+            // A replica answers at once: what it applied is durable on the primary already.
+            let (reply, lsn) = run(OwnedArguments(command))
+            var response = Self.response(to: request.method, reply: reply, lsn: lsn)
+            response.headers.append(("KV-Staleness", ReadConsistency.format(staleness)))
+            return loop.makeSucceededFuture(response)
+        }
+    }
+
+    /// A command on the primary, answered once the log acknowledged everything it could have
+    /// observed (its own write, or the writes a read saw).
+    private func runGated(_ request: HTTPRequest, command: [[UInt8]], on loop: any EventLoop) -> EventLoopFuture<HTTPResponse> {
         // Written on this thread under `everysec` and `no` (see `WriteLog.writingInline`).
         let ((reply, lsn), progress) = server.database.log.writingInline { run(OwnedArguments(command)) }
         let promise = loop.makePromise(of: HTTPResponse.self)

@@ -21,11 +21,38 @@ struct KVService: Service {
             fsync: configuration.fsync,
             segmentBytes: configuration.logSegmentBytes
         )
+        let identity = configuration.identity
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
+        let readiness = Readiness()
+        let applied = LSNWatch()
+
+        // A replica with an empty data directory clones before it serves anything, as the
+        // tutorial's init container does; otherwise the local data is recovered.
+        var controller: ReplicaController?
         let recovered: RecoveredStore
         do {
-            recovered = try await NIOThreadPool.singleton.runIfActive { Handover(try Recovery.open(options)) }.value
-        } catch let error as StorageError {
-            throw StartupError("recovery failed: \(error)")
+            if identity.role == .replica {
+                let replica = ReplicaController(configuration: configuration, storage: options, loop: group.next(),
+                                                readiness: readiness, applied: applied, logger: logger)
+                controller = replica
+                if try DataDirectory(configuration.dataDirectory).isEmpty() {
+                    logger.info("empty data directory: cloning before serving", metadata: [
+                        "clone_from": "\(configuration.cloneSourcePeer)", "primary": "\(configuration.primaryPeer)",
+                    ])
+                    recovered = try await withGracefulShutdownHandler {
+                        try await replica.cloneInitialData()
+                    } onGracefulShutdown: {
+                        Task { await replica.stop() }
+                    }
+                } else {
+                    recovered = try await recover(options)
+                }
+            } else {
+                recovered = try await recover(options)
+            }
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
         }
         for warning in recovered.warnings { logger.warning("\(warning)") }
 
@@ -34,9 +61,10 @@ struct KVService: Service {
             log: recovered.log,
             clock: SystemWallClock(),
             history: recovered.history,
-            expiry: .primary,
+            expiry: identity.role == .primary ? .primary : .replica,
             maxValueSize: configuration.maxValueSize
         )
+        let hub = controller == nil ? ReplicationHub(log: recovered.log, retention: configuration.replicaRetention) : nil
         let server = ServerContext(
             configuration: configuration,
             database: database,
@@ -46,32 +74,49 @@ struct KVService: Service {
                 recordsReplayed: recovered.recordsReplayed,
                 seconds: recovered.duration,
                 warnings: recovered.warnings
-            )
+            ),
+            replication: controller.map { .replica($0) } ?? .primary(hub!),
+            applied: applied
         )
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
-        let log = recovered.log
-        let waiters = LogWaiterGroup(group: group, log: log)
-        let readiness = Readiness()
-        let snapshots = SnapshotScheduler(server: server, threshold: configuration.snapshotAfterLogBytes)
-        recovered.log.setProgressHandler { progress in
-            waiters.logAdvanced(to: progress.acknowledged)
-            snapshots.logAdvanced()
+        let waiters = LogWaiterGroup(group: group, log: recovered.log, writesInline: hub != nil)
+        let snapshots = SnapshotScheduler(server: server, threshold: configuration.snapshotAfterLogBytes,
+                                          retainAfter: { hub?.retentionFloor() })
+        // Hooks a log (the recovered one; on a replica, each one a re-clone installs) to what
+        // waits on its progress.
+        let adoptLog: @Sendable (WriteLog) -> Void = { log in
+            log.setProgressHandler { progress in
+                if let hub {
+                    hub.logAdvanced(to: progress.acknowledged)
+                    applied.advanced(to: progress.acknowledged)
+                }
+                waiters.logAdvanced(to: progress.acknowledged)
+                snapshots.logAdvanced()
+            }
         }
+        adoptLog(recovered.log)
+        applied.advanced(to: recovered.lastLSN)
 
         let listeners: Listeners
         do {
             listeners = try await Listeners.bind(server: server, group: group, waiters: waiters, readiness: readiness)
         } catch {
+            await controller?.stop()
             recovered.log.close()
             try? await group.shutdownGracefully()
             throw StartupError("cannot listen on \(configuration.bindHost):\(configuration.port) / :\(configuration.httpPort): \(error)")
         }
         let sweeper = ExpirySweeper(server: server, eventLoop: group.next())
-        sweeper.start()
-        readiness.markReady()
-        logger.info("kv-server ready", metadata: [
-            "role": "\(configuration.identity.role.rawValue)",
-            "ordinal": "\(configuration.identity.ordinal)",
+        if let controller {
+            // Readiness follows the link: cloned and caught up with the primary.
+            controller.attach(database: database, snapshots: snapshots, adoptLog: adoptLog)
+        } else {
+            // Expiry is the primary's to decide; replicas apply its deletes.
+            sweeper.start()
+            readiness.markReady()
+        }
+        logger.info("kv-server serving", metadata: [
+            "role": "\(identity.role.rawValue)",
+            "ordinal": "\(identity.ordinal)",
             "data_dir": "\(configuration.dataDirectory)",
             "history": "\(recovered.history)",
             "lsn": "\(recovered.lastLSN)",
@@ -91,9 +136,10 @@ struct KVService: Service {
         logger.info("shutting down: no new connections; finishing in-flight writes")
         readiness.markNotReady("shutting down")
         await listeners.stopAccepting()
+        await controller?.stop()
         sweeper.stop()
         snapshots.stop()
-        let final = recovered.log.close()
+        let final = database.log.close()
         if let failure = final.failure {
             logger.error("flushing the log at shutdown failed: \(failure)")
         }
@@ -101,6 +147,15 @@ struct KVService: Service {
         for loop in group.makeIterator() { try? await loop.submit {}.get() }
         try? await group.shutdownGracefully()
         logger.info("stopped", metadata: ["lsn": "\(final.lastAssigned)", "durable_lsn": "\(final.durable)"])
+    }
+
+    /// Opens the local data (creating a new history in an empty directory).
+    private func recover(_ options: StorageOptions) async throws -> RecoveredStore {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive { Handover(try Recovery.open(options)) }.value
+        } catch let error as StorageError {
+            throw StartupError("recovery failed: \(error)")
+        }
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

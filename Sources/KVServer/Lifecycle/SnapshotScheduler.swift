@@ -3,6 +3,10 @@ import KVStorage
 import NIOPosix
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Takes a snapshot when the log has grown past `--snapshot-after-bytes` since the last one;
 /// the log then deletes the segments the snapshot covers. One snapshot at a time.
 ///
@@ -14,10 +18,13 @@ final class SnapshotScheduler: Sendable {
     private let threshold: UInt64
     private let running = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
+    /// Records after this LSN are kept for replicas (the primary's `ReplicationHub`).
+    private let retainAfter: @Sendable () -> LSN?
 
-    init(server: ServerContext, threshold: Int) {
+    init(server: ServerContext, threshold: Int, retainAfter: @escaping @Sendable () -> LSN? = { nil }) {
         self.server = server
         self.threshold = UInt64(max(1, threshold))
+        self.retainAfter = retainAfter
     }
 
     /// Called by the log's flusher after each write: starts a snapshot if one is due.
@@ -40,7 +47,7 @@ final class SnapshotScheduler: Sendable {
         }
         let started = ContinuousClock.now
         do {
-            let result = try database.log.writeSnapshot(snapshot, at: lsn)
+            let result = try database.log.writeSnapshot(snapshot, at: lsn, retainAfter: retainAfter())
             server.logger.info("snapshot written", metadata: [
                 "lsn": "\(lsn)",
                 "keys": "\(snapshot.count)",
@@ -51,6 +58,16 @@ final class SnapshotScheduler: Sendable {
         } catch {
             server.logger.error("snapshot at LSN \(lsn) failed: \(error)")
         }
+    }
+
+    /// Runs `body` while no snapshot runs or starts (a replica replacing its data directory
+    /// with a new clone). Blocks until a running snapshot finishes: call it off the event loops.
+    func exclusively<Result>(_ body: () throws -> Result) rethrows -> Result {
+        while !running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+            usleep(1000)
+        }
+        defer { running.store(false, ordering: .releasing) }
+        return try body()
     }
 
     /// No new snapshots (shutdown).

@@ -103,6 +103,7 @@ struct InfoReport {
             ]
         case "stats":
             let counters = server.counters
+            let replication = ReplicationStatus(server: server)
             return [
                 ("total_connections_received", String(counters.connectionsReceived.load(ordering: .relaxed))),
                 ("total_commands_processed", String(statistics.totalCalls)),
@@ -111,19 +112,13 @@ struct InfoReport {
                 ("total_net_output_bytes", String(counters.netOutputBytes.load(ordering: .relaxed))),
                 ("expired_keys", String(statistics.expiredKeys)),
                 ("total_error_replies", String(statistics.totalFailedCalls)),
-                ("sync_full", "0"),
-                ("sync_partial_ok", "0"),
-                ("sync_partial_err", "0"),
+                ("sync_full", String(replication.syncFull)),
+                ("sync_partial_ok", String(replication.syncPartialOK)),
+                ("sync_partial_err", String(replication.syncPartialErr)),
                 ("kv_protocol_errors", String(counters.protocolErrors.load(ordering: .relaxed))),
             ]
         case "replication":
-            return [
-                ("role", "master"),
-                ("connected_slaves", "0"),
-                ("master_replid", server.database.history.description + "00000000"),
-                ("master_repl_offset", String(log.lastAssigned.rawValue)),
-                ("kv_history", server.database.history.description),
-            ]
+            return ReplicationStatus(server: server).infoFields
         case "keyspace":
             let keys = keyCount
             return keys == 0 ? [] : [("db0", "keys=\(keys),expires=\(expiringCount),avg_ttl=0")]

@@ -52,6 +52,23 @@ struct MetricsReport {
         metric("kv_rejected_connections_total", "counter", "Connections refused (max clients).", [("", String(counters.rejectedConnections.load(ordering: .relaxed)))])
         metric("kv_protocol_errors_total", "counter", "Connections closed for malformed input.", [("", String(counters.protocolErrors.load(ordering: .relaxed)))])
         metric("kv_expired_keys_total", "counter", "Keys removed because their TTL passed.", [("", String(statistics.expiredKeys))])
+        let replication = ReplicationStatus(server: server)
+        metric("kv_sync_full_total", "counter", "Clones served (full syncs).", [("", String(replication.syncFull))])
+        metric("kv_sync_partial_ok_total", "counter", "Replica streams accepted.", [("", String(replication.syncPartialOK))])
+        metric("kv_sync_partial_err_total", "counter", "Replica streams refused (the replica must re-clone).", [("", String(replication.syncPartialErr))])
+        if replication.isPrimary {
+            metric("kv_connected_replicas", "gauge", "Replicas streaming from this primary.",
+                   [("", String(replication.replicas.filter(\.connected).count))])
+            metric("kv_replica_acked_lsn", "gauge", "Last LSN each replica acknowledged.",
+                   replication.replicas.map { ("{replica=\"\($0.name)\"}", String($0.ackedLSN.rawValue)) })
+            metric("kv_replica_lag_records", "gauge", "Records each replica has not acknowledged yet.",
+                   replication.replicas.map { ("{replica=\"\($0.name)\"}", String($0.lagRecords)) })
+        } else {
+            metric("kv_replication_link_up", "gauge", "1 while the stream from the primary runs.", [("", replication.linkUp ? "1" : "0")])
+            metric("kv_replication_primary_lsn", "gauge", "The primary's LSN as last heard.", [("", String(replication.primaryLSN.rawValue))])
+            metric("kv_replication_staleness_seconds", "gauge", "Seconds since the stream from the primary went down (0 while up).",
+                   [("", String(replication.linkDownSeconds ?? 0))])
+        }
         return text
     }
 }

@@ -6,6 +6,22 @@ struct StatusDocument {
     func render() -> String {
         let identity = server.configuration.identity
         let log = server.database.log.progress
+        let replication = ReplicationStatus(server: server)
+        var replicationFields: [(String, JSONText)] = [
+            ("primaryLSN", .integer(Int(replication.primaryLSN.rawValue))),
+            ("syncFull", .integer(replication.syncFull)),
+            ("syncPartialOk", .integer(replication.syncPartialOK)),
+            ("syncPartialErr", .integer(replication.syncPartialErr)),
+        ]
+        if !replication.isPrimary {
+            replicationFields += [
+                ("primary", .string(replication.primaryAddress)),
+                ("linkUp", .bool(replication.linkUp)),
+                ("cloning", .bool(replication.cloning)),
+                ("stalenessSeconds", replication.linkDownSeconds.map { .integer($0) } ?? .integer(0)),
+                ("readiness", .string(replication.readiness)),
+            ]
+        }
         return JSONText.object([
             ("pod", .string(identity.podName)),
             ("set", .string(identity.setName)),
@@ -20,7 +36,17 @@ struct StatusDocument {
             ("keys", .integer(server.database.keyCount)),
             ("connectedClients", .integer(server.clients.count)),
             ("uptimeSeconds", .integer(server.uptimeSeconds)),
-            ("replicas", .array([])),
+            ("replication", .object(replicationFields)),
+            ("replicas", .array(replication.replicas.map { replica in
+                .object([
+                    ("name", .string(replica.name)),
+                    ("address", .string("\(replica.host):\(replica.port)")),
+                    ("connected", .bool(replica.connected)),
+                    ("ackedLSN", .integer(Int(replica.ackedLSN.rawValue))),
+                    ("lagRecords", .integer(Int(replica.lagRecords))),
+                    ("lagSeconds", .integer(replica.lagSeconds)),
+                ])
+            })),
             ("logFailure", log.failure.map { .string($0.description) } ?? .null),
         ])
     }

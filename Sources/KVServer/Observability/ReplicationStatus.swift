@@ -1,0 +1,133 @@
+import KVCore
+import KVReplication
+
+/// One reading of this pod's replication state, shared by INFO replication, ROLE, /status
+/// and /metrics so that they always agree.
+struct ReplicationStatus {
+    struct ReplicaLine {
+        var name: String
+        var host: String
+        var port: Int
+        var connected: Bool
+        var ackedLSN: LSN
+        var lagRecords: UInt64
+        var lagSeconds: Int
+    }
+
+    var isPrimary: Bool
+    /// The primary's LSN (primary: its own acknowledged LSN; replica: as last heard).
+    var primaryLSN: LSN
+    /// This pod's own last LSN.
+    var localLSN: LSN
+    var history: HistoryID
+    var syncFull: Int
+    var syncPartialOK: Int
+    var syncPartialErr: Int
+    /// Primary only.
+    var replicas: [ReplicaLine] = []
+    /// Replica only.
+    var primaryAddress = ""
+    var linkUp = false
+    var cloning = false
+    var lastIOSecondsAgo: Int?
+    var linkDownSeconds: Int?
+    var readiness = ""
+
+    init(server: ServerContext) {
+        let log = server.database.log
+        history = server.database.history
+        localLSN = log.lastAssigned
+        syncFull = server.counters.clonesServed.load(ordering: .relaxed)
+        switch server.replication {
+        case let .primary(hub):
+            let report = hub.report()
+            isPrimary = true
+            primaryLSN = report.lastLSN
+            syncPartialOK = report.counters.syncPartialOK
+            syncPartialErr = report.counters.syncPartialErr
+            replicas = report.replicas.map { replica, lag in
+                let (host, port) = ReplicaController.split(replica.address) ?? (replica.address.rawValue, 0)
+                return ReplicaLine(name: replica.name, host: host, port: port, connected: replica.connection != nil,
+                                   ackedLSN: replica.ackedLSN, lagRecords: lag.records,
+                                   lagSeconds: Int(lag.time.components.seconds))
+            }
+        case let .replica(controller):
+            let report = controller.report.withLock { $0 }
+            let now = ContinuousClock.now
+            isPrimary = false
+            primaryLSN = report.primaryLSN ?? .zero
+            localLSN = report.appliedLSN == .zero ? localLSN : report.appliedLSN
+            // A replica serves clones too (counted above); its own syncs are counted apart.
+            syncPartialOK = 0
+            syncPartialErr = 0
+            primaryAddress = server.configuration.primaryPeer
+            if case .streaming(_, _?) = report.state { linkUp = true }
+            cloning = report.cloneInProgress
+            lastIOSecondsAgo = report.lastHeard.map { Int((now - $0).components.seconds) }
+            linkDownSeconds = report.linkDownSince.map { Int((now - $0).components.seconds) }
+            readiness = "\(report.readiness)"
+        }
+    }
+
+    /// INFO replication, in Redis's field names.
+    var infoFields: [(String, String)] {
+        let replid = history.description + "00000000"
+        var fields: [(String, String)] = []
+        if isPrimary {
+            fields.append(("role", "master"))
+            let connected = replicas.filter(\.connected)
+            fields.append(("connected_slaves", String(connected.count)))
+            for (index, replica) in connected.enumerated() {
+                fields.append(("slave\(index)", "ip=\(replica.host),port=\(replica.port),state=online,offset=\(replica.ackedLSN.rawValue),lag=\(replica.lagSeconds),name=\(replica.name),lag_records=\(replica.lagRecords)"))
+            }
+        } else {
+            let (host, port) = ReplicaController.split(PeerAddress(primaryAddress)) ?? (primaryAddress, 0)
+            fields += [
+                ("role", "slave"),
+                ("master_host", host),
+                ("master_port", String(port)),
+                ("master_link_status", linkUp ? "up" : "down"),
+                ("master_last_io_seconds_ago", String(lastIOSecondsAgo ?? -1)),
+                ("master_sync_in_progress", cloning ? "1" : "0"),
+                ("slave_read_repl_offset", String(localLSN.rawValue)),
+                ("slave_repl_offset", String(localLSN.rawValue)),
+            ]
+            if let down = linkDownSeconds { fields.append(("master_link_down_since_seconds", String(down))) }
+            fields += [
+                ("slave_priority", "100"),
+                ("slave_read_only", "1"),
+                ("replica_announced", "1"),
+                ("connected_slaves", "0"),
+                ("kv_primary_lsn", String(primaryLSN.rawValue)),
+                ("kv_lag_records", String(primaryLSN.rawValue > localLSN.rawValue ? primaryLSN.rawValue - localLSN.rawValue : 0)),
+                ("kv_readiness", readiness),
+            ]
+        }
+        fields += [
+            ("master_failover_state", "no-failover"),
+            ("master_replid", replid),
+            ("master_replid2", String(repeating: "0", count: 40)),
+            ("master_repl_offset", String(localLSN.rawValue)),
+            ("second_repl_offset", "-1"),
+            ("repl_backlog_active", isPrimary ? "1" : "0"),
+            ("kv_history", history.description),
+        ]
+        return fields
+    }
+
+    /// ROLE, as Redis answers it.
+    var roleReply: Reply {
+        if isPrimary {
+            return .array([
+                .bulk("master"),
+                .integer(Int64(localLSN.rawValue)),
+                .array(replicas.filter(\.connected).map {
+                    .array([.bulk($0.host), .bulk(String($0.port)), .bulk(String($0.ackedLSN.rawValue))])
+                }),
+            ])
+        }
+        let (host, port) = ReplicaController.split(PeerAddress(primaryAddress)) ?? (primaryAddress, 0)
+        let state = linkUp ? "connected" : cloning ? "sync" : "connect"
+        return .array([.bulk("slave"), .bulk(host), .integer(Int64(port)), .bulk(state), .integer(Int64(localLSN.rawValue))])
+    }
+}

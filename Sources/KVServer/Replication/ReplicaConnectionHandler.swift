@@ -1,0 +1,263 @@
+import KVCore
+import KVReplication
+import KVStorage
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The replica's end of one replication connection: sends `AUTH` (when a password is set)
+/// and `KV.CLONE` or `KV.STREAM`, reads the answer, then receives the snapshot into a
+/// `CloneWriter` or the record stream into the store, reporting to the `ReplicaController`.
+///
+/// Runs on the controller's loop, so it calls the controller directly; every report carries
+/// the connection's number, and the controller ignores reports of a connection it replaced.
+final class ReplicaConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    enum Mode {
+        case clone
+        case stream(history: HistoryID, after: LSN, podName: String)
+    }
+
+    private enum Phase {
+        /// Waiting for the answer line(s); `authReplies` AUTH answers still to skip.
+        case answer(authReplies: Int)
+        /// Receiving the snapshot.
+        case cloning(CloneWriter, total: UInt64)
+        /// The snapshot is complete; being fsynced.
+        case finishing
+        /// Receiving frames.
+        case streaming
+        /// Nothing more is read.
+        case done
+    }
+
+    private let mode: Mode
+    private let number: UInt64
+    private let controller: ReplicaController
+    private let password: String?
+    private let directory: DataDirectory
+    private let logger: Logger
+    private var phase: Phase
+    private var input: ByteBuffer?
+    private var lastProgressLog = ContinuousClock.now
+    private var cloneStarted = ContinuousClock.now
+    /// Longest answer line accepted before the snapshot or stream starts.
+    static let maxLineLength = 4096
+
+    init(mode: Mode, number: UInt64, controller: ReplicaController, password: String?,
+         directory: DataDirectory, logger: Logger) {
+        self.mode = mode
+        self.number = number
+        self.controller = controller
+        self.password = password
+        self.directory = directory
+        self.logger = logger
+        self.phase = .answer(authReplies: password == nil ? 0 : 1)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        controller.feedIfCurrent(number, .connected)
+        var request = context.channel.allocator.buffer(capacity: 128)
+        if let password { request.writeCommand(["AUTH", password]) }
+        switch mode {
+        case .clone:
+            request.writeCommand(["KV.CLONE"])
+        case let .stream(history, after, podName):
+            request.writeCommand(["KV.STREAM", history.description, String(after.rawValue), podName])
+        }
+        context.writeAndFlush(wrapOutboundOut(request), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        switch phase {
+        case let .cloning(writer, _):
+            writer.abandon()
+            controller.feedIfCurrent(number, .cloneFailed(reason: "connection closed after \(writer.byteCount) bytes"))
+        case .answer:
+            controller.feedIfCurrent(number, .connectFailed(reason: "connection closed before an answer"))
+        case .streaming:
+            controller.feedIfCurrent(number, .disconnected)
+        case .finishing, .done:
+            break
+        }
+        phase = .done
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        if input == nil { input = bytes } else { input!.writeBuffer(&bytes) }
+        guard var buffer = input else { return }
+        input = nil
+        do {
+            try process(&buffer, context: context)
+        } catch {
+            fail(context: context, "\(error)")
+            return
+        }
+        if buffer.readableBytes > 0 {
+            if buffer.readerIndex > 1 << 20 { buffer.discardReadBytes() }
+            input = buffer
+        }
+    }
+
+    private func process(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) throws {
+        while buffer.readableBytes > 0 {
+            switch phase {
+            case let .answer(authReplies):
+                guard let line = try readLine(&buffer) else { return }
+                if authReplies > 0 {
+                    guard line == "+OK" else { return fail(context: context, "AUTH refused: \(line)") }
+                    phase = .answer(authReplies: authReplies - 1)
+                } else {
+                    try answer(line, context: context)
+                }
+            case let .cloning(writer, total):
+                try buffer.withUnsafeReadableBytes { try writer.append($0) }
+                buffer.moveReaderIndex(to: buffer.writerIndex)
+                logProgress(writer, total: total)
+                if writer.isComplete { finishClone(writer, context: context) }
+            case .streaming:
+                try stream(&buffer, context: context)
+                return
+            case .finishing, .done:
+                buffer.moveReaderIndex(to: buffer.writerIndex)
+                return
+            }
+        }
+    }
+
+    private func readLine(_ buffer: inout ByteBuffer) throws -> String? {
+        let view = buffer.readableBytesView
+        guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
+            if view.count > Self.maxLineLength { throw ReplicationProtocolError("answer line longer than \(Self.maxLineLength) bytes") }
+            return nil
+        }
+        let length = newline - view.startIndex + 1
+        guard length <= Self.maxLineLength, var line = buffer.readString(length: length) else {
+            throw ReplicationProtocolError("answer line longer than \(Self.maxLineLength) bytes")
+        }
+        line.removeLast()
+        if line.hasSuffix("\r") { line.removeLast() }
+        return line
+    }
+
+    /// The answer to KV.CLONE or KV.STREAM.
+    private func answer(_ line: String, context: ChannelHandlerContext) throws {
+        let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        switch (mode, words.first) {
+        case (.clone, "+CLONE"):
+            guard words.count == 4, let history = HistoryID(words[1]), let lsn = UInt64(words[2]), let total = UInt64(words[3]) else {
+                throw ReplicationProtocolError("malformed clone answer '\(line)'")
+            }
+            let writer = try CloneWriter(directory: directory)
+            phase = .cloning(writer, total: total)
+            cloneStarted = .now
+            controller.feedIfCurrent(number, .cloneAccepted(history: history, lsn: LSN(lsn)))
+        case (.stream, "+STREAM"):
+            guard words.count == 3, let history = HistoryID(words[1]), let lsn = UInt64(words[2]) else {
+                throw ReplicationProtocolError("malformed stream answer '\(line)'")
+            }
+            phase = .streaming
+            controller.feedIfCurrent(number, .streamAccepted(history: history, primaryLSN: LSN(lsn)))
+        case (.stream, "-KVRESYNC"):
+            guard let reason = Self.resyncReason(words) else { throw ReplicationProtocolError("malformed resync answer '\(line)'") }
+            phase = .done
+            controller.feedIfCurrent(number, .resyncRequired(reason))
+        default:
+            fail(context: context, "peer answered '\(line.prefix(200))'")
+        }
+    }
+
+    static func resyncReason(_ words: [String]) -> ResyncReason? {
+        guard words.count == 3 else { return nil }
+        switch words[1] {
+        case "history": return HistoryID(words[2]).map { .history($0) }
+        case "compacted": return UInt64(words[2]).map { .compacted(oldest: LSN($0)) }
+        case "ahead": return UInt64(words[2]).map { .ahead(primaryLSN: LSN($0)) }
+        default: return nil
+        }
+    }
+
+    private func logProgress(_ writer: CloneWriter, total: UInt64) {
+        let now = ContinuousClock.now
+        guard now - lastProgressLog >= .seconds(1) || writer.isComplete else { return }
+        lastProgressLog = now
+        let percent = total == 0 ? 100 : Int(writer.entryCount * 100 / max(total, 1))
+        logger.info("clone progress", metadata: [
+            "keys": "\(writer.entryCount)/\(total)", "percent": "\(percent)", "bytes": "\(writer.byteCount)",
+            "seconds": "\(KVService.seconds(since: cloneStarted))",
+        ])
+    }
+
+    private func finishClone(_ writer: CloneWriter, context: ChannelHandlerContext) {
+        phase = .finishing
+        let number = self.number
+        let controller = self.controller
+        let handover = Handover(writer)
+        NIOThreadPool.singleton.runIfActive(eventLoop: controller.loop) { _ = try handover.value.finish() }
+            .whenComplete { result in
+                switch result {
+                case .success: controller.feedIfCurrent(number, .cloneFinished)
+                case let .failure(error): controller.feedIfCurrent(number, .cloneFailed(reason: "\(error)"))
+                }
+            }
+        context.close(promise: nil)
+    }
+
+    /// Decodes whole frames, applies their records as one batch, then the heartbeats.
+    private func stream(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) throws {
+        var records: [LogRecord] = []
+        var heartbeats: [ReplicaLink.Event] = []
+        while buffer.readableBytes > 0 {
+            let decoded = buffer.withUnsafeReadableBytes { ReplicationFrame.decode($0) }
+            switch decoded {
+            case .incomplete:
+                break
+            case let .invalid(reason):
+                throw ReplicationProtocolError(reason)
+            case let .frame(frame, byteCount):
+                buffer.moveReaderIndex(forwardBy: byteCount)
+                switch frame {
+                case let .record(record): records.append(record)
+                case let .heartbeat(lsn, time, ackRequested):
+                    heartbeats.append(.heartbeat(primaryLSN: lsn, primaryTime: time, ackRequested: ackRequested))
+                }
+                continue
+            }
+            break
+        }
+        try controller.apply(records, number: number)
+        for heartbeat in heartbeats { controller.feedIfCurrent(number, heartbeat) }
+    }
+
+    private func fail(context: ChannelHandlerContext, _ reason: String) {
+        let event: ReplicaLink.Event
+        switch phase {
+        case let .cloning(writer, _):
+            writer.abandon()
+            event = .cloneFailed(reason: reason)
+        case .streaming:
+            event = .disconnected
+            logger.warning("replication stream error: \(reason)")
+        default:
+            event = .connectFailed(reason: reason)
+        }
+        phase = .done
+        controller.feedIfCurrent(number, event)
+        context.close(promise: nil)
+    }
+}
+
+/// The peer sent something the replication protocol does not allow.
+struct ReplicationProtocolError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,339 @@
+import KVCore
+import KVReplication
+import KVStorage
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A replica's side of replication in the server: drives the `ReplicaLink` state machine on
+/// one event loop — opens the clone and stream connections it asks for, installs clones,
+/// applies streamed records, sends acks, keeps timers and readiness.
+///
+/// Everything here runs on `loop` (the replication connections are bound to it too), so the
+/// state needs no lock; what other threads read (INFO, /status) is published in `report`.
+final class ReplicaController: @unchecked Sendable {
+    let loop: any EventLoop
+    private var link: ReplicaLink
+    private let configuration: ServerConfiguration
+    private let storage: StorageOptions
+    private let logger: Logger
+    private let readiness: Readiness
+    private let origin = ContinuousClock.now
+    /// The store being served; nil until the first clone is installed.
+    private(set) var database: Database?
+    /// Called with each log the store gets (after a clone is installed), to hook up its
+    /// progress handler.
+    private var adoptLog: (@Sendable (WriteLog) -> Void)?
+    /// Released as records are applied (KV-Min-LSN, KV.WAITLSN).
+    let applied: LSNWatch
+    /// Paused while a re-clone replaces the data directory.
+    private var snapshots: SnapshotScheduler?
+
+    private var channel: (any Channel)?
+    /// Numbers the connections, so that events of one already replaced are ignored.
+    private var connectionNumber: UInt64 = 0
+    private var timers: [ReplicaLink.TimerID: Scheduled<Void>] = [:]
+    /// Actions held while a clone is being installed, run in order afterwards.
+    private var deferred: [ReplicaLink.Action] = []
+    private var installing = false
+    private var initialData: EventLoopPromise<Handover<RecoveredStore>>?
+    private var stopped = false
+
+    /// What other threads may read: the link's position, as of its last event.
+    let report: Mutex<LinkReport>
+
+    struct LinkReport: Sendable {
+        var state: ReplicaLink.State = .idle
+        var appliedLSN = LSN.zero
+        var primaryLSN: LSN?
+        var lastHeard: ContinuousClock.Instant?
+        var linkDownSince: ContinuousClock.Instant?
+        var readiness: ReplicaLink.Readiness = .noData
+        var cloneInProgress = false
+        var syncFull = 0
+        var syncPartialOK = 0
+        var syncPartialErr = 0
+    }
+
+    init(configuration: ServerConfiguration, storage: StorageOptions, loop: any EventLoop,
+         readiness: Readiness, applied: LSNWatch, logger: Logger) {
+        var linkConfiguration = ReplicaLink.Configuration(
+            primary: PeerAddress(configuration.primaryPeer),
+            cloneSource: PeerAddress(configuration.cloneSourcePeer)
+        )
+        linkConfiguration.cloneTimeout = configuration.cloneTimeout
+        linkConfiguration.maxReadyLag = configuration.maxReadyLag
+        linkConfiguration.maxStaleness = configuration.maxStaleness
+        self.link = ReplicaLink(configuration: linkConfiguration)
+        self.configuration = configuration
+        self.storage = storage
+        self.loop = loop
+        self.readiness = readiness
+        self.applied = applied
+        self.logger = logger
+        self.report = Mutex(LinkReport())
+    }
+
+    /// An empty data directory: clones (retrying, falling back to the primary) until a clone
+    /// is installed, and returns the store it opened. Call `attach` next.
+    func cloneInitialData() async throws -> RecoveredStore {
+        let promise = loop.makePromise(of: Handover<RecoveredStore>.self)
+        loop.execute { [self] in
+            initialData = promise
+            feed(.start(history: nil, lsn: .zero))
+        }
+        return try await promise.futureResult.get().value
+    }
+
+    /// Starts streaming into `database` (recovered from local data, or just cloned).
+    func attach(database: Database, snapshots: SnapshotScheduler, adoptLog: @escaping @Sendable (WriteLog) -> Void) {
+        loop.execute { [self] in
+            self.database = database
+            self.snapshots = snapshots
+            self.adoptLog = adoptLog
+            applied.advanced(to: database.log.lastAssigned)
+            if initialData != nil {
+                // The link already asked for the stream after the clone; that action waited.
+                initialData = nil
+                resumeAfterInstall()
+            } else {
+                feed(.start(history: database.history, lsn: database.log.lastAssigned))
+            }
+        }
+    }
+
+    /// Shutdown: closes the replication connection; nothing more is applied.
+    func stop() async {
+        try? await loop.submit { [self] in
+            stopped = true
+            for timer in timers.values { timer.cancel() }
+            timers.removeAll()
+            connectionNumber += 1
+            channel?.close(promise: nil)
+            channel = nil
+            initialData?.fail(StartupError("shut down while cloning"))
+            initialData = nil
+        }.get()
+    }
+
+    func now() -> ReplicationInstant { ReplicationInstant(ContinuousClock.now, since: origin) }
+
+    /// Feeds one event to the link and performs what it asks. On the loop.
+    func feed(_ event: ReplicaLink.Event) {
+        loop.preconditionInEventLoop()
+        guard !stopped else { return }
+        perform(link.on(event, at: now()))
+        publishReport()
+    }
+
+    /// Feeds an event reported by connection `number`, unless that connection was replaced.
+    func feedIfCurrent(_ number: UInt64, _ event: ReplicaLink.Event) {
+        guard isCurrent(number) else { return }
+        feed(event)
+    }
+
+    private func perform(_ actions: [ReplicaLink.Action]) {
+        for action in actions {
+            if installing {
+                deferred.append(action)
+                continue
+            }
+            switch action {
+            case let .connect(request): connect(request)
+            case .closeConnection: closeConnection()
+            case let .installClone(history, lsn): install(history: history, lsn: lsn)
+            case let .wipeAndReclone(reason):
+                logger.warning("replica data must be re-cloned (\(reason)); the old data is served until the new clone is installed")
+            case let .sendAck(lsn): sendAck(lsn)
+            case let .scheduleTimer(after, id): schedule(id, after: after)
+            case let .setReady(ready, reason):
+                if ready { readiness.markReady() } else { readiness.markNotReady("replica: \(reason)") }
+                logger.info("readiness: \(ready ? "ready" : "not ready") (\(reason))")
+            case let .log(event): log(event)
+            }
+        }
+    }
+
+    private func log(_ event: ReplicaLink.LinkEvent) {
+        switch event {
+        case .cloneFailed, .connectFailed, .streamDisconnected, .resync, .cloneSourceFallback:
+            logger.warning("\(event)")
+        default:
+            logger.info("\(event)")
+        }
+        report.withLock { report in
+            switch event {
+            case .cloneStarted: report.syncFull += 1
+            case .streamConnected: report.syncPartialOK += 1
+            case .resync: report.syncPartialErr += 1
+            default: break
+            }
+        }
+    }
+
+    private func publishReport() {
+        let now = ContinuousClock.now
+        let at = self.now()
+        let link = self.link
+        report.withLock { report in
+            report.state = link.state
+            report.appliedLSN = link.appliedLSN
+            report.primaryLSN = link.primaryLSN
+            report.lastHeard = link.lastHeard.map { now - (at - $0) }
+            report.linkDownSince = link.linkDownSince.map { now - (at - $0) }
+            report.readiness = link.readiness(at: at)
+            if case .cloning = link.state { report.cloneInProgress = true } else { report.cloneInProgress = false }
+        }
+    }
+
+    // MARK: - Connections
+
+    private func connect(_ request: ReplicaLink.ConnectRequest) {
+        closeConnection()
+        connectionNumber += 1
+        let number = connectionNumber
+        let address: PeerAddress
+        let mode: ReplicaConnectionHandler.Mode
+        switch request {
+        case let .clone(source):
+            address = source
+            mode = .clone
+        case let .stream(primary, history, after):
+            address = primary
+            mode = .stream(history: history, after: after, podName: configuration.identity.podName)
+        }
+        guard let (host, port) = Self.split(address) else {
+            feed(.connectFailed(reason: "'\(address)' is not HOST:PORT"))
+            return
+        }
+        let handler = ReplicaConnectionHandler(mode: mode, number: number, controller: self,
+                                               password: configuration.password, directory: DataDirectory(storage.dataDirectory),
+                                               logger: logger)
+        ClientBootstrap(group: loop)
+            .connectTimeout(.seconds(2))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+            }
+            .connect(host: host, port: port)
+            .hop(to: loop)
+            .whenComplete { [self] result in
+                guard number == connectionNumber, !stopped else {
+                    if case let .success(channel) = result { channel.close(promise: nil) }
+                    return
+                }
+                switch result {
+                case let .success(channel): self.channel = channel
+                case let .failure(error): feed(.connectFailed(reason: "\(error)"))
+                }
+            }
+    }
+
+    private func closeConnection() {
+        connectionNumber += 1
+        channel?.close(promise: nil)
+        channel = nil
+    }
+
+    /// Whether an event from connection `number` still counts.
+    func isCurrent(_ number: UInt64) -> Bool { number == connectionNumber && !stopped }
+
+    private func sendAck(_ lsn: LSN) {
+        guard let channel else { return }
+        let text = String(lsn.rawValue)
+        var buffer = channel.allocator.buffer(capacity: 32)
+        buffer.writeString("*2\r\n$6\r\nKV.ACK\r\n$\(text.utf8.count)\r\n\(text)\r\n")
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+
+    private func schedule(_ id: ReplicaLink.TimerID, after delay: Duration) {
+        timers[id]?.cancel()
+        let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
+        timers[id] = loop.scheduleTask(in: .nanoseconds(max(0, nanoseconds))) { [self] in
+            timers[id] = nil
+            feed(.timerFired(id))
+        }
+    }
+
+    static func split(_ address: PeerAddress) -> (String, Int)? {
+        guard let colon = address.rawValue.lastIndex(of: ":"),
+              let port = Int(address.rawValue[address.rawValue.index(after: colon)...]), (1...65535).contains(port)
+        else { return nil }
+        var host = String(address.rawValue[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    // MARK: - Records
+
+    /// Applies records streamed on connection `number`, then tells the link.
+    func apply(_ records: [LogRecord], number: UInt64) throws {
+        guard isCurrent(number), let database, !records.isEmpty else { return }
+        guard let last = try database.applyReplicated(records) else { return }
+        applied.advanced(to: last)
+        feed(.recordApplied(lsn: last, primaryTime: records.last!.timestamp))
+    }
+
+    // MARK: - Installing a clone
+
+    private func install(history: HistoryID, lsn: LSN) {
+        installing = true
+        let storage = self.storage
+        let database = self.database
+        let snapshots = self.snapshots
+        let started = ContinuousClock.now
+        NIOThreadPool.singleton.runIfActive(eventLoop: loop) { () throws -> Handover<RecoveredStore> in
+            let directory = DataDirectory(storage.dataDirectory)
+            if let database {
+                // A re-clone: the old data was served until now; replace it on disk, then in memory.
+                try (snapshots?.exclusively { () throws -> Void in
+                    database.log.close()
+                    try directory.wipe()
+                    _ = try directory.installSnapshot(at: directory.cloneSnapshotPath)
+                } ?? ())
+            } else {
+                _ = try directory.installSnapshot(at: directory.cloneSnapshotPath)
+            }
+            return Handover(try Recovery.open(storage))
+        }.whenComplete { [self] result in
+            switch result {
+            case let .success(handover):
+                let recovered = handover.value
+                logger.info("clone loaded", metadata: [
+                    "history": "\(recovered.history)", "lsn": "\(recovered.lastLSN)", "keys": "\(recovered.keyspace.count)",
+                    "seconds": "\(KVService.seconds(since: started))",
+                ])
+                if let database {
+                    database.replace(keyspace: recovered.keyspace, log: recovered.log, history: recovered.history)
+                    adoptLog?(recovered.log)
+                    applied.advanced(to: recovered.lastLSN)
+                    resumeAfterInstall()
+                } else if let initialData {
+                    initialData.succeed(handover)  // `attach` resumes
+                } else {
+                    recovered.log.close()
+                }
+            case let .failure(error):
+                logger.error("installing the clone (history \(history), lsn \(lsn)) failed: \(error)")
+                if let initialData {
+                    initialData.fail(StartupError("installing the clone failed: \(error)"))
+                    self.initialData = nil
+                    return
+                }
+                // Start over with a new clone.
+                installing = false
+                deferred.removeAll()
+                feed(.resyncRequired(.history(history)))
+            }
+        }
+    }
+
+    private func resumeAfterInstall() {
+        installing = false
+        let actions = deferred
+        deferred.removeAll()
+        perform(actions)
+        publishReport()
+    }
+}

@@ -1,0 +1,143 @@
+import KVCore
+import KVReplication
+import KVStorage
+import NIOCore
+import Synchronization
+
+/// The primary's side of replication: the `ReplicaRegistry` state machine behind a lock, the
+/// streams it feeds, and the clients blocked in `WAIT`.
+///
+/// The log's progress handler calls `logAdvanced` after every write; that wakes each stream,
+/// which reads the new records from the log files on its own event loop. Acks arriving on a
+/// stream go to the registry, which says which WAITs they complete.
+final class ReplicationHub: Sendable {
+    private let registry: Mutex<ReplicaRegistry>
+    private let streams = Mutex<[ReplicaRegistry.ConnectionID: StreamHandle]>([:])
+    private let waits = Mutex<[ReplicaRegistry.WaiterID: @Sendable (Int) -> Void]>([:])
+    private let nextConnection = Atomic<UInt64>(1)
+    private let origin = ContinuousClock.now
+    let log: WriteLog
+
+    init(log: WriteLog, retention: Duration) {
+        self.log = log
+        let progress = log.progress
+        registry = Mutex(ReplicaRegistry(
+            history: log.history,
+            lastLSN: progress.acknowledged,
+            oldestRetainedLSN: Self.oldestRetainedLSN(in: log.directory) ?? progress.acknowledged.next,
+            retention: retention
+        ))
+    }
+
+    /// Now, on the registry's clock.
+    func now() -> ReplicationInstant { ReplicationInstant(ContinuousClock.now, since: origin) }
+
+    /// The log acknowledged writes up to `lsn` (durable under `always`, written otherwise):
+    /// streams may send them.
+    func logAdvanced(to lsn: LSN) {
+        registry.withLock { $0.onWrite(lsn: lsn) }
+        for stream in streams.withLock({ Array($0.values) }) { stream.wake() }
+    }
+
+    /// Decides `KV.STREAM <history> <after>`: nil to stream, else why not. Counts it.
+    func decideStream(history: HistoryID, after: LSN) -> (refusal: ResyncReason?, primaryLSN: LSN) {
+        let oldest = Self.oldestRetainedLSN(in: log.directory)
+        return registry.withLock { registry in
+            if let oldest { registry.onLogCompacted(oldest: oldest) }
+            return (registry.decideStream(history: history, after: after), registry.lastLSN)
+        }
+    }
+
+    /// A stream for pod `name` starts after `after`.
+    func register(name: String, address: String, after: LSN, stream: StreamHandle) -> ReplicaRegistry.ConnectionID {
+        let id = ReplicaRegistry.ConnectionID(nextConnection.add(1, ordering: .relaxed).oldValue)
+        let now = now()
+        registry.withLock { $0.register(name: name, address: PeerAddress(address), connection: id, after: after, now: now) }
+        streams.withLock { $0[id] = stream }
+        return id
+    }
+
+    /// The stream `id` closed.
+    func unregister(_ id: ReplicaRegistry.ConnectionID) {
+        let now = now()
+        streams.withLock { $0[id] = nil }
+        registry.withLock { $0.unregister(connection: id, now: now) }
+    }
+
+    /// `KV.ACK <lsn>` arrived on stream `id`.
+    func onAck(_ id: ReplicaRegistry.ConnectionID, lsn: LSN) {
+        let now = now()
+        let completions = registry.withLock { $0.onAck(connection: id, lsn: lsn, now: now) }
+        complete(completions)
+    }
+
+    /// `WAIT count` for a client whose last write was `target`: `complete` is called (on any
+    /// thread) with the number of replicas that acknowledged it, once `count` did. Returns the
+    /// answer at once when it is already known, else the waiter to cancel at the timeout.
+    func registerWait(target: LSN, count: Int, complete: @escaping @Sendable (Int) -> Void) -> ReplicaRegistry.WaitRegistration {
+        let now = now()
+        let registration = registry.withLock { registry in
+            let registration = registry.registerWait(target: target, count: count, deadline: nil, now: now)
+            // Registered under the registry's lock, so an ack cannot complete it unseen.
+            if case let .waiting(id) = registration { waits.withLock { $0[id] = complete } }
+            return registration
+        }
+        if case .waiting = registration {
+            // Ask every replica to ack now rather than at its next ack tick.
+            for stream in streams.withLock({ Array($0.values) }) { stream.requestAck() }
+        }
+        return registration
+    }
+
+    /// The WAIT `id` timed out (or its client left): returns how many replicas acked its
+    /// target, or nil when it had completed already.
+    func cancelWait(_ id: ReplicaRegistry.WaiterID, target: LSN) -> Int? {
+        registry.withLock { registry -> Int? in
+            guard waits.withLock({ $0.removeValue(forKey: id) }) != nil else { return nil }
+            registry.cancelWait(id)
+            return registry.ackedCount(atLeast: target)
+        }
+    }
+
+    private func complete(_ completions: [ReplicaRegistry.WaitCompletion]) {
+        for completion in completions {
+            if let callback = waits.withLock({ $0.removeValue(forKey: completion.id) }) {
+                callback(completion.acked)
+            }
+        }
+    }
+
+    /// The log must keep records after this LSN for replicas that may come back.
+    func retentionFloor() -> LSN? {
+        let now = now()
+        return registry.withLock { registry in
+            _ = registry.onTick(now: now)  // forgets replicas gone longer than the retention
+            return registry.retentionFloor(now: now)
+        }
+    }
+
+    /// What INFO, /status and /metrics show.
+    struct Report {
+        var lastLSN: LSN
+        var counters: ReplicaRegistry.SyncCounters
+        var replicas: [(replica: ReplicaRegistry.Replica, lag: ReplicaRegistry.Lag)]
+    }
+
+    func report() -> Report {
+        let now = now()
+        return registry.withLock { registry in
+            let replicas = registry.replicas.values
+                .sorted { $0.name < $1.name }
+                .map { ($0, registry.lag(of: $0.name, now: now)!) }
+            return Report(lastLSN: registry.lastLSN, counters: registry.counters, replicas: replicas)
+        }
+    }
+
+    /// Whether some WAIT is blocked (heartbeats then ask for acks).
+    var wantsAcks: Bool { registry.withLock { $0.wantsAcks } }
+
+    /// The first LSN the log files still hold, nil for an empty log directory.
+    static func oldestRetainedLSN(in directory: DataDirectory) -> LSN? {
+        (try? directory.segments())?.first?.firstLSN
+    }
+}

@@ -1,0 +1,198 @@
+import KVCore
+import KVReplication
+import KVStorage
+import KVWire
+import Logging
+import NIOCore
+import Synchronization
+
+/// The primary's end of one replica's stream, in place of the connection's RESP handler after
+/// `+STREAM`: sends every record after the replica's LSN from the log files, then each new
+/// write as the log acknowledges it; heartbeats when idle; reads `KV.ACK <lsn>` back.
+///
+/// Records are read from the files (not from the writers' memory) on the connection's event
+/// loop, at most `maxBytesPerTurn` per loop turn, and only while the socket takes them: a slow
+/// replica slows its own stream, never the primary's writes.
+final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    static let maxBytesPerTurn = 1 << 20
+    static let heartbeatInterval = TimeAmount.milliseconds(100)
+
+    private let hub: ReplicationHub
+    private let cursor: LogCursor
+    private let podName: String
+    private let logger: Logger
+    private let clock: any WallClock
+    private var id: ReplicaRegistry.ConnectionID?
+    private var handle: StreamHandle?
+    private var context: ChannelHandlerContext?
+    private var heartbeat: RepeatedTask?
+    private var lastSent = NIODeadline.now()
+    private var parser = RESPCommandParser(limits: RESPLimits(maxBulkLength: 64, maxArgumentCount: 4))
+    private var input: ByteBuffer?
+    private var bounds: [ArgumentBounds] = []
+    private var scratch: [UInt8] = []
+
+    init(hub: ReplicationHub, after: LSN, podName: String, logger: Logger, clock: any WallClock) {
+        self.hub = hub
+        self.cursor = hub.log.records(after: after, through: after)
+        self.podName = podName
+        self.logger = logger
+        self.clock = clock
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let handle = StreamHandle(eventLoop: context.eventLoop, sender: NIOLoopBound(self, eventLoop: context.eventLoop))
+        self.handle = handle
+        let address = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+        id = hub.register(name: podName, address: address, after: cursor.after, stream: handle)
+        logger.info("replica stream started", metadata: ["replica": "\(podName)", "address": "\(address)", "after_lsn": "\(cursor.after)"])
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        heartbeat = context.eventLoop.scheduleRepeatedTask(
+            initialDelay: Self.heartbeatInterval, delay: Self.heartbeatInterval
+        ) { _ in bound.value.heartbeatTick() }
+        pump()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        stop()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        stop()
+        context.fireChannelInactive()
+    }
+
+    private func stop() {
+        heartbeat?.cancel()
+        heartbeat = nil
+        if let id {
+            hub.unregister(id)
+            logger.info("replica stream ended", metadata: ["replica": "\(podName)", "sent_lsn": "\(cursor.position)"])
+        }
+        id = nil
+        context = nil
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { pump() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    /// Sends what the log has acknowledged and this stream has not sent yet.
+    func pump() {
+        guard let context, context.channel.isActive else { return }
+        let acknowledged = hub.log.progress.acknowledged
+        if acknowledged > cursor.limit { cursor.limit = acknowledged }
+        scratch.removeAll(keepingCapacity: true)
+        do {
+            while scratch.count < Self.maxBytesPerTurn, let record = try cursor.next() {
+                ReplicationFrame.writeRecord(record, into: &scratch)
+            }
+        } catch {
+            logger.error("replica stream to \(podName) stopped: \(error)")
+            context.close(promise: nil)
+            return
+        }
+        guard !scratch.isEmpty else { return }
+        var buffer = context.channel.allocator.buffer(capacity: scratch.count)
+        buffer.writeBytes(scratch)
+        context.writeAndFlush(NIOAny(buffer), promise: nil)
+        lastSent = .now()
+        if cursor.position < cursor.limit && context.channel.isWritable {
+            // More to send: yield the loop to other connections first.
+            context.eventLoop.assumeIsolated().execute { [self] in pump() }
+        }
+    }
+
+    /// Every heartbeat interval: a heartbeat when nothing else was sent meanwhile.
+    func heartbeatTick() {
+        if NIODeadline.now() - lastSent >= Self.heartbeatInterval { sendHeartbeat(ackRequested: hub.wantsAcks) }
+    }
+
+    /// Sends a heartbeat now (after whatever records are ready), asking for an ack if `ackRequested`.
+    func sendHeartbeat(ackRequested: Bool) {
+        guard let context, context.channel.isActive else { return }
+        var buffer = context.channel.allocator.buffer(capacity: ReplicationFrame.heartbeatSize)
+        ReplicationFrame.writeHeartbeat(primaryLSN: hub.log.progress.acknowledged, primaryTime: clock.now(),
+                                        ackRequested: ackRequested, into: &buffer)
+        context.writeAndFlush(NIOAny(buffer), promise: nil)
+        lastSent = .now()
+    }
+
+    /// A WAIT is blocked: send what is ready, then ask for an ack.
+    func requestAck() {
+        pump()
+        sendHeartbeat(ackRequested: true)
+    }
+
+    // MARK: - Acks from the replica
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        if input == nil { input = bytes } else { input!.writeBuffer(&bytes) }
+        guard var buffer = input else { return }
+        defer { input = buffer.readableBytes == 0 ? nil : buffer }
+        while buffer.readableBytes > 0 {
+            bounds.removeAll(keepingCapacity: true)
+            let result = buffer.withUnsafeReadableBytes { raw -> (consumed: Int, lsn: LSN?, bad: String?) in
+                switch parser.parse(raw, into: &bounds) {
+                case let .command(consumed):
+                    return bounds.withUnsafeBufferPointer { bounds in
+                        let arguments = Arguments(base: raw.baseAddress, bounds: bounds)
+                        guard arguments.count == 2, arguments.lowercased(0) == "kv.ack",
+                              let lsn = UInt64(arguments.string(1)) else {
+                            return (consumed, nil, "expected KV.ACK <lsn>")
+                        }
+                        return (consumed, LSN(lsn), nil)
+                    }
+                case .incomplete: return (0, nil, nil)
+                case let .empty(consumed): return (consumed, nil, nil)
+                case .inline: return (0, nil, "expected KV.ACK <lsn>")
+                case let .malformed(error): return (0, nil, "\(error)")
+                }
+            }
+            if let bad = result.bad {
+                logger.warning("replica \(podName) sent something other than an ack (\(bad)); closing its stream")
+                context.close(promise: nil)
+                return
+            }
+            if result.consumed == 0 { return }
+            buffer.moveReaderIndex(forwardBy: result.consumed)
+            if let lsn = result.lsn, let id { hub.onAck(id, lsn: lsn) }
+        }
+    }
+}
+
+/// How the hub reaches a stream from any thread: wakes coalesce into one `pump` per loop turn.
+final class StreamHandle: Sendable {
+    let eventLoop: any EventLoop
+    private let sender: NIOLoopBound<StreamSender>
+    private let wakePending = Atomic<Bool>(false)
+
+    init(eventLoop: any EventLoop, sender: NIOLoopBound<StreamSender>) {
+        self.eventLoop = eventLoop
+        self.sender = sender
+    }
+
+    /// New records may be ready.
+    func wake() {
+        guard !wakePending.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        eventLoop.execute { [self] in
+            wakePending.store(false, ordering: .releasing)
+            sender.value.pump()
+        }
+    }
+
+    /// Ask the replica for an ack at once.
+    func requestAck() {
+        eventLoop.execute { [self] in sender.value.requestAck() }
+    }
+}

@@ -1,0 +1,69 @@
+import KVCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Receives a clone (snapshot bytes arriving over TCP) into `snapshots/clone.kvs.tmp`,
+/// checking the bytes as they arrive.
+///
+/// The bytes go through a `SnapshotDecoder` on their way to the file, so a garbled stream is
+/// refused at the first bad byte and the end of the snapshot is known from its trailer (the
+/// peer need not close the connection). `finish()` fsyncs the file; it then still has its
+/// temporary name — `DataDirectory.installSnapshot(at:)` makes it data.
+public final class CloneWriter {
+    /// The temporary file being written.
+    public let path: String
+    /// Bytes received so far.
+    public private(set) var byteCount = 0
+    /// Entries decoded so far.
+    public var entryCount: UInt64 { decoder.entriesDecoded }
+    /// The header, once received.
+    public var header: SnapshotHeader? { decoder.header }
+    /// True once the trailer has arrived and verified: nothing more belongs to the clone.
+    public var isComplete: Bool { decoder.isComplete }
+
+    private let file: SystemFile
+    private var decoder = SnapshotDecoder()
+    private var closed = false
+
+    /// Starts a clone into `directory` (created if missing), replacing an older unfinished one.
+    public init(directory: DataDirectory) throws {
+        try directory.create()
+        path = directory.cloneSnapshotPath
+        if FileSystem.exists(path) { try FileSystem.remove(path) }
+        file = try SystemFile.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC)
+    }
+
+    deinit {
+        if !closed { file.close() }
+    }
+
+    /// Appends received bytes. Throws a `StorageError` when they are not (the rest of) a
+    /// snapshot — including any byte after its trailer.
+    public func append(_ bytes: UnsafeRawBufferPointer) throws {
+        try decoder.feed(bytes) { _ in }
+        var written = 0
+        try file.write(bytes, written: &written)
+        byteCount += bytes.count
+    }
+
+    /// Checks that the whole snapshot arrived, fsyncs and closes the file; returns the header.
+    public func finish() throws -> SnapshotHeader {
+        guard decoder.isComplete, let header = decoder.header else {
+            throw StorageError(.corruption, "clone ends early after \(byteCount) bytes (\(entryCount) entries)",
+                               path: path, offset: byteCount)
+        }
+        try file.sync()
+        file.close()
+        closed = true
+        return header
+    }
+
+    /// Stops and deletes the temporary file (a clone cut short).
+    public func abandon() {
+        if !closed { file.close() }
+        closed = true
+        try? FileSystem.remove(path)
+    }
+}
