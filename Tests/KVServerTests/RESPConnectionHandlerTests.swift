@@ -30,7 +30,9 @@ import Testing
             )
             server = ServerContext(
                 configuration: configuration, database: database, logger: Logger(label: "test"),
-                recovery: RecoverySummary(snapshotLSN: .zero, recordsReplayed: 0, seconds: 0, warnings: [])
+                recovery: RecoverySummary(snapshotLSN: .zero, recordsReplayed: 0, seconds: 0, warnings: []),
+                replication: .primary(ReplicationHub(log: recovered.log, retention: .seconds(60))),
+                applied: LSNWatch()
             )
             channel = NIOAsyncTestingChannel()
             let loop = channel.eventLoop

@@ -34,10 +34,10 @@ import Testing
         #expect(result.output.contains("--hostname"))
     }
 
-    @Test func replicaOrdinalExplainsThatReplicationIsMissing() throws {
-        let result = try Tool.run(ServerProcess.executable.path, ["--hostname", "kv-1", "--data-dir", "/tmp/kv-never"])
+    @Test func badDurationFlagExits2NamingTheFlag() throws {
+        let result = try Tool.run(ServerProcess.executable.path, ["--hostname", "kv-1", "--clone-timeout", "soon", "--data-dir", "/tmp/kv-never"])
         #expect(result.status == 2)
-        #expect(result.output.contains("replica"))
+        #expect(result.output.contains("--clone-timeout"))
     }
 
     @Test func environmentVariablesAreRead() throws {

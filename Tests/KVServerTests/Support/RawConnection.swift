@@ -24,6 +24,13 @@ final class RawConnection {
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    /// Wraps an accepted socket (a fake peer's side).
+    init(adopting socket: Int32) {
+        self.socket = socket
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     deinit { close(socket) }
 
     func send(_ bytes: [UInt8]) {
@@ -59,6 +66,19 @@ final class RawConnection {
             result += chunk[0..<received]
         }
         return String(decoding: result, as: UTF8.self)
+    }
+
+    /// Reads until `count` CRLF-terminated lines arrived (or the peer closes / 5 s pass);
+    /// returns them without their line ends.
+    func readLines(_ count: Int) -> [String] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while String(decoding: result, as: UTF8.self).components(separatedBy: "\r\n").count <= count {
+            let received = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            if received <= 0 { break }
+            result += chunk[0..<received]
+        }
+        return Array(String(decoding: result, as: UTF8.self).components(separatedBy: "\r\n").prefix(count))
     }
 
     /// True when the server closed the connection (a read returns end-of-file).

@@ -11,6 +11,8 @@ final class ServerProcess: @unchecked Sendable {
     let dataDirectory: URL
     let extraArguments: [String]
     let logFile: URL
+    /// The pod name (`--hostname`): kv-0 is the primary, others replicas.
+    let hostname: String
     private(set) var process: Process?
 
     /// The built `kv-server` next to the test bundle.
@@ -27,7 +29,8 @@ final class ServerProcess: @unchecked Sendable {
             .appendingPathComponent(".build/debug/kv-server")
     }
 
-    init(arguments: [String] = [], dataDirectory: URL? = nil) throws {
+    init(arguments: [String] = [], dataDirectory: URL? = nil, hostname: String = "kv-0") throws {
+        self.hostname = hostname
         port = try Self.freePort()
         httpPort = try Self.freePort()
         self.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory
@@ -43,7 +46,7 @@ final class ServerProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = [
-            "--hostname", "kv-0", "--port", String(port), "--http-port", String(httpPort),
+            "--hostname", hostname, "--port", String(port), "--http-port", String(httpPort),
             "--bind", "127.0.0.1", "--data-dir", dataDirectory.path, "--threads", "2",
         ] + extraArguments + extra
         FileManager.default.createFile(atPath: logFile.path, contents: nil)

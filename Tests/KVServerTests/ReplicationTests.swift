@@ -1,0 +1,251 @@
+import Foundation
+import Testing
+
+/// Replicas as real processes on loopback: clone, stream, resume, re-clone, WAIT, READONLY,
+/// read-your-writes. Every test compares data, not just liveness.
+@Suite(.serialized) struct ReplicationTests {
+    @Test func replicasCloneWhileThePrimaryTakesWritesAndScaleOutConverges() throws {
+        let cluster = try TestCluster()
+        try cluster.startPrimary()
+        try DurabilityTests.pipeKeys(cluster.primary, count: 5000)
+        let writer = BackgroundWriter(port: cluster.primary.port)
+        try cluster.addReplica()  // kv-1 clones from kv-0
+        try cluster.addReplica()  // kv-2 clones from kv-1
+        writer.stop()
+        #expect(writer.acknowledged.keys.count > 100, "writes went on during the clones")
+        try cluster.waitUntilConverged()
+        try cluster.expectIdenticalData()
+        #expect(cluster.replicas[1].logText.contains("clone started from 127.0.0.1:\(cluster.replicas[0].port)"),
+                "kv-2 cloned from kv-1")
+        #expect(try TestCluster.info(cluster.replicas[0], "sync_full") == "1", "kv-1 served kv-2's clone")
+
+        // Scale-out: kv-3 joins later and converges.
+        try DurabilityTests.pipeKeys(cluster.primary, count: 1000, prefix: "late")
+        try cluster.addReplica()
+        try cluster.waitUntilConverged()
+        try cluster.expectIdenticalData()
+        for replica in cluster.replicas {
+            #expect(try replica.curl("GET", "/readyz").status == 200, "\(replica.hostname) is ready")
+        }
+    }
+
+    @Test func replicaKilledMidStreamResumesWithoutANewClone() throws {
+        let cluster = try TestCluster()
+        try cluster.startPrimary()
+        try DurabilityTests.pipeKeys(cluster.primary, count: 2000)
+        let replica = try cluster.addReplica()
+        let writer = BackgroundWriter(port: cluster.primary.port)
+        Thread.sleep(forTimeInterval: 0.5)
+        replica.kill9()
+        Thread.sleep(forTimeInterval: 0.5)
+        try replica.start()
+        Thread.sleep(forTimeInterval: 0.3)
+        writer.stop()
+        try cluster.waitUntilConverged()
+        try cluster.expectIdenticalData()
+        #expect(try TestCluster.info(cluster.primary, "sync_full") == "1", "one clone only: the first")
+        #expect(try TestCluster.info(cluster.primary, "sync_partial_ok") == "2", "two streams: before and after the kill")
+        // (The harness starts a fresh log file per start.)
+        #expect(!replica.logText.contains("clone requested"), "no second clone")
+        #expect(replica.logText.contains("stream connected"))
+    }
+
+    @Test func primaryKilledUnderWriteLoadLosesNoAcknowledgedWrite() throws {
+        let cluster = try TestCluster(primaryArguments: ["--fsync", "always"])
+        try cluster.startPrimary()
+        try DurabilityTests.pipeKeys(cluster.primary, count: 1000)
+        try cluster.addReplica()
+        try cluster.addReplica(cloneFrom: cluster.primary)
+        let writer = BackgroundWriter(port: cluster.primary.port, writers: 4)
+        Thread.sleep(forTimeInterval: 1.0)
+        cluster.primary.kill9()
+        writer.stop()
+        let acknowledged = writer.acknowledged.keys
+        #expect(acknowledged.count > 100, "the writers got too few acknowledgements to mean anything")
+
+        // The outage: replicas keep serving what they have, and say the link is down.
+        Thread.sleep(forTimeInterval: 0.3)
+        for replica in cluster.replicas {
+            #expect(try replica.redis("GET", "key:1") == "value-1")
+            #expect(try TestCluster.info(replica, "master_link_status") == "down")
+            let response = try replica.curl("GET", "/v1/kv/key:1")
+            #expect(response.status == 200)
+            #expect(response.headers["kv-staleness"].map { $0 != "0.000" } == true, "staleness reported: \(response.headers)")
+        }
+
+        try cluster.primary.start()
+        try cluster.waitUntilConverged()
+        for server in cluster.all {
+            var missing: [String] = []
+            for start in stride(from: 0, to: acknowledged.count, by: 500) {
+                let chunk = Array(acknowledged[start..<min(start + 500, acknowledged.count)])
+                let values = try server.cli(["MGET"] + chunk).output.split(separator: "\n", omittingEmptySubsequences: false)
+                for (key, value) in zip(chunk, values) where value.isEmpty { missing.append(key) }
+            }
+            #expect(missing.isEmpty, "\(server.hostname): \(missing.count) of \(acknowledged.count) acknowledged writes missing")
+        }
+        try cluster.expectIdenticalData()
+    }
+
+    @Test func replicaBehindTheRetainedLogReclones() throws {
+        let cluster = try TestCluster(primaryArguments: [
+            "--replica-retention", "0s", "--snapshot-after-bytes", "100000", "--log-segment-bytes", "65536",
+        ])
+        try cluster.startPrimary()
+        try DurabilityTests.pipeKeys(cluster.primary, count: 1000)
+        let replica = try cluster.addReplica()
+        #expect(replica.terminate() == 0)
+        // Enough log for a few snapshots: the segments the replica would need are deleted.
+        for round in 0..<4 { try DurabilityTests.pipeKeys(cluster.primary, count: 3000, prefix: "r\(round)") }
+        Thread.sleep(forTimeInterval: 1.0)
+        try replica.start()
+        try cluster.waitUntilConverged()
+        try cluster.expectIdenticalData()
+        #expect(replica.logText.contains("resync required (compacted"), "\(replica.logText.suffix(2000))")
+        #expect(try TestCluster.info(cluster.primary, "sync_partial_err") == "1")
+        #expect(try TestCluster.info(cluster.primary, "sync_full") == "2", "the first clone and the re-clone")
+        // The re-clone replaced the data on disk too: it survives a restart with no new clone.
+        replica.kill9()
+        try replica.start()
+        try cluster.waitUntilConverged()
+        try cluster.expectIdenticalData()
+        #expect(try TestCluster.info(cluster.primary, "sync_full") == "2")
+    }
+
+    @Test func replicaOfAnotherHistoryReclones() throws {
+        let first = try TestCluster()
+        try first.startPrimary()
+        try DurabilityTests.pipeKeys(first.primary, count: 500, prefix: "first")
+        let replica = try first.addReplica()
+        #expect(replica.terminate() == 0)
+
+        // Another primary (a new history); the replica is pointed at it.
+        let second = try ServerProcess().start()
+        try DurabilityTests.pipeKeys(second, count: 700, prefix: "second")
+        try replica.start(extra: ["--primary", "127.0.0.1:\(second.port)", "--clone-from", "127.0.0.1:\(second.port)"])
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, try replica.redis("DBSIZE") != "700" { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(try replica.redis("DBSIZE") == "700")
+        #expect(try replica.redis("GET", "second:1") == "value-1")
+        #expect(try replica.redis("GET", "first:1") == "", "no record of the old history remains")
+        #expect(replica.logText.contains("resync required (history"))
+        #expect(try TestCluster.info(replica, "kv_history") == TestCluster.info(second, "kv_history"))
+    }
+
+    @Test func waitCountsReplicasThatAcknowledged() throws {
+        let cluster = try TestCluster()
+        try cluster.startPrimary()
+        try cluster.addReplica()
+        try cluster.addReplica()
+        let connection = try RawConnection(port: cluster.primary.port)
+        connection.send("SET a 1\r\nWAIT 2 5000\r\n")
+        #expect(connection.read(until: ":2\r\n") == "+OK\r\n:2\r\n")
+        let started = Date()
+        connection.send("SET b 2\r\nWAIT 3 300\r\n")
+        #expect(connection.read(until: ":2\r\n") == "+OK\r\n:2\r\n", "two of three, after the timeout")
+        #expect(Date().timeIntervalSince(started) >= 0.29)
+        cluster.replicas[1].kill9()
+        Thread.sleep(forTimeInterval: 0.2)
+        connection.send("SET c 3\r\nWAIT 2 300\r\n")
+        #expect(connection.read(until: ":1\r\n") == "+OK\r\n:1\r\n")
+        connection.send("WAIT 0 0\r\n")
+        #expect(connection.read(until: "\r\n") == ":1\r\n")
+        #expect(try cluster.replicas[0].redis("WAIT", "1", "10").hasPrefix("ERR WAIT cannot be used with replica instances"))
+    }
+
+    @Test func replicasRefuseWritesNamingThePrimary() throws {
+        let cluster = try TestCluster()
+        try cluster.startPrimary()
+        let replica = try cluster.addReplica()
+        let expected = "READONLY You can't write against a read only replica. The primary is 127.0.0.1:\(cluster.primary.port)."
+        #expect(try replica.redis("SET", "x", "1") == expected)
+        #expect(try replica.redis("DEL", "x") == expected)
+        // Inside MULTI the write is refused at once, and EXEC aborts.
+        let connection = try RawConnection(port: replica.port)
+        connection.send("MULTI\r\nSET x 1\r\nEXEC\r\n")
+        #expect(connection.read(until: "EXECABORT") == "+OK\r\n-\(expected)\r\n-EXECABORT Transaction discarded because of previous errors.\r\n")
+        let http = try replica.curl("PUT", "/v1/kv/x", body: Data("1".utf8))
+        #expect(http.status == 421)
+        #expect(http.body.contains("127.0.0.1:\(cluster.primary.port)"))
+        #expect(http.headers["kv-primary"] == "127.0.0.1:\(cluster.primary.port)")
+        #expect(try replica.redis("ROLE").hasPrefix("slave\n127.0.0.1\n\(cluster.primary.port)\nconnected"))
+        #expect(try cluster.primary.redis("ROLE").hasPrefix("master"))
+    }
+
+    @Test func readYourWritesOnAReplica() throws {
+        let cluster = try TestCluster()
+        try cluster.startPrimary()
+        let replica = try cluster.addReplica()
+        // HTTP: the write's KV-LSN, then a read on the replica that waits for it.
+        let write = try cluster.primary.curl("PUT", "/v1/kv/ryw", body: Data("fresh".utf8))
+        let lsn = try #require(write.headers["kv-lsn"])
+        let read = try replica.curl("GET", "/v1/kv/ryw", headers: ["KV-Min-LSN: \(lsn)"])
+        #expect(read.status == 200)
+        #expect(read.body == "fresh")
+        let future = try replica.curl("GET", "/v1/kv/ryw", headers: ["KV-Min-LSN: 999999", "KV-Max-Wait: 0.2"])
+        #expect(future.status == 503)
+        #expect(try replica.curl("GET", "/v1/kv/ryw", headers: ["KV-Max-Staleness: 5"]).status == 200)
+
+        // RESP: KV.LSN after the write, KV.WAITLSN on the replica.
+        let connection = try RawConnection(port: cluster.primary.port)
+        connection.send("SET ryw2 v\r\nKV.LSN\r\n")
+        let lines = connection.readLines(2)
+        #expect(lines.first == "+OK")
+        let written = try #require(lines.last.flatMap { UInt64($0.dropFirst()) }, "KV.LSN answers an integer: \(lines)")
+        #expect(written == UInt64(lsn)! + 1)
+        let applied = try #require(UInt64(try replica.redis("KV.WAITLSN", String(written), "2000")))
+        #expect(applied >= written)
+        #expect(try replica.redis("GET", "ryw2") == "v")
+        #expect(try replica.redis("KV.WAITLSN", "999999", "50").hasPrefix("TIMEOUT"))
+    }
+
+    @Test func expiryIsDecidedByThePrimaryAndReplicated() throws {
+        let cluster = try TestCluster()
+        try cluster.startPrimary()
+        let replica = try cluster.addReplica()
+        #expect(try cluster.primary.redis("SET", "short", "1", "PX", "300") == "OK")
+        #expect(try cluster.primary.redis("SET", "long", "1") == "OK")
+        try cluster.waitUntilConverged()
+        #expect(try replica.redis("GET", "short") == "1")
+        Thread.sleep(forTimeInterval: 0.5)
+        // Hidden on the replica once its time passed, whether or not the delete arrived yet.
+        #expect(try replica.redis("GET", "short") == "")
+        try cluster.waitUntilConverged()
+        #expect(try replica.redis("DBSIZE") == "1", "the primary's delete was replicated")
+    }
+
+    @Test func garbageFromAFakePeerIsRejectedWithoutHarm() throws {
+        let cluster = try TestCluster()
+        try cluster.startPrimary()
+        try DurabilityTests.pipeKeys(cluster.primary, count: 300)
+        let history = try #require(try TestCluster.info(cluster.primary, "kv_history"))
+
+        // On the primary: a malformed KV.STREAM, then a stream whose "acks" are garbage.
+        let bad = try RawConnection(port: cluster.primary.port)
+        bad.send("KV.STREAM nothex 0 fake\r\n")
+        #expect(bad.read(until: "\r\n").hasPrefix("-ERR KV.STREAM needs"))
+        let fake = try RawConnection(port: cluster.primary.port)
+        fake.send("KV.STREAM \(history) 0 fake\r\n")
+        #expect(fake.read(until: "\r\n").hasPrefix("+STREAM \(history) 300"))
+        fake.send(Array((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919) }))
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(try cluster.primary.redis("DBSIZE") == "300")
+        #expect(try cluster.primary.redis("SET", "still", "works") == "OK")
+
+        // On a replica: a fake primary that answers +STREAM and then sends garbage frames.
+        let replica = try cluster.addReplica()
+        try cluster.waitUntilConverged()
+        #expect(replica.terminate() == 0)
+        let listener = try FakePeer { connection in
+            _ = connection.read(until: "\r\n")
+            connection.send("+STREAM \(history) 99999\r\n")
+            connection.send(Array((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }))
+        }
+        try replica.start(extra: ["--primary", "127.0.0.1:\(listener.port)"])
+        Thread.sleep(forTimeInterval: 1.0)
+        #expect(try replica.redis("DBSIZE") == "301", "nothing applied from garbage, nothing lost")
+        #expect(try replica.redis("GET", "key:1") == "value-1")
+        #expect(replica.logText.contains("replication stream error"), "\(replica.logText.suffix(1500))")
+        listener.stop()
+    }
+}
