@@ -248,4 +248,59 @@ import Testing
         #expect(replica.logText.contains("replication stream error"), "\(replica.logText.suffix(1500))")
         listener.stop()
     }
+
+    @Test func emptyPrimaryRestoresFromTheMostAdvancedReplica() throws {
+        let cluster = try TestCluster()
+        try cluster.startPrimary()
+        try DurabilityTests.pipeKeys(cluster.primary, count: 2000)
+        let first = try cluster.addReplica()
+        let second = try cluster.addReplica()
+        #expect(first.terminate() == 0)  // kv-1 falls behind
+        try DurabilityTests.pipeKeys(cluster.primary, count: 500, prefix: "more")
+        try cluster.waitUntilConverged()
+        let history = try TestCluster.info(cluster.primary, "kv_history")
+        let expected = try TestCluster.contents(of: cluster.primary)
+
+        // The primary loses its volume and comes back empty.
+        cluster.primary.kill9()
+        try FileManager.default.removeItem(at: cluster.primary.dataDirectory)
+        // kv-1 is down (refuses), kv-2 answers: the primary restores from kv-2.
+        try cluster.primary.start(extra: ["--peers", "127.0.0.1:\(first.port),127.0.0.1:\(second.port)"])
+        #expect(try TestCluster.info(cluster.primary, "kv_history") == history, "the history continues")
+        #expect(try TestCluster.contents(of: cluster.primary) == expected, "restored from kv-2, the most advanced")
+        #expect(cluster.primary.logText.contains("restoring from it instead of starting a new"))
+        try first.start()
+        try cluster.waitUntilConverged()
+        try cluster.expectIdenticalData()
+        #expect(!second.logText.contains("resync required"), "the replicas kept their data")
+    }
+
+    @Test func newPrimaryWithNoPeersStartsANewHistoryAtOnce() throws {
+        let started = Date()
+        let kv = try ServerProcess().start()
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(kv.logText.contains("no peer holds data: starting a new history"))
+    }
+
+    @Test func replicaReadinessFollowsTheLinkAndMaxStaleness() throws {
+        let cluster = try TestCluster(replicaArguments: ["--max-staleness", "1s"])
+        try cluster.startPrimary()
+        let replica = try cluster.addReplica()
+        try cluster.waitUntilConverged()
+        var deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, try replica.curl("GET", "/readyz").status != 200 { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(try replica.curl("GET", "/readyz").status == 200)
+        cluster.primary.kill9()
+        deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, try replica.curl("GET", "/readyz").status == 200 { Thread.sleep(forTimeInterval: 0.05) }
+        let unready = try replica.curl("GET", "/readyz")
+        #expect(unready.status == 503)
+        #expect(unready.body.contains("no news from the primary"), "\(unready.body)")
+        #expect(try replica.curl("GET", "/healthz").status == 200, "still alive, still serving")
+        #expect(try replica.redis("PING") == "PONG")
+        try cluster.primary.start()
+        deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, try replica.curl("GET", "/readyz").status != 200 { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(try replica.curl("GET", "/readyz").status == 200, "ready again once the stream runs")
+    }
 }

@@ -48,6 +48,7 @@ struct KVService: Service {
                     recovered = try await recover(options)
                 }
             } else {
+                try await restoreFromPeersIfEmpty(group: group)
                 recovered = try await recover(options)
             }
         } catch {
@@ -147,6 +148,25 @@ struct KVService: Service {
         for loop in group.makeIterator() { try? await loop.submit {}.get() }
         try? await group.shutdownGracefully()
         logger.info("stopped", metadata: ["lsn": "\(final.lastAssigned)", "durable_lsn": "\(final.durable)"])
+    }
+
+    /// A primary on an empty data directory continues the history a peer holds, if any
+    /// (docs/replication.md, "Never an empty primary over full replicas").
+    private func restoreFromPeersIfEmpty(group: any EventLoopGroup) async throws {
+        guard try DataDirectory(configuration.dataDirectory).isEmpty() else { return }
+        guard let candidate = await PrimaryRestore.mostAdvancedPeer(configuration: configuration, group: group, logger: logger) else {
+            logger.info("empty data directory and no peer holds data: starting a new history")
+            return
+        }
+        logger.warning("""
+            the data directory is empty but \(candidate.address) holds history \(candidate.history) up to LSN \(candidate.lsn): \
+            restoring from it instead of starting a new, empty history that would wipe the replicas
+            """)
+        do {
+            try await PrimaryRestore.restore(from: candidate, configuration: configuration, group: group, logger: logger)
+        } catch {
+            throw StartupError("restoring from \(candidate.address) failed (\(error)); refusing to start a new history while a peer holds data")
+        }
     }
 
     /// Opens the local data (creating a new history in an empty directory).

@@ -35,7 +35,7 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
 
     private let mode: Mode
     private let number: UInt64
-    private let controller: ReplicaController
+    private let controller: any ReplicationConnectionDelegate
     private let password: String?
     private let directory: DataDirectory
     private let logger: Logger
@@ -46,7 +46,7 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
     /// Longest answer line accepted before the snapshot or stream starts.
     static let maxLineLength = 4096
 
-    init(mode: Mode, number: UInt64, controller: ReplicaController, password: String?,
+    init(mode: Mode, number: UInt64, controller: any ReplicationConnectionDelegate, password: String?,
          directory: DataDirectory, logger: Logger) {
         self.mode = mode
         self.number = number
@@ -254,6 +254,16 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
         controller.feedIfCurrent(number, event)
         context.close(promise: nil)
     }
+}
+
+/// Who a replication connection reports to, on `loop`: the `ReplicaController`, or a
+/// one-off clone (`PrimaryRestore`).
+protocol ReplicationConnectionDelegate: AnyObject {
+    var loop: any EventLoop { get }
+    /// An event of connection `number` (ignored when that connection was replaced).
+    func feedIfCurrent(_ number: UInt64, _ event: ReplicaLink.Event)
+    /// Records streamed on connection `number`, to apply in order.
+    func apply(_ records: [LogRecord], number: UInt64) throws
 }
 
 /// The peer sent something the replication protocol does not allow.

@@ -12,7 +12,7 @@ import Synchronization
 ///
 /// Everything here runs on `loop` (the replication connections are bound to it too), so the
 /// state needs no lock; what other threads read (INFO, /status) is published in `report`.
-final class ReplicaController: @unchecked Sendable {
+final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendable {
     let loop: any EventLoop
     private var link: ReplicaLink
     private let configuration: ServerConfiguration

@@ -1,0 +1,203 @@
+import KVCore
+import KVReplication
+import KVStorage
+import KVWire
+import Logging
+import NIOCore
+import NIOPosix
+
+/// SPEC "Never an empty primary over full replicas": a primary that finds its data directory
+/// empty first asks the other pods of its set whether one holds data. If one does, it clones
+/// the most advanced one and continues that history, instead of starting a new, empty history
+/// that would make every replica wipe itself.
+///
+/// A pod counts as holding data when `INFO replication` names a history and an LSN above 0.
+/// Peers that do not resolve or refuse the connection do not exist yet (a new set: in a
+/// StatefulSet, kv-1 is only created once kv-0 is ready), so after a few short rounds without
+/// an answer the primary starts a new history.
+enum PrimaryRestore {
+    struct Candidate {
+        var address: PeerAddress
+        var history: HistoryID
+        var lsn: LSN
+    }
+
+    static let rounds = 3
+    static let roundDelay = TimeAmount.milliseconds(500)
+
+    /// The most advanced peer holding data, or nil when none answered with data.
+    static func mostAdvancedPeer(configuration: ServerConfiguration, group: any EventLoopGroup,
+                                 logger: Logger) async -> Candidate? {
+        let peers = configuration.restorePeers.map { PeerAddress($0) }
+        guard !peers.isEmpty else { return nil }
+        for round in 1...rounds {
+            var answered = 0
+            var resolved = 0
+            var best: Candidate?
+            await withTaskGroup(of: (PeerAddress, Result<Candidate?, any Error>).self) { tasks in
+                for peer in peers {
+                    tasks.addTask {
+                        do {
+                            return (peer, .success(try await position(of: peer, password: configuration.password, group: group)))
+                        } catch {
+                            return (peer, .failure(error))
+                        }
+                    }
+                }
+                for await (peer, result) in tasks {
+                    switch result {
+                    case let .success(candidate):
+                        answered += 1
+                        if let candidate, candidate.lsn > (best?.lsn ?? .zero) { best = candidate }
+                    case let .failure(error):
+                        if !Self.doesNotResolve(error) { resolved += 1 }
+                        logger.debug("peer \(peer) did not answer: \(error)")
+                    }
+                }
+            }
+            if let best { return best }
+            if answered > 0 { return nil }  // peers are up, and hold nothing
+            if resolved == 0 { return nil }  // no such pods: a new set
+            logger.info("peers exist but did not answer yet; asking again", metadata: ["round": "\(round)"])
+            if round < rounds { try? await Task.sleep(nanoseconds: UInt64(roundDelay.nanoseconds)) }
+        }
+        return nil
+    }
+
+    /// True when the peer's name does not resolve: the pod does not exist.
+    static func doesNotResolve(_ error: any Error) -> Bool {
+        guard let error = error as? NIOConnectionError else { return false }
+        return error.connectionErrors.isEmpty && (error.dnsAError != nil || error.dnsAAAAError != nil)
+    }
+
+    /// Asks one peer for its history and LSN (`INFO replication`); nil when it holds no data.
+    static func position(of peer: PeerAddress, password: String?, group: any EventLoopGroup) async throws -> Candidate? {
+        guard let (host, port) = ReplicaController.split(peer) else { throw ReplicationProtocolError("'\(peer)' is not HOST:PORT") }
+        var commands: [[String]] = []
+        if let password { commands.append(["AUTH", password]) }
+        commands.append(["INFO", "replication"])
+        let replies = try await PeerRequest.send(commands, to: host, port: port, group: group)
+        guard let info = replies.last?.string else { throw ReplicationProtocolError("no INFO answer from \(peer)") }
+        var fields: [String: String] = [:]
+        for line in info.split(whereSeparator: \.isNewline) {
+            if let colon = line.firstIndex(of: ":") { fields[String(line[..<colon])] = String(line[line.index(after: colon)...]) }
+        }
+        guard let historyText = fields["kv_history"], let history = HistoryID(historyText),
+              let lsn = fields["master_repl_offset"].flatMap(UInt64.init), lsn > 0 else { return nil }
+        return Candidate(address: peer, history: history, lsn: LSN(lsn))
+    }
+
+    /// Clones `candidate` into the (empty) data directory and installs it.
+    static func restore(from candidate: Candidate, configuration: ServerConfiguration, group: any EventLoopGroup,
+                        logger: Logger) async throws {
+        let directory = DataDirectory(configuration.dataDirectory)
+        let clone = OneShotClone(loop: group.next())
+        try await clone.run(from: candidate.address, password: configuration.password, directory: directory, logger: logger)
+        let header = try await NIOThreadPool.singleton.runIfActive { try directory.installSnapshot(at: directory.cloneSnapshotPath) }
+        logger.warning("restored the primary's data from \(candidate.address): history \(header.history), LSN \(header.lsn), \(header.entryCount) keys")
+    }
+}
+
+/// One clone, outside the replica's state machine: succeeds once the snapshot arrived and
+/// verified in `clone.kvs.tmp`.
+final class OneShotClone: ReplicationConnectionDelegate, @unchecked Sendable {
+    // @unchecked Sendable: touched on `loop` only.
+    let loop: any EventLoop
+    private var promise: EventLoopPromise<Void>?
+
+    init(loop: any EventLoop) { self.loop = loop }
+
+    func run(from peer: PeerAddress, password: String?, directory: DataDirectory, logger: Logger) async throws {
+        guard let (host, port) = ReplicaController.split(peer) else { throw ReplicationProtocolError("'\(peer)' is not HOST:PORT") }
+        let promise = loop.makePromise(of: Void.self)
+        let handler = try await loop.submit { [self] in
+            self.promise = promise
+            return ReplicaConnectionHandler(mode: .clone, number: 1, controller: self, password: password,
+                                            directory: directory, logger: logger)
+        }.get()
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: loop)
+                .connectTimeout(.seconds(5))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+                }
+                .connect(host: host, port: port).get()
+        } catch {
+            promise.fail(error)
+            throw error
+        }
+        defer { channel.close(promise: nil) }
+        try await promise.futureResult.get()
+    }
+
+    func feedIfCurrent(_ number: UInt64, _ event: ReplicaLink.Event) {
+        switch event {
+        case .cloneFinished: promise?.succeed(())
+        case let .cloneFailed(reason), let .connectFailed(reason): promise?.fail(ReplicationProtocolError(reason))
+        default: return
+        }
+        promise = nil
+    }
+
+    func apply(_ records: [LogRecord], number: UInt64) throws {}
+}
+
+/// Sends a few commands to a peer and returns its replies (a short-lived client connection).
+enum PeerRequest {
+    static func send(_ commands: [[String]], to host: String, port: Int, group: any EventLoopGroup) async throws -> [RESPValue] {
+        let loop = group.next()
+        let promise = loop.makePromise(of: [RESPValue].self)
+        let expected = commands.count
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: loop)
+                .connectTimeout(.seconds(1))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPValueDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(ReplyCollector(expected: expected, promise: promise))
+                    }
+                }
+                .connect(host: host, port: port).get()
+        } catch {
+            promise.fail(error)
+            throw error
+        }
+        var buffer = channel.allocator.buffer(capacity: 128)
+        for command in commands { buffer.writeCommand(command) }
+        channel.writeAndFlush(buffer, promise: nil)
+        let timeout = loop.scheduleTask(in: .seconds(2)) { promise.fail(ReplicationProtocolError("no answer within 2 s")) }
+        defer {
+            timeout.cancel()
+            channel.close(promise: nil)
+        }
+        return try await promise.futureResult.get()
+    }
+
+    final class ReplyCollector: ChannelInboundHandler {
+        typealias InboundIn = RESPValue
+        private let expected: Int
+        private let promise: EventLoopPromise<[RESPValue]>
+        private var replies: [RESPValue] = []
+
+        init(expected: Int, promise: EventLoopPromise<[RESPValue]>) {
+            self.expected = expected
+            self.promise = promise
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            replies.append(unwrapInboundIn(data))
+            if replies.count == expected { promise.succeed(replies) }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            promise.fail(ReplicationProtocolError("connection closed after \(replies.count) replies"))
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            promise.fail(error)
+            context.close(promise: nil)
+        }
+    }
+}
