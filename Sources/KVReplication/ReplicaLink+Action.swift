@@ -28,7 +28,7 @@ extension ReplicaLink {
         case connect(ConnectRequest)
         /// Close the current replication connection.
         case closeConnection
-        /// Verify and install the received clone (`snapshots/clone.tmp`) as the local data.
+        /// Verify and install the received clone (`snapshots/clone.kvs.tmp`) as the local data.
         case installClone(history: HistoryID, lsn: LSN)
         /// Wipe the local data (history, snapshots, log); a `connect(.clone)` follows.
         case wipeAndReclone(ResyncReason)

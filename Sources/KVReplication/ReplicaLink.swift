@@ -55,7 +55,7 @@ public struct ReplicaLink: Sendable {
         case connectFailed(reason: String)
         /// `+CLONE <history> <lsn> …`: the snapshot follows.
         case cloneAccepted(history: HistoryID, lsn: LSN)
-        /// The snapshot arrived whole and its trailer verified (in `clone.tmp`).
+        /// The snapshot arrived whole and its trailer verified (in `clone.kvs.tmp`).
         case cloneFinished
         /// The clone connection broke or the snapshot did not verify.
         case cloneFailed(reason: String)

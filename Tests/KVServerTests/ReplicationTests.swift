@@ -169,6 +169,8 @@ import Testing
         #expect(http.body.contains("127.0.0.1:\(cluster.primary.port)"))
         #expect(http.headers["kv-primary"] == "127.0.0.1:\(cluster.primary.port)")
         #expect(try replica.redis("ROLE").hasPrefix("slave\n127.0.0.1\n\(cluster.primary.port)\nconnected"))
+        // The primary lists the replica under the port it serves clients on.
+        #expect(try cluster.primary.redis("INFO", "replication").contains("slave0:ip=127.0.0.1,port=\(replica.port),state=online"))
         #expect(try cluster.primary.redis("ROLE").hasPrefix("master"))
     }
 
@@ -302,5 +304,62 @@ import Testing
         deadline = Date().addingTimeInterval(15)
         while Date() < deadline, try replica.curl("GET", "/readyz").status != 200 { Thread.sleep(forTimeInterval: 0.05) }
         #expect(try replica.curl("GET", "/readyz").status == 200, "ready again once the stream runs")
+    }
+
+    @Test func replicasAuthenticateWithTheSharedPassword() throws {
+        let password = ["--password", "s3cret"]
+        let cluster = try TestCluster(primaryArguments: password, replicaArguments: password)
+        try cluster.startPrimary()
+        let auth = ["-a", "s3cret", "--no-auth-warning"]
+        #expect(try cluster.primary.cli(["SET", "secret", "1"], extra: auth).output == "OK")
+        let replica = try cluster.addReplica()
+        #expect(try replica.cli(["GET", "secret"], extra: auth).output == "1", "cloned through AUTH")
+        #expect(try cluster.primary.cli(["SET", "later", "2"], extra: auth).output == "OK")
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, try replica.cli(["GET", "later"], extra: auth).output != "2" { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(try replica.cli(["GET", "later"], extra: auth).output == "2", "streamed through AUTH")
+        #expect(try replica.redis("GET", "later").hasPrefix("NOAUTH"))
+
+        // A replica with the wrong password gets nothing and says why.
+        let intruder = try ServerProcess(arguments: ["--password", "wrong", "--primary", "127.0.0.1:\(cluster.primary.port)",
+                                                     "--clone-from", "127.0.0.1:\(cluster.primary.port)"], hostname: "kv-9")
+        #expect(throws: HarnessError.self) { try intruder.start(timeout: 3) }
+        #expect(intruder.logText.contains("AUTH refused"), "\(intruder.logText.suffix(800))")
+    }
+
+    @Test func aSilentPrimaryIsDetectedWithoutTCPNoticing() throws {
+        let cluster = try TestCluster()
+        try cluster.startPrimary()
+        #expect(try cluster.primary.redis("SET", "k", "v") == "OK")
+        let replica = try cluster.addReplica()
+        try cluster.waitUntilConverged()
+        let pid = try #require(cluster.primary.process?.processIdentifier)
+        kill(pid, SIGSTOP)  // a partition: the connection stays open, nothing arrives
+        defer { kill(pid, SIGCONT) }
+        Thread.sleep(forTimeInterval: 4.0)
+        #expect(try TestCluster.info(replica, "master_link_status") == "down")
+        let read = try replica.curl("GET", "/v1/kv/k")
+        #expect(read.status == 200)
+        #expect((read.headers["kv-staleness"].flatMap(Double.init) ?? 0) >= 3, "\(read.headers)")
+        #expect(try replica.curl("GET", "/v1/kv/k", headers: ["KV-Max-Staleness: 1"]).status == 503)
+        kill(pid, SIGCONT)
+        #expect(try cluster.primary.redis("SET", "k2", "v2") == "OK")
+        try cluster.waitUntilConverged()
+        #expect(try replica.redis("GET", "k2") == "v2")
+    }
+
+    @Test func aReplicaThatIsNotReadyRefusesToServeClones() throws {
+        let cluster = try TestCluster()
+        try cluster.startPrimary()
+        let replica = try cluster.addReplica()
+        try cluster.waitUntilConverged()
+        cluster.primary.kill9()
+        // Restarted while the primary is down, the replica has not heard the primary's LSN:
+        // not ready, so it must not hand its possibly stale data to a new replica.
+        replica.kill9()
+        try replica.start()
+        #expect(try replica.redis("KV.CLONE").hasPrefix("KVNOTREADY"))
+        try cluster.primary.start()
+        try cluster.waitUntilConverged()
     }
 }

@@ -149,7 +149,7 @@ extension CommandTable {
              handler: .connection),
         Spec("kv.clone", arity: 1, flags: [.admin, .noscript, .noMulti], group: "kv", since: "0.1.0",
              summary: "Turns the connection into a snapshot of this pod's data (replicas cloning).", handler: .connection),
-        Spec("kv.stream", arity: 4, flags: [.admin, .noscript, .noMulti], group: "kv", since: "0.1.0",
+        Spec("kv.stream", arity: -4, flags: [.admin, .noscript, .noMulti], group: "kv", since: "0.1.0",
              summary: "Turns the connection into the primary's write-log stream (replicas).", handler: .connection),
     ]
 

@@ -63,15 +63,28 @@ extension CommandDispatcher {
             }
             return .waitForLSN(LSN(lsn), timeoutMilliseconds: timeout)
         case "kv.clone":
+            if let replica = server.replica {
+                let readiness = replica.report.withLock { $0.readiness }
+                guard readiness == .caughtUp else {
+                    return .reply(.error(CommandError("KVNOTREADY this replica does not serve clones while not ready (\(readiness))")))
+                }
+            }
             return .serveClone
         case "kv.stream":
             guard server.hub != nil else {
                 return .reply(.error(CommandError("ERR KV.STREAM is served by the primary; this pod is a replica of \(server.configuration.primaryPeer)")))
             }
-            guard let history = HistoryID(arguments.string(1)), let after = UInt64(arguments.string(2)) else {
-                return .reply(.error(CommandError("ERR KV.STREAM needs a history id (32 hex digits) and an LSN")))
+            guard arguments.count <= 5, let history = HistoryID(arguments.string(1)), let after = UInt64(arguments.string(2)) else {
+                return .reply(.error(CommandError("ERR KV.STREAM needs a history id (32 hex digits), an LSN, a pod name and optionally a port")))
             }
-            return .serveStream(history: history, after: LSN(after), podName: arguments.string(3))
+            var port: Int?
+            if arguments.count == 5 {
+                guard let listening = Int(arguments.string(4)), (1...65535).contains(listening) else {
+                    return .reply(.error(CommandError("ERR KV.STREAM: the listening port must be 1-65535")))
+                }
+                port = listening
+            }
+            return .serveStream(history: history, after: LSN(after), podName: arguments.string(3), listeningPort: port)
         case "time":
             let micros = server.database.clock.nowMicroseconds()
             return .reply(.array([.bulk(String(micros / 1_000_000)), .bulk(String(micros % 1_000_000))]))

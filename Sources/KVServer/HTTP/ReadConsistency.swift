@@ -53,9 +53,7 @@ enum ReadConsistency {
     /// the primary.
     static func staleness(_ server: ServerContext) -> Duration? {
         guard let replica = server.replica else { return nil }
-        let report = replica.report.withLock { $0 }
-        guard let down = report.linkDownSince else { return .zero }
-        return ContinuousClock.now - (report.lastHeard ?? down)
+        return replica.report.withLock { $0 }.staleness(at: .now)
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -1,4 +1,5 @@
 import KVCore
+import KVReplication
 import KVStorage
 import Logging
 import NIOCore
@@ -109,6 +110,7 @@ struct KVService: Service {
         let sweeper = ExpirySweeper(server: server, eventLoop: group.next())
         if let controller {
             // Readiness follows the link: cloned and caught up with the primary.
+            readiness.markNotReady("replica: \(ReplicaLink.Readiness.primaryUnknown)")
             controller.attach(database: database, snapshots: snapshots, adoptLog: adoptLog)
         } else {
             // Expiry is the primary's to decide; replicas apply its deletes.

@@ -66,8 +66,8 @@ struct MetricsReport {
         } else {
             metric("kv_replication_link_up", "gauge", "1 while the stream from the primary runs.", [("", replication.linkUp ? "1" : "0")])
             metric("kv_replication_primary_lsn", "gauge", "The primary's LSN as last heard.", [("", String(replication.primaryLSN.rawValue))])
-            metric("kv_replication_staleness_seconds", "gauge", "Seconds since the stream from the primary went down (0 while up).",
-                   [("", String(replication.linkDownSeconds ?? 0))])
+            metric("kv_replication_staleness_seconds", "gauge", "Seconds since the primary was last heard while the stream is down (0 while up).",
+                   [("", ReadConsistency.format(replication.staleness ?? .zero))])
         }
         return text
     }

@@ -31,6 +31,9 @@ struct ReplicationStatus {
     var cloning = false
     var lastIOSecondsAgo: Int?
     var linkDownSeconds: Int?
+    /// Since the primary was last heard while the link is down; zero while it is up (the
+    /// `KV-Staleness` header's measure).
+    var staleness: Duration?
     var readiness = ""
 
     init(server: ServerContext) {
@@ -65,6 +68,7 @@ struct ReplicationStatus {
             cloning = report.cloneInProgress
             lastIOSecondsAgo = report.lastHeard.map { Int((now - $0).components.seconds) }
             linkDownSeconds = report.linkDownSince.map { Int((now - $0).components.seconds) }
+            staleness = report.staleness(at: now)
             readiness = "\(report.readiness)"
         }
     }

@@ -18,7 +18,7 @@ struct StatusDocument {
                 ("primary", .string(replication.primaryAddress)),
                 ("linkUp", .bool(replication.linkUp)),
                 ("cloning", .bool(replication.cloning)),
-                ("stalenessSeconds", replication.linkDownSeconds.map { .integer($0) } ?? .integer(0)),
+                ("stalenessSeconds", .string(ReadConsistency.format(replication.staleness ?? .zero))),
                 ("readiness", .string(replication.readiness)),
             ]
         }

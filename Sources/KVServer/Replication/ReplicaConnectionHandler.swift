@@ -17,7 +17,7 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
 
     enum Mode {
         case clone
-        case stream(history: HistoryID, after: LSN, podName: String)
+        case stream(history: HistoryID, after: LSN, podName: String, listeningPort: Int)
     }
 
     private enum Phase {
@@ -64,8 +64,8 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
         switch mode {
         case .clone:
             request.writeCommand(["KV.CLONE"])
-        case let .stream(history, after, podName):
-            request.writeCommand(["KV.STREAM", history.description, String(after.rawValue), podName])
+        case let .stream(history, after, podName, listeningPort):
+            request.writeCommand(["KV.STREAM", history.description, String(after.rawValue), podName, String(listeningPort)])
         }
         context.writeAndFlush(wrapOutboundOut(request), promise: nil)
         context.fireChannelActive()
@@ -89,6 +89,14 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            fail(context: context, "nothing received from the peer in time; closing the connection")
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -247,6 +255,8 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
         case .streaming:
             event = .disconnected
             logger.warning("replication stream error: \(reason)")
+        case .finishing, .done:
+            return
         default:
             event = .connectFailed(reason: reason)
         }

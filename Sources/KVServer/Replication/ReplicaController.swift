@@ -16,28 +16,28 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
     let loop: any EventLoop
     private var link: ReplicaLink
     private let configuration: ServerConfiguration
-    private let storage: StorageOptions
-    private let logger: Logger
+    let storage: StorageOptions
+    let logger: Logger
     private let readiness: Readiness
     private let origin = ContinuousClock.now
     /// The store being served; nil until the first clone is installed.
-    private(set) var database: Database?
+    var database: Database?
     /// Called with each log the store gets (after a clone is installed), to hook up its
     /// progress handler.
-    private var adoptLog: (@Sendable (WriteLog) -> Void)?
+    var adoptLog: (@Sendable (WriteLog) -> Void)?
     /// Released as records are applied (KV-Min-LSN, KV.WAITLSN).
     let applied: LSNWatch
     /// Paused while a re-clone replaces the data directory.
-    private var snapshots: SnapshotScheduler?
+    var snapshots: SnapshotScheduler?
 
     private var channel: (any Channel)?
     /// Numbers the connections, so that events of one already replaced are ignored.
     private var connectionNumber: UInt64 = 0
     private var timers: [ReplicaLink.TimerID: Scheduled<Void>] = [:]
     /// Actions held while a clone is being installed, run in order afterwards.
-    private var deferred: [ReplicaLink.Action] = []
-    private var installing = false
-    private var initialData: EventLoopPromise<Handover<RecoveredStore>>?
+    var deferred: [ReplicaLink.Action] = []
+    var installing = false
+    var initialData: EventLoopPromise<Handover<RecoveredStore>>?
     private var stopped = false
 
     /// What other threads may read: the link's position, as of its last event.
@@ -51,9 +51,13 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
         var linkDownSince: ContinuousClock.Instant?
         var readiness: ReplicaLink.Readiness = .noData
         var cloneInProgress = false
-        var syncFull = 0
-        var syncPartialOK = 0
-        var syncPartialErr = 0
+
+        /// How long the primary has not been heard from while the stream is down; zero while
+        /// it is up.
+        func staleness(at now: ContinuousClock.Instant) -> Duration {
+            guard let down = linkDownSince else { return .zero }
+            return now - (lastHeard ?? down)
+        }
     }
 
     init(configuration: ServerConfiguration, storage: StorageOptions, loop: any EventLoop,
@@ -133,7 +137,7 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
         feed(event)
     }
 
-    private func perform(_ actions: [ReplicaLink.Action]) {
+    func perform(_ actions: [ReplicaLink.Action]) {
         for action in actions {
             if installing {
                 deferred.append(action)
@@ -162,17 +166,9 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
         default:
             logger.info("\(event)")
         }
-        report.withLock { report in
-            switch event {
-            case .cloneStarted: report.syncFull += 1
-            case .streamConnected: report.syncPartialOK += 1
-            case .resync: report.syncPartialErr += 1
-            default: break
-            }
-        }
     }
 
-    private func publishReport() {
+    func publishReport() {
         let now = ContinuousClock.now
         let at = self.now()
         let link = self.link
@@ -201,12 +197,13 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
             mode = .clone
         case let .stream(primary, history, after):
             address = primary
-            mode = .stream(history: history, after: after, podName: configuration.identity.podName)
+            mode = .stream(history: history, after: after, podName: configuration.identity.podName, listeningPort: configuration.port)
         }
         guard let (host, port) = Self.split(address) else {
             feed(.connectFailed(reason: "'\(address)' is not HOST:PORT"))
             return
         }
+        let readTimeout: TimeAmount = if case .clone = mode { Self.cloneReadTimeout } else { Self.streamReadTimeout }
         let handler = ReplicaConnectionHandler(mode: mode, number: number, controller: self,
                                                password: configuration.password, directory: DataDirectory(storage.dataDirectory),
                                                logger: logger)
@@ -214,7 +211,12 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
             .connectTimeout(.seconds(2))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+                channel.eventLoop.makeCompletedFuture {
+                    // Heartbeats come every 100 ms: a stream silent this long is dead even if
+                    // TCP has not noticed (a partition), and is replaced.
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: readTimeout))
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
             }
             .connect(host: host, port: port)
             .hop(to: loop)
@@ -256,6 +258,11 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
         }
     }
 
+    /// A stream that delivers nothing (not even a heartbeat) for this long is closed.
+    static let streamReadTimeout = TimeAmount.seconds(3)
+    /// A clone source that sends nothing for this long is given up on.
+    static let cloneReadTimeout = TimeAmount.seconds(30)
+
     static func split(_ address: PeerAddress) -> (String, Int)? {
         guard let colon = address.rawValue.lastIndex(of: ":"),
               let port = Int(address.rawValue[address.rawValue.index(after: colon)...]), (1...65535).contains(port)
@@ -273,67 +280,5 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
         guard let last = try database.applyReplicated(records) else { return }
         applied.advanced(to: last)
         feed(.recordApplied(lsn: last, primaryTime: records.last!.timestamp))
-    }
-
-    // MARK: - Installing a clone
-
-    private func install(history: HistoryID, lsn: LSN) {
-        installing = true
-        let storage = self.storage
-        let database = self.database
-        let snapshots = self.snapshots
-        let started = ContinuousClock.now
-        NIOThreadPool.singleton.runIfActive(eventLoop: loop) { () throws -> Handover<RecoveredStore> in
-            let directory = DataDirectory(storage.dataDirectory)
-            if let database {
-                // A re-clone: the old data was served until now; replace it on disk, then in memory.
-                try (snapshots?.exclusively { () throws -> Void in
-                    database.log.close()
-                    try directory.wipe()
-                    _ = try directory.installSnapshot(at: directory.cloneSnapshotPath)
-                } ?? ())
-            } else {
-                _ = try directory.installSnapshot(at: directory.cloneSnapshotPath)
-            }
-            return Handover(try Recovery.open(storage))
-        }.whenComplete { [self] result in
-            switch result {
-            case let .success(handover):
-                let recovered = handover.value
-                logger.info("clone loaded", metadata: [
-                    "history": "\(recovered.history)", "lsn": "\(recovered.lastLSN)", "keys": "\(recovered.keyspace.count)",
-                    "seconds": "\(KVService.seconds(since: started))",
-                ])
-                if let database {
-                    database.replace(keyspace: recovered.keyspace, log: recovered.log, history: recovered.history)
-                    adoptLog?(recovered.log)
-                    applied.advanced(to: recovered.lastLSN)
-                    resumeAfterInstall()
-                } else if let initialData {
-                    initialData.succeed(handover)  // `attach` resumes
-                } else {
-                    recovered.log.close()
-                }
-            case let .failure(error):
-                logger.error("installing the clone (history \(history), lsn \(lsn)) failed: \(error)")
-                if let initialData {
-                    initialData.fail(StartupError("installing the clone failed: \(error)"))
-                    self.initialData = nil
-                    return
-                }
-                // Start over with a new clone.
-                installing = false
-                deferred.removeAll()
-                feed(.resyncRequired(.history(history)))
-            }
-        }
-    }
-
-    private func resumeAfterInstall() {
-        installing = false
-        let actions = deferred
-        deferred.removeAll()
-        perform(actions)
-        publishReport()
     }
 }

@@ -52,8 +52,12 @@ final class ReplicationHub: Sendable {
     func register(name: String, address: String, after: LSN, stream: StreamHandle) -> ReplicaRegistry.ConnectionID {
         let id = ReplicaRegistry.ConnectionID(nextConnection.add(1, ordering: .relaxed).oldValue)
         let now = now()
-        registry.withLock { $0.register(name: name, address: PeerAddress(address), connection: id, after: after, now: now) }
+        let completions = registry.withLock { registry in
+            registry.register(name: name, address: PeerAddress(address), connection: id, after: after, now: now)
+            return registry.onTick(now: now)  // a replica that starts there may complete a WAIT
+        }
         streams.withLock { $0[id] = stream }
+        complete(completions)
         return id
     }
 
@@ -110,10 +114,12 @@ final class ReplicationHub: Sendable {
     /// The log must keep records after this LSN for replicas that may come back.
     func retentionFloor() -> LSN? {
         let now = now()
-        return registry.withLock { registry in
-            _ = registry.onTick(now: now)  // forgets replicas gone longer than the retention
-            return registry.retentionFloor(now: now)
+        let (floor, completions) = registry.withLock { registry in
+            let completions = registry.onTick(now: now)  // forgets replicas gone past the retention
+            return (registry.retentionFloor(now: now), completions)
         }
+        complete(completions)
+        return floor
     }
 
     /// What INFO, /status and /metrics show.
@@ -125,12 +131,15 @@ final class ReplicationHub: Sendable {
 
     func report() -> Report {
         let now = now()
-        return registry.withLock { registry in
+        let (report, completions) = registry.withLock { registry in
+            let completions = registry.onTick(now: now)  // forgets replicas gone past the retention
             let replicas = registry.replicas.values
                 .sorted { $0.name < $1.name }
                 .map { ($0, registry.lag(of: $0.name, now: now)!) }
-            return Report(lastLSN: registry.lastLSN, counters: registry.counters, replicas: replicas)
+            return (Report(lastLSN: registry.lastLSN, counters: registry.counters, replicas: replicas), completions)
         }
+        complete(completions)
+        return report
     }
 
     /// Whether some WAIT is blocked (heartbeats then ask for acks).

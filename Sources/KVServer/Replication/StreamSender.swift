@@ -23,6 +23,8 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
     private let hub: ReplicationHub
     private let cursor: LogCursor
     private let podName: String
+    /// The port the replica serves clients on (as Redis's `REPLCONF listening-port`).
+    private let listeningPort: Int?
     private let logger: Logger
     private let clock: any WallClock
     private var id: ReplicaRegistry.ConnectionID?
@@ -35,8 +37,9 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
     private var bounds: [ArgumentBounds] = []
     private var scratch: [UInt8] = []
 
-    init(hub: ReplicationHub, after: LSN, podName: String, logger: Logger, clock: any WallClock) {
+    init(hub: ReplicationHub, after: LSN, podName: String, listeningPort: Int?, logger: Logger, clock: any WallClock) {
         self.hub = hub
+        self.listeningPort = listeningPort
         self.cursor = hub.log.records(after: after, through: after)
         self.podName = podName
         self.logger = logger
@@ -47,7 +50,7 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
         self.context = context
         let handle = StreamHandle(eventLoop: context.eventLoop, sender: NIOLoopBound(self, eventLoop: context.eventLoop))
         self.handle = handle
-        let address = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+        let address = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\(listeningPort ?? $0.port ?? 0)" } ?? "?"
         id = hub.register(name: podName, address: address, after: cursor.after, stream: handle)
         logger.info("replica stream started", metadata: ["replica": "\(podName)", "address": "\(address)", "after_lsn": "\(cursor.after)"])
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -88,7 +91,8 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Sends what the log has acknowledged and this stream has not sent yet.
     func pump() {
-        guard let context, context.channel.isActive else { return }
+        // Not writable: the socket has enough queued; `channelWritabilityChanged` resumes.
+        guard let context, context.channel.isActive, context.channel.isWritable else { return }
         let acknowledged = hub.log.progress.acknowledged
         if acknowledged > cursor.limit { cursor.limit = acknowledged }
         scratch.removeAll(keepingCapacity: true)

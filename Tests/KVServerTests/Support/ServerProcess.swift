@@ -42,7 +42,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Starts the server and waits until it answers PING.
     @discardableResult
-    func start(extra: [String] = []) throws -> ServerProcess {
+    func start(extra: [String] = [], timeout: TimeInterval = 30) throws -> ServerProcess {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = [
@@ -56,13 +56,13 @@ final class ServerProcess: @unchecked Sendable {
         process.standardError = log
         try process.run()
         self.process = process
-        try waitUntilServing()
+        try waitUntilServing(timeout: timeout)
         return self
     }
 
     /// Polls until the server answers PING (or fails the test after 30 s).
-    func waitUntilServing() throws {
-        let deadline = Date().addingTimeInterval(30)
+    func waitUntilServing(timeout: TimeInterval = 30) throws {
+        let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let process, !process.isRunning {
                 throw HarnessError("kv-server exited with \(process.terminationStatus): \(logText)")
@@ -70,7 +70,7 @@ final class ServerProcess: @unchecked Sendable {
             if (try? cli(["PING"]).output) == "PONG" || (try? cli(["PING"]).output)?.hasPrefix("NOAUTH") == true { return }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        throw HarnessError("kv-server did not start serving within 30 s: \(logText)")
+        throw HarnessError("kv-server did not start serving within \(timeout) s: \(logText)")
     }
 
     /// SIGKILL, no chance to flush anything.

@@ -1,0 +1,109 @@
+import KVCore
+import KVReplication
+import KVWire
+import NIOCore
+
+/// The commands that hold a connection after their batch's replies: WAIT and KV.WAITLSN
+/// (answered later, then the connection goes on), KV.CLONE and KV.STREAM (the connection
+/// becomes a replication connection).
+extension RESPConnectionHandler {
+    /// Runs the command that holds the connection after its batch's replies were sent.
+    func startPause(_ pause: CommandOutcome, context: ChannelHandlerContext) {
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        switch pause {
+        case let .waitForReplicas(count, timeout):
+            startWait(count: count, timeoutMilliseconds: timeout, context: context)
+        case let .waitForLSN(lsn, timeout):
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            let applied = server.applied
+            applied.wait(for: lsn, timeout: .milliseconds(Int64(timeout)), on: loop) { reached in
+                loop.execute {
+                    let current = applied.current
+                    bound.value.handler.resume(with: reached
+                        ? .integer(Int64(current.rawValue))
+                        : .error(CommandError("TIMEOUT LSN \(lsn) not applied within \(timeout) ms (this pod is at \(current))")),
+                        context: bound.value.context)
+                }
+            }
+        case .serveClone:
+            closing = true
+            CloneSender.serve(channel: context.channel, server: server)
+        case let .serveStream(history, after, podName, listeningPort):
+            startStream(history: history, after: after, podName: podName, listeningPort: listeningPort, context: context)
+        case .reply, .replyAndClose:
+            resume(with: nil, context: context)
+        }
+    }
+
+    /// Sends the held command's reply and goes on with the commands that came after it.
+    func resume(with reply: Reply?, context: ChannelHandlerContext) {
+        guard blocked, !closing else { return }
+        blocked = false
+        pendingWait = nil
+        if let reply {
+            var buffer = context.channel.allocator.buffer(capacity: 16)
+            buffer.writeReply(reply, version: session.version)
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        }
+        context.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable).whenFailure { _ in }
+        processInput(context: context)
+    }
+
+    /// WAIT: answers once `count` replicas acknowledged this client's last write, or when the
+    /// timeout ends (never, for timeout 0, as in Redis) with how many did.
+    private func startWait(count: Int, timeoutMilliseconds: Int, context: ChannelHandlerContext) {
+        guard let hub = server.hub else { return resume(with: .integer(0), context: context) }
+        let target = session.lastWriteLSN
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        switch hub.registerWait(target: target, count: count, complete: { acked in
+            loop.execute { bound.value.handler.resume(with: .integer(Int64(acked)), context: bound.value.context) }
+        }) {
+        case let .done(acked):
+            resume(with: .integer(Int64(acked)), context: context)
+        case let .waiting(id):
+            pendingWait = (id, target)
+            guard timeoutMilliseconds > 0 else { return }
+            loop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(timeoutMilliseconds))) { [self] in
+                guard let pending = pendingWait, pending.id == id,
+                      let acked = hub.cancelWait(id, target: target) else { return }
+                resume(with: .integer(Int64(acked)), context: context)
+            }
+        }
+    }
+
+    /// KV.STREAM: answers the replica and, when it may stream, hands the connection to a
+    /// `StreamSender`.
+    private func startStream(history: HistoryID, after: LSN, podName: String, listeningPort: Int?, context: ChannelHandlerContext) {
+        guard let hub = server.hub else { return resume(with: .error(CommandError("ERR not the primary")), context: context) }
+        let (refusal, primaryLSN) = hub.decideStream(history: history, after: after)
+        if let refusal {
+            server.logger.warning("refused a stream: \(refusal)", metadata: ["replica": "\(podName)", "after_lsn": "\(after)"])
+            return resume(with: .error(CommandError("KVRESYNC \(refusal)")), context: context)
+        }
+        closing = true
+        // No longer a client: the stream is listed under INFO replication instead.
+        if let record { server.clients.unregister(record.id) }
+        record = nil
+        var answer = context.channel.allocator.buffer(capacity: 64)
+        answer.writeString("+STREAM \(hub.log.history) \(primaryLSN.rawValue)\r\n")
+        context.writeAndFlush(wrapOutboundOut(answer), promise: nil)
+        let sender = StreamSender(hub: hub, after: after, podName: podName, listeningPort: listeningPort,
+                                  logger: server.logger, clock: server.database.clock)
+        do {
+            try context.pipeline.syncOperations.addHandler(sender, position: .after(self))
+            let removed = context.eventLoop.makePromise(of: Void.self)
+            let channel = context.channel
+            removed.futureResult.whenFailure { [server] error in
+                server.logger.error("could not hand the connection to the replica stream: \(error)")
+                channel.close(promise: nil)
+            }
+            context.pipeline.syncOperations.removeHandler(context: context, promise: removed)
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+    }
+}

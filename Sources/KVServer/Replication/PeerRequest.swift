@@ -1,0 +1,62 @@
+import KVWire
+import NIOCore
+import NIOPosix
+
+/// Sends a few commands to a peer and returns its replies (a short-lived client connection).
+enum PeerRequest {
+    static func send(_ commands: [[String]], to host: String, port: Int, group: any EventLoopGroup) async throws -> [RESPValue] {
+        let loop = group.next()
+        let promise = loop.makePromise(of: [RESPValue].self)
+        let expected = commands.count
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: loop)
+                .connectTimeout(.seconds(1))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPValueDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(ReplyCollector(expected: expected, promise: promise))
+                    }
+                }
+                .connect(host: host, port: port).get()
+        } catch {
+            promise.fail(error)
+            throw error
+        }
+        var buffer = channel.allocator.buffer(capacity: 128)
+        for command in commands { buffer.writeCommand(command) }
+        channel.writeAndFlush(buffer, promise: nil)
+        let timeout = loop.scheduleTask(in: .seconds(2)) { promise.fail(ReplicationProtocolError("no answer within 2 s")) }
+        defer {
+            timeout.cancel()
+            channel.close(promise: nil)
+        }
+        return try await promise.futureResult.get()
+    }
+
+    final class ReplyCollector: ChannelInboundHandler {
+        typealias InboundIn = RESPValue
+        private let expected: Int
+        private let promise: EventLoopPromise<[RESPValue]>
+        private var replies: [RESPValue] = []
+
+        init(expected: Int, promise: EventLoopPromise<[RESPValue]>) {
+            self.expected = expected
+            self.promise = promise
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            replies.append(unwrapInboundIn(data))
+            if replies.count == expected { promise.succeed(replies) }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            promise.fail(ReplicationProtocolError("connection closed after \(replies.count) replies"))
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            promise.fail(error)
+            context.close(promise: nil)
+        }
+    }
+}
