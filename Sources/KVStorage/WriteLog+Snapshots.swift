@@ -15,6 +15,11 @@ extension WriteLog {
     public func writeSnapshot(
         _ snapshot: KeyspaceSnapshot, at lsn: LSN, retainAfter: LSN? = nil
     ) throws -> (snapshot: SnapshotInfo, compaction: CompactionResult) {
+        // A closed log may already have been replaced (a replica's re-clone): its snapshot
+        // would put data of the old history into the directory.
+        if positions.withLock({ $0.stopped }) {
+            throw StorageError(.closed, "the write log is closed; no snapshot taken", path: directory.logPath)
+        }
         // Bytes appended between the caller's capture and this call are counted as covered:
         // logBytesSinceSnapshot is a trigger for the next snapshot, not an exact measure.
         let appendedAtCapture = staging.withLock { $0.bytesAppended }

@@ -112,6 +112,8 @@ import Testing
             let early = try store.log.writeSnapshot(workload.reference.snapshot(), at: LSN(60))
             try workload.run(140, on: store.log, waitEvery: 3)
             let lsn = store.log.lastAssigned
+            // Everything written first: a rollover after listing `before` would change the answer.
+            try store.log.waitUntilWritten(lsn, durable: true)
             let before = try DataDirectory(path).segments()
             #expect(before.count > 4)
 
