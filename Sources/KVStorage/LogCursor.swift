@@ -62,6 +62,38 @@ public final class LogCursor {
         }
     }
 
+    /// Appends the next record's frame to `output` exactly as it is in the log (header, checksum,
+    /// body) and returns its LSN, or nil once `limit` is reached. The frame's checksum is not
+    /// checked here: whoever applies it decodes it with `RecordCodec.decode`, which does.
+    /// Throws as `next` does.
+    public func nextFrame(into output: inout [UInt8]) throws -> LSN? {
+        guard position < limit else { return nil }
+        while true {
+            if reader == nil { try openSegment(containing: position.next) }
+            let mark = output.count
+            switch try reader!.nextFrame(into: &output) {
+            case let .frame(lsn, offset, _):
+                if lsn <= position {  // before `after` in the first segment
+                    output.removeSubrange(mark...)
+                    continue
+                }
+                guard lsn == position.next else {
+                    output.removeSubrange(mark...)
+                    throw StorageError(.logGap, "expected LSN \(position.next), found \(lsn)",
+                                       path: reader!.file.path, offset: offset)
+                }
+                position = lsn
+                return lsn
+            case .end, .incomplete:
+                reader!.file.close()
+                reader = nil
+                try openSegment(startingAt: position.next)
+            case let .corrupt(offset, corruption):
+                throw StorageError(.corruption, corruption.description, path: reader!.file.path, offset: offset)
+            }
+        }
+    }
+
     /// Opens the newest segment whose first LSN is at or before `lsn`.
     private func openSegment(containing lsn: LSN) throws {
         let segments = try directory.segments()

@@ -137,3 +137,27 @@ extension RecordCodec {
         return false
     }
 }
+
+extension RecordCodec {
+    /// What the front of a buffer holds, read from the frame header alone.
+    public enum FrameBounds: Sendable {
+        /// A frame of `byteCount` bytes whose body starts with `lsn`.
+        case frame(lsn: LSN, byteCount: Int)
+        case incomplete(byteCount: Int)
+        case corrupt(RecordCorruption)
+    }
+
+    /// The size and LSN of the frame at the front of `bytes`, from its header alone: the
+    /// checksum and operations are not checked. For forwarding frames unchanged (a primary
+    /// streaming its log); whoever applies them decodes them with `decode`, which verifies.
+    public static func frameBounds(_ bytes: UnsafeRawBufferPointer) -> FrameBounds {
+        guard bytes.count >= frameHeaderSize else { return .incomplete(byteCount: frameHeaderSize) }
+        let length = bytes.loadLittleEndian(at: 0, as: UInt32.self)
+        guard length >= minimumBodySize, length <= maximumBodySize else {
+            return .corrupt(RecordCorruption(offset: 0, frameOffset: 0, reason: .badLength(length)))
+        }
+        let frameSize = frameHeaderSize + Int(length)
+        guard bytes.count >= frameSize else { return .incomplete(byteCount: frameSize) }
+        return .frame(lsn: LSN(bytes.loadLittleEndian(at: frameHeaderSize, as: UInt64.self)), byteCount: frameSize)
+    }
+}

@@ -35,6 +35,43 @@ struct SegmentReader {
         self.offset = offset
     }
 
+    /// What `nextFrame` found.
+    enum FrameStep {
+        /// A frame (appended to the caller's buffer) holding the record `lsn`.
+        case frame(lsn: LSN, offset: Int, byteCount: Int)
+        case end(offset: Int)
+        case incomplete(offset: Int, available: Int)
+        case corrupt(offset: Int, RecordCorruption)
+    }
+
+    /// Like `next`, but appends the record's frame to `output` as it is in the file, reading
+    /// only its header (length and LSN): no checksum, no decoding.
+    mutating func nextFrame(into output: inout [UInt8]) throws -> FrameStep {
+        while true {
+            let bounds = buffer.withUnsafeBytes { raw in
+                RecordCodec.frameBounds(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+            }
+            switch bounds {
+            case let .frame(lsn, byteCount):
+                buffer.withUnsafeBytes { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[start..<start + byteCount])) }
+                let frameOffset = offset
+                start += byteCount
+                offset += byteCount
+                return .frame(lsn: lsn, offset: frameOffset, byteCount: byteCount)
+            case let .corrupt(corruption):
+                var located = corruption
+                located.offset += offset
+                located.frameOffset += offset
+                return .corrupt(offset: offset, located)
+            case let .incomplete(needed):
+                if try fill(atLeast: needed) == 0 {
+                    let available = end - start
+                    return available == 0 ? .end(offset: offset) : .incomplete(offset: offset, available: available)
+                }
+            }
+        }
+    }
+
     mutating func next() throws -> Step {
         while true {
             let decoded = buffer.withUnsafeBytes { raw in

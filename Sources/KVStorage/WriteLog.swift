@@ -141,12 +141,25 @@ public final class WriteLog: Sendable {
     /// Stages a record that already has its LSN — a replica persisting what the primary sent.
     /// Throws `invalidArgument` unless `record.lsn` follows the last LSN of this log.
     public func append(_ record: LogRecord) throws {
+        let bytes = RecordCodec.encode(record)
+        try bytes.withUnsafeBytes { try append(encoded: $0, first: record.lsn, last: record.lsn, count: 1) }
+    }
+
+    /// Stages records that arrive already encoded — a replica persisting the primary's frames
+    /// byte for byte. `bytes` holds `count` whole frames, LSNs `first` through `last` in order
+    /// (the caller decoded and checked them). Throws `invalidArgument` unless `first` follows
+    /// the last LSN of this log.
+    public func append(encoded bytes: UnsafeRawBufferPointer, first: LSN, last: LSN, count: Int) throws {
         let wake = try staging.withLock { staging throws -> Bool in
-            guard record.lsn == staging.lastAssigned.next else {
+            guard first == staging.lastAssigned.next, last.rawValue - first.rawValue + 1 == UInt64(count) else {
                 throw StorageError(.invalidArgument,
-                                   "record LSN \(record.lsn) does not follow the log's last LSN \(staging.lastAssigned)")
+                                   "records \(first)...\(last) do not follow the log's last LSN \(staging.lastAssigned)")
             }
-            stage(lsn: record.lsn, timestamp: record.timestamp, operations: record.operations, in: &staging)
+            if staging.buffer.isEmpty { staging.firstLSN = first }
+            staging.buffer.append(contentsOf: bytes)
+            staging.lastAssigned = last
+            staging.recordsAppended += UInt64(count)
+            staging.bytesAppended += UInt64(bytes.count)
             return staging.takeSleepingFlusherUnlessInline()
         }
         if wake { ringDoorbell() }

@@ -176,6 +176,59 @@ import Testing
         }
     }
 
+    /// The primary streams frames as they are in its files; the replica appends them as
+    /// received: the replica's log is the primary's, byte for byte.
+    @Test func framesReadRawAreAppendedUnchangedAndRecoverTheSameRecords() throws {
+        try withTemporaryDirectory { primaryPath in
+            try withTemporaryDirectory { replicaPath in
+                let primary = try Recovery.open(StorageOptions(dataDirectory: primaryPath, segmentBytes: 2048))
+                var workload = Workload()
+                try workload.run(90, on: primary.log, waitEvery: 5)
+                try primary.log.waitUntilWritten(LSN(90), durable: false)
+
+                let cursor = primary.log.records(after: .zero)
+                var frames: [UInt8] = []
+                var lsns: [LSN] = []
+                while let lsn = try cursor.nextFrame(into: &frames) { lsns.append(lsn) }
+                #expect(lsns == (1...90).map { LSN(UInt64($0)) })
+                var decoded: [LSN] = []
+                var offset = 0
+                while offset < frames.count, case let .record(record, count) = RecordCodec.decode(frames, at: offset) {
+                    decoded.append(record.lsn)
+                    offset += count
+                }
+                #expect(decoded == lsns, "every frame verifies and decodes")
+
+                let replica = try Recovery.open(StorageOptions(dataDirectory: replicaPath, newHistory: primary.history))
+                #expect(throws: StorageError.self) {
+                    try frames.withUnsafeBytes { try replica.log.append(encoded: $0, first: LSN(2), last: LSN(91), count: 90) }
+                }
+                try frames.withUnsafeBytes { try replica.log.append(encoded: $0, first: LSN(1), last: LSN(90), count: 90) }
+                primary.log.close()
+                replica.log.close()
+                let a = try recoverAndClose(primaryPath)
+                let b = try recoverAndClose(replicaPath)
+                #expect(b.lastLSN == LSN(90))
+                #expect(Set(a.keyspace.snapshot().map { $0.key + [0] + $0.value }) == Set(b.keyspace.snapshot().map { $0.key + [0] + $0.value }))
+            }
+        }
+    }
+
+    @Test func frameBoundsReadsTheHeaderOnly() throws {
+        let bytes = RecordCodec.encode(LogRecord(lsn: LSN(7), timestamp: UnixMillis(1), operations: [put("k", "v")]))
+        guard case let .frame(lsn, count) = bytes.withUnsafeBytes({ RecordCodec.frameBounds($0) }) else {
+            Issue.record("not a frame")
+            return
+        }
+        #expect(lsn == LSN(7) && count == bytes.count)
+        if case .incomplete = Array(bytes.prefix(10)).withUnsafeBytes({ RecordCodec.frameBounds($0) }) {} else {
+            Issue.record("a cut frame is incomplete")
+        }
+        if case .corrupt = [UInt8](repeating: 0xFF, count: 40).withUnsafeBytes({ RecordCodec.frameBounds($0) }) {} else {
+            Issue.record("an impossible length is corrupt")
+        }
+    }
+
     @Test func closeIsIdempotentAndWaitsFailAfterwards() throws {
         try withTemporaryDirectory { path in
             let store = try Recovery.open(StorageOptions(dataDirectory: path))

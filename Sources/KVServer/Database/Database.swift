@@ -79,16 +79,15 @@ final class Database: @unchecked Sendable {
         }
     }
 
-    /// Applies records the primary streamed, in order, and appends each to the local log
-    /// (a replica). Returns the last LSN applied; throws when a record does not follow the log.
-    func applyReplicated(_ records: [LogRecord]) throws -> LSN? {
-        try withLock { state in
-            let log = self.log
-            var last: LSN?
+    /// Applies records the primary streamed, in order, and appends their frames (`encoded`,
+    /// byte for byte as the primary logged them) to the local log (a replica). Returns the
+    /// last LSN applied; throws, applying nothing, when the records do not follow the log.
+    func applyReplicated(_ records: [LogRecord], encoded: [UInt8]) throws -> LSN? {
+        guard let first = records.first?.lsn, let last = records.last?.lsn else { return nil }
+        return try withLock { state in
+            try encoded.withUnsafeBytes { try log.append(encoded: $0, first: first, last: last, count: records.count) }
             for record in records {
-                try log.append(record)
                 for operation in record.operations { state.keyspace.apply(operation) }
-                last = record.lsn
             }
             return last
         }

@@ -47,5 +47,5 @@ final class OneShotClone: ReplicationConnectionDelegate, @unchecked Sendable {
         promise = nil
     }
 
-    func apply(_ records: [LogRecord], number: UInt64) throws {}
+    func apply(_ records: [LogRecord], encoded: [UInt8], number: UInt64) throws {}
 }

@@ -41,6 +41,8 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
     private let logger: Logger
     private var phase: Phase
     private var input: ByteBuffer?
+    /// The frames of the records being applied, reused between reads.
+    private var encoded: [UInt8] = []
     private var lastProgressLog = ContinuousClock.now
     private var cloneStarted = ContinuousClock.now
     /// Longest answer line accepted before the snapshot or stream starts.
@@ -224,6 +226,7 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
     private func stream(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) throws {
         var records: [LogRecord] = []
         var heartbeats: [ReplicaLink.Event] = []
+        encoded.removeAll(keepingCapacity: true)
         while buffer.readableBytes > 0 {
             let decoded = buffer.withUnsafeReadableBytes { ReplicationFrame.decode($0) }
             switch decoded {
@@ -232,17 +235,23 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
             case let .invalid(reason):
                 throw ReplicationProtocolError(reason)
             case let .frame(frame, byteCount):
-                buffer.moveReaderIndex(forwardBy: byteCount)
                 switch frame {
-                case let .record(record): records.append(record)
+                case let .record(record):
+                    if let previous = records.last?.lsn, record.lsn != previous.next {
+                        throw ReplicationProtocolError("record \(record.lsn) does not follow \(previous)")
+                    }
+                    records.append(record)
+                    // The frame after its kind byte, exactly as the primary logged it.
+                    buffer.withUnsafeReadableBytes { encoded.append(contentsOf: $0[1..<byteCount]) }
                 case let .heartbeat(lsn, time, ackRequested):
                     heartbeats.append(.heartbeat(primaryLSN: lsn, primaryTime: time, ackRequested: ackRequested))
                 }
+                buffer.moveReaderIndex(forwardBy: byteCount)
                 continue
             }
             break
         }
-        try controller.apply(records, number: number)
+        try controller.apply(records, encoded: encoded, number: number)
         for heartbeat in heartbeats { controller.feedIfCurrent(number, heartbeat) }
     }
 
@@ -272,8 +281,9 @@ protocol ReplicationConnectionDelegate: AnyObject {
     var loop: any EventLoop { get }
     /// An event of connection `number` (ignored when that connection was replaced).
     func feedIfCurrent(_ number: UInt64, _ event: ReplicaLink.Event)
-    /// Records streamed on connection `number`, to apply in order.
-    func apply(_ records: [LogRecord], number: UInt64) throws
+    /// Records streamed on connection `number`, to apply in order; `encoded` holds their
+    /// frames as received, for the local log.
+    func apply(_ records: [LogRecord], encoded: [UInt8], number: UInt64) throws
 }
 
 /// The peer sent something the replication protocol does not allow.

@@ -69,6 +69,10 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
         linkConfiguration.cloneTimeout = configuration.cloneTimeout
         linkConfiguration.maxReadyLag = configuration.maxReadyLag
         linkConfiguration.maxStaleness = configuration.maxStaleness
+        // Ack every applied batch (one small write per read of the stream): the ack for a
+        // write then usually reaches the primary before its client's WAIT does, and WAIT
+        // answers without a round trip to the replicas.
+        linkConfiguration.ackInterval = .zero
         self.link = ReplicaLink(configuration: linkConfiguration)
         self.configuration = configuration
         self.storage = storage
@@ -275,9 +279,9 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
     // MARK: - Records
 
     /// Applies records streamed on connection `number`, then tells the link.
-    func apply(_ records: [LogRecord], number: UInt64) throws {
+    func apply(_ records: [LogRecord], encoded: [UInt8], number: UInt64) throws {
         guard isCurrent(number), let database, !records.isEmpty else { return }
-        guard let last = try database.applyReplicated(records) else { return }
+        guard let last = try database.applyReplicated(records, encoded: encoded) else { return }
         applied.advanced(to: last)
         feed(.recordApplied(lsn: last, primaryTime: records.last!.timestamp))
     }

@@ -16,12 +16,6 @@ enum ReplicationFrame {
     /// kind, u64 LSN, i64 time, u8 flags.
     static let heartbeatSize = 1 + 8 + 8 + 1
 
-    /// Appends a record frame.
-    static func writeRecord(_ record: LogRecord, into bytes: inout [UInt8]) {
-        bytes.append(recordKind)
-        RecordCodec.encode(record, into: &bytes)
-    }
-
     /// Appends a heartbeat frame.
     static func writeHeartbeat(primaryLSN: LSN, primaryTime: UnixMillis, ackRequested: Bool, into buffer: inout ByteBuffer) {
         buffer.writeInteger(heartbeatKind)

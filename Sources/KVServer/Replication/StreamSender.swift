@@ -97,8 +97,13 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
         if acknowledged > cursor.limit { cursor.limit = acknowledged }
         scratch.removeAll(keepingCapacity: true)
         do {
-            while scratch.count < Self.maxBytesPerTurn, let record = try cursor.next() {
-                ReplicationFrame.writeRecord(record, into: &scratch)
+            // Frames go out as they are in the log files: no decoding, no re-encoding.
+            while scratch.count < Self.maxBytesPerTurn {
+                scratch.append(ReplicationFrame.recordKind)
+                guard try cursor.nextFrame(into: &scratch) != nil else {
+                    scratch.removeLast()
+                    break
+                }
             }
         } catch {
             logger.error("replica stream to \(podName) stopped: \(error)")
