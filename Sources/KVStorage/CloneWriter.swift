@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// Receives a clone (snapshot bytes arriving over TCP) into `snapshots/clone.kvs.tmp`,
-/// checking the bytes as they arrive.
+/// checking the bytes as they arrive and building the keyspace from them, so that installing
+/// the clone need not read the file back.
 ///
 /// The bytes go through a `SnapshotDecoder` on their way to the file, so a garbled stream is
 /// refused at the first bad byte and the end of the snapshot is known from its trailer (the
@@ -25,6 +26,8 @@ public final class CloneWriter {
 
     private let file: SystemFile
     private var decoder = SnapshotDecoder()
+    /// The entries received so far; whole (and usable) once `finish()` succeeded.
+    private var keyspace = Keyspace()
     private var closed = false
 
     /// Starts a clone into `directory` (created if missing), replacing an older unfinished one.
@@ -42,14 +45,20 @@ public final class CloneWriter {
     /// Appends received bytes. Throws a `StorageError` when they are not (the rest of) a
     /// snapshot — including any byte after its trailer.
     public func append(_ bytes: UnsafeRawBufferPointer) throws {
-        try decoder.feed(bytes) { _ in }
+        // Moved out and back so that inserting never copies the table (it stays uniquely owned).
+        var building = Keyspace()
+        swap(&building, &keyspace)
+        defer { swap(&building, &keyspace) }
+        try decoder.feed(bytes) { building.insert($0) }
         var written = 0
         try file.write(bytes, written: &written)
         byteCount += bytes.count
     }
 
-    /// Checks that the whole snapshot arrived, fsyncs and closes the file; returns the header.
-    public func finish() throws -> SnapshotHeader {
+    /// Checks that the whole snapshot arrived, fsyncs and closes the file; returns the header
+    /// and the keyspace it holds (pass both to `installSnapshot(at:verified:)` and
+    /// `Recovery.open(_:preloaded:)`).
+    public func finish() throws -> PreloadedSnapshot {
         guard decoder.isComplete, let header = decoder.header else {
             throw StorageError(.corruption, "clone ends early after \(byteCount) bytes (\(entryCount) entries)",
                                path: path, offset: byteCount)
@@ -57,7 +66,9 @@ public final class CloneWriter {
         try file.sync()
         file.close()
         closed = true
-        return header
+        var result = Keyspace()
+        swap(&result, &keyspace)
+        return PreloadedSnapshot(header: header, keyspace: result)
     }
 
     /// Stops and deletes the temporary file (a clone cut short).
@@ -65,5 +76,19 @@ public final class CloneWriter {
         if !closed { file.close() }
         closed = true
         try? FileSystem.remove(path)
+    }
+}
+
+/// A snapshot already read and verified (a clone as it arrived), and the keyspace it holds:
+/// lets recovery skip reading the file it was written to.
+public struct PreloadedSnapshot: @unchecked Sendable {
+    // @unchecked Sendable: handed from the thread that built it to the one that recovers, and
+    // not touched by the first again.
+    public var header: SnapshotHeader
+    public var keyspace: Keyspace
+
+    public init(header: SnapshotHeader, keyspace: Keyspace) {
+        self.header = header
+        self.keyspace = keyspace
     }
 }

@@ -14,11 +14,14 @@ extension DataDirectory {
     /// The snapshot goes in first: a crash before the history file is written leaves a
     /// verified snapshot that recovery adopts the history from. The other order could leave an
     /// empty store claiming the history — a replica that believes it is at LSN 0.
-    public func installSnapshot(at temporaryPath: String) throws -> SnapshotHeader {
+    ///
+    /// - Parameter verified: the header of a snapshot already verified as it was written (a
+    ///   `CloneWriter`'s), to skip reading the file again.
+    public func installSnapshot(at temporaryPath: String, verified: SnapshotHeader? = nil) throws -> SnapshotHeader {
         guard try segments().isEmpty && snapshots().isEmpty && !FileSystem.exists(historyPath) else {
             throw StorageError(.invalidArgument, "a clone can only be installed into an empty data directory", path: path)
         }
-        let header = try SnapshotReader.verify(temporaryPath)
+        let header = try verified ?? SnapshotReader.verify(temporaryPath)
         try create()
         try FileSystem.rename(temporaryPath, to: snapshotPath(lsn: header.lsn))
         try FileSystem.syncDirectory(snapshotsPath)

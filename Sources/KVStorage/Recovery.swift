@@ -18,7 +18,10 @@ public enum Recovery {
     ///    snapshot's LSN; otherwise the corrupt snapshot is the error.
     /// 4. Replays the log records after the snapshot, checking history ids and LSN continuity,
     ///    applying the torn-tail rule to the newest segment.
-    public static func open(_ options: StorageOptions) throws -> RecoveredStore {
+    ///
+    /// - Parameter preloaded: the keyspace of the snapshot just installed (a clone), used
+    ///   instead of reading that snapshot's file again.
+    public static func open(_ options: StorageOptions, preloaded: PreloadedSnapshot? = nil) throws -> RecoveredStore {
         let started = MonotonicClock.nanoseconds()
         let directory = DataDirectory(options.dataDirectory)
         try directory.create()
@@ -47,7 +50,7 @@ public enum Recovery {
         }
         let historyID = history!
 
-        let loaded = try loadSnapshot(directory: directory, history: historyID, warnings: &warnings)
+        let loaded = try loadSnapshot(directory: directory, history: historyID, preloaded: preloaded, warnings: &warnings)
         var keyspace = loaded.keyspace
         let replay: LogReplay.Result
         do {
@@ -98,8 +101,15 @@ public enum Recovery {
     }
 
     /// The newest snapshot that verifies, remembering the newest one if it did not.
-    static func loadSnapshot(directory: DataDirectory, history: HistoryID, warnings: inout [String]) throws -> LoadedSnapshot {
+    static func loadSnapshot(directory: DataDirectory, history: HistoryID, preloaded: PreloadedSnapshot? = nil,
+                             warnings: inout [String]) throws -> LoadedSnapshot {
         var result = LoadedSnapshot()
+        if let preloaded, preloaded.header.history == history,
+           try directory.snapshots().last?.lsn == preloaded.header.lsn {
+            result.keyspace = preloaded.keyspace
+            result.lsn = preloaded.header.lsn
+            return result
+        }
         for snapshot in try directory.snapshots().reversed() {
             do {
                 let (header, keyspace) = try SnapshotReader.load(snapshot.path, history: history)

@@ -47,5 +47,7 @@ final class OneShotClone: ReplicationConnectionDelegate, @unchecked Sendable {
         promise = nil
     }
 
+    func cloneArrived(_ number: UInt64, _ snapshot: PreloadedSnapshot) {}
+
     func apply(_ records: [LogRecord], encoded: [UInt8], number: UInt64) throws {}
 }

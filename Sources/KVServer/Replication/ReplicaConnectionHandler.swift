@@ -212,10 +212,12 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
         let number = self.number
         let controller = self.controller
         let handover = Handover(writer)
-        NIOThreadPool.singleton.runIfActive(eventLoop: controller.loop) { _ = try handover.value.finish() }
+        NIOThreadPool.singleton.runIfActive(eventLoop: controller.loop) { try handover.value.finish() }
             .whenComplete { result in
                 switch result {
-                case .success: controller.feedIfCurrent(number, .cloneFinished)
+                case let .success(snapshot):
+                    controller.cloneArrived(number, snapshot)
+                    controller.feedIfCurrent(number, .cloneFinished)
                 case let .failure(error): controller.feedIfCurrent(number, .cloneFailed(reason: "\(error)"))
                 }
             }
@@ -281,6 +283,9 @@ protocol ReplicationConnectionDelegate: AnyObject {
     var loop: any EventLoop { get }
     /// An event of connection `number` (ignored when that connection was replaced).
     func feedIfCurrent(_ number: UInt64, _ event: ReplicaLink.Event)
+    /// The clone received on connection `number` arrived whole and verified (`.cloneFinished`
+    /// follows).
+    func cloneArrived(_ number: UInt64, _ snapshot: PreloadedSnapshot)
     /// Records streamed on connection `number`, to apply in order; `encoded` holds their
     /// frames as received, for the local log.
     func apply(_ records: [LogRecord], encoded: [UInt8], number: UInt64) throws

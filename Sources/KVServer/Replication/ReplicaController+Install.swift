@@ -11,6 +11,9 @@ extension ReplicaController {
         let storage = self.storage
         let database = self.database
         let snapshots = self.snapshots
+        // Verified as it arrived, and its keyspace built: nothing is read back.
+        let received = receivedClone.flatMap { $0.header.history == history && $0.header.lsn == lsn ? $0 : nil }
+        receivedClone = nil
         let started = ContinuousClock.now
         NIOThreadPool.singleton.runIfActive(eventLoop: loop) { () throws -> Handover<RecoveredStore> in
             let directory = DataDirectory(storage.dataDirectory)
@@ -19,12 +22,12 @@ extension ReplicaController {
                 try (snapshots?.exclusively { () throws -> Void in
                     database.log.close()
                     try directory.wipe()
-                    _ = try directory.installSnapshot(at: directory.cloneSnapshotPath)
+                    _ = try directory.installSnapshot(at: directory.cloneSnapshotPath, verified: received?.header)
                 } ?? ())
             } else {
-                _ = try directory.installSnapshot(at: directory.cloneSnapshotPath)
+                _ = try directory.installSnapshot(at: directory.cloneSnapshotPath, verified: received?.header)
             }
-            return Handover(try Recovery.open(storage))
+            return Handover(try Recovery.open(storage, preloaded: received))
         }.whenComplete { [self] result in
             switch result {
             case let .success(handover):

@@ -37,6 +37,8 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
     /// Actions held while a clone is being installed, run in order afterwards.
     var deferred: [ReplicaLink.Action] = []
     var installing = false
+    /// The clone that arrived last, with its keyspace, until it is installed.
+    var receivedClone: PreloadedSnapshot?
     var initialData: EventLoopPromise<Handover<RecoveredStore>>?
     private var stopped = false
 
@@ -240,6 +242,11 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
         connectionNumber += 1
         channel?.close(promise: nil)
         channel = nil
+    }
+
+    func cloneArrived(_ number: UInt64, _ snapshot: PreloadedSnapshot) {
+        guard isCurrent(number) else { return }
+        receivedClone = snapshot
     }
 
     /// Whether an event from connection `number` still counts.
