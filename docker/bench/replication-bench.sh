@@ -4,7 +4,7 @@
 # replication lag (idle and under load), catch-up after a pause, and SET + WAIT latency.
 # See docker/bench/README.md ("Replication").
 #
-#   ./docker/bench/replication-bench.sh                 # full run (~25-35 min on 2 cores)
+#   ./docker/bench/replication-bench.sh                 # full run (~11 min on 2 cores)
 #   QUICK=1 ./docker/bench/replication-bench.sh         # smoke run, < 1 min, numbers meaningless
 #   WRITE_RESULTS=1 ./docker/bench/replication-bench.sh # also write docker/bench/replication-results.md
 #
@@ -18,9 +18,10 @@
 #   KEYSPACE        -r and the prefill [100000; QUICK 10000]   CLIENTS -c [50]   DATA_SIZE -d [64]
 #   CLONE_KEYS      keys in the primary for the clone test [1000000; QUICK 20000]
 #   CLONE_VALUE_SIZE [100]   CLONE_RUNS [3; QUICK 1]   CLONE_MODE [everysec]
-#   LAG_SAMPLES     writes per lag measurement [10000; QUICK 300]   BG_CLIENTS  load clients [50]
+#   LAG_SAMPLES     writes per lag run [5000; QUICK 300]   LAG_RUNS [3; QUICK 1]   BG_CLIENTS  load clients [50]
 #   CATCHUP_BURST   writes while the replica is stopped [200000; QUICK 10000]  CATCHUP_RUNS [3; QUICK 1]
-#   SETWAIT_ITERS   SET+WAIT iterations [20000; QUICK 500]; under always 1/SETWAIT_ALWAYS_SCALE [1]
+#   SETWAIT_ITERS   SET+WAIT iterations per run [20000; QUICK 500]; under always 1/SETWAIT_ALWAYS_SCALE [1]
+#   SETWAIT_RUNS    [3; QUICK 1]
 #   BENCH_TIMEOUT   seconds one redis-benchmark / redis-cli --pipe may take [600]
 #   READY_TIMEOUT   seconds a server / replica may take to be ready [600]
 #   CONVERGE_TIMEOUT seconds replicas may take to reach the primary's offset after a run [120]
@@ -40,12 +41,12 @@ GEN="$REPO_ROOT/docker/bench/bench.py"   # gen-resp: SET key:%012d <value>, as c
 QUICK=${QUICK:-0}
 if [[ $QUICK == 1 ]]; then
     PAIRS=${PAIRS:-1}; REQUESTS=${REQUESTS:-5000}; KEYSPACE=${KEYSPACE:-10000}
-    CLONE_KEYS=${CLONE_KEYS:-20000}; CLONE_RUNS=${CLONE_RUNS:-1}; LAG_SAMPLES=${LAG_SAMPLES:-300}
-    CATCHUP_BURST=${CATCHUP_BURST:-10000}; CATCHUP_RUNS=${CATCHUP_RUNS:-1}; SETWAIT_ITERS=${SETWAIT_ITERS:-500}
+    CLONE_KEYS=${CLONE_KEYS:-20000}; CLONE_RUNS=${CLONE_RUNS:-1}; LAG_SAMPLES=${LAG_SAMPLES:-300}; LAG_RUNS=${LAG_RUNS:-1}
+    CATCHUP_BURST=${CATCHUP_BURST:-10000}; CATCHUP_RUNS=${CATCHUP_RUNS:-1}; SETWAIT_ITERS=${SETWAIT_ITERS:-500}; SETWAIT_RUNS=${SETWAIT_RUNS:-1}
 else
     PAIRS=${PAIRS:-5}; REQUESTS=${REQUESTS:-200000}; KEYSPACE=${KEYSPACE:-100000}
-    CLONE_KEYS=${CLONE_KEYS:-1000000}; CLONE_RUNS=${CLONE_RUNS:-3}; LAG_SAMPLES=${LAG_SAMPLES:-10000}
-    CATCHUP_BURST=${CATCHUP_BURST:-200000}; CATCHUP_RUNS=${CATCHUP_RUNS:-3}; SETWAIT_ITERS=${SETWAIT_ITERS:-20000}
+    CLONE_KEYS=${CLONE_KEYS:-1000000}; CLONE_RUNS=${CLONE_RUNS:-3}; LAG_SAMPLES=${LAG_SAMPLES:-5000}; LAG_RUNS=${LAG_RUNS:-3}
+    CATCHUP_BURST=${CATCHUP_BURST:-200000}; CATCHUP_RUNS=${CATCHUP_RUNS:-3}; SETWAIT_ITERS=${SETWAIT_ITERS:-20000}; SETWAIT_RUNS=${SETWAIT_RUNS:-3}
 fi
 REQUESTS_P16=${REQUESTS_P16:-$((REQUESTS * 5))}
 ALWAYS_SET_SCALE=${ALWAYS_SET_SCALE:-2}
@@ -69,7 +70,7 @@ for tool in redis-server redis-cli redis-benchmark python3 timeout curl; do
 done
 for n in "$PAIRS" "$REQUESTS" "$REQUESTS_P16" "$ALWAYS_SET_SCALE" "$KEYSPACE" "$CLIENTS" "$DATA_SIZE" \
          "$CLONE_KEYS" "$CLONE_VALUE_SIZE" "$CLONE_RUNS" "$LAG_SAMPLES" "$CATCHUP_BURST" "$CATCHUP_RUNS" \
-         "$SETWAIT_ITERS" "$SETWAIT_ALWAYS_SCALE" "$BG_CLIENTS"; do
+         "$SETWAIT_ITERS" "$SETWAIT_ALWAYS_SCALE" "$BG_CLIENTS" "$LAG_RUNS" "$SETWAIT_RUNS"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || die "not a positive integer: '$n'"
 done
 for mode in $MODES $CLONE_MODE; do
@@ -177,8 +178,8 @@ wait_ping() { # PORT PID LOG
 wait_kv_replica() { # PORT HTTP PID LOG [KEYS]
     python3 "$HELPER" wait-kv-replica "$1" "$2" "$3" "$START_NS" "$READY_TIMEOUT" ${5:+"$5"} || { log_tail "$4"; exit 1; }
 }
-wait_redis_replica() { # PORT PID LOG [KEYS]
-    python3 "$HELPER" wait-redis-replica "$1" "$2" "$START_NS" "$READY_TIMEOUT" ${4:+"$4"} || { log_tail "$3"; exit 1; }
+wait_redis_replica() { # PORT PID LOG [KEYS [DURABLE]]: DURABLE=1 also waits for the AOF rewrite
+    python3 "$HELPER" wait-redis-replica "$1" "$2" "$START_NS" "$READY_TIMEOUT" ${4:+"$4"} ${5:+"$5"} || { log_tail "$3"; exit 1; }
 }
 
 check_alive() { # NAME PID LOG
@@ -227,7 +228,8 @@ record section=meta "started=$(date -u +%Y-%m-%dT%H:%M:%SZ)" "quick=$QUICK" "npr
     "keyspace=$KEYSPACE" "clients=$CLIENTS" "data_size=$DATA_SIZE" "modes=$MODES" \
     "clone_keys=$CLONE_KEYS" "clone_value_size=$CLONE_VALUE_SIZE" "clone_mode=$CLONE_MODE" \
     "lag_samples=$LAG_SAMPLES" "bg_clients=$BG_CLIENTS" "catchup_burst=$CATCHUP_BURST" \
-    "setwait_iters=$SETWAIT_ITERS"
+    "setwait_iters=$SETWAIT_ITERS" "clone_runs=$CLONE_RUNS" "lag_runs=$LAG_RUNS" "setwait_runs=$SETWAIT_RUNS" \
+    "catchup_runs=$CATCHUP_RUNS"
 say "kv vs redis replication: $(nproc) cores, load average $LOAD_START, $(redis-server --version | cut -d' ' -f1-3)"
 say "kv $KV_BIN ($KV_COMMIT); work dir $WORK; QUICK=$QUICK sections: $SECTIONS; modes: $MODES"
 if awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
@@ -353,15 +355,19 @@ if has_section clone; then
                 start_kv kv-1 "$CLONE_MODE" "$d/kv-replica-$run" "$PORT" "$HTTP" "$log" "$KP" "$KP"
                 out=$(wait_kv_replica "$PORT" "$HTTP" "$LAST_PID" "$log" "$CLONE_KEYS")
                 extra=$(grep -o 'seconds=[0-9.e-]* \[KVServer\] clone loaded' "$log" | head -1 | cut -d' ' -f1 || true)
+                extra=${extra:+kv_clone_loaded_$extra}
             else
                 wait_redis_rewrite "$RP"
                 start_redis "$CLONE_MODE" "$d/redis-replica-$run" "$PORT" "$log" "$RP"
-                out=$(wait_redis_replica "$PORT" "$LAST_PID" "$log" "$CLONE_KEYS")
+                # it also waits for the AOF rewrite Redis starts after a full sync: the data is
+                # only in its append-only file then, and Redis ignores SIGTERM until it is done
+                out=$(wait_redis_replica "$PORT" "$LAST_PID" "$log" "$CLONE_KEYS" 1)
                 extra=""
             fi
-            read -r secs keys <<<"$out"
-            record section=clone "server=$server" "run=$run" "seconds=$secs" "keys=$keys" ${extra:+"kv_clone_loaded_$extra"}
-            say "  $server clone run $run: ready after ${secs}s with $keys keys${extra:+ (log: clone loaded $extra)}"
+            read -r secs keys durable <<<"$out"
+            record section=clone "server=$server" "run=$run" "seconds=$secs" "keys=$keys" \
+                "durable_seconds=${durable:-$secs}" ${extra:+"$extra"}
+            say "  $server clone run $run: ready after ${secs}s with $keys keys${durable:+, AOF rewritten after ${durable}s}${extra:+ ($extra)}"
             stop_pid "$LAST_PID" TERM 60
             rm -rf "$d/$server-replica-$run"
         done
@@ -398,22 +404,30 @@ if has_section lag || has_section setwait || has_section catchup; then
         settle "setup-$mode"
         if has_section lag; then
             for load in idle bg; do
-                for server in kv redis; do
-                    if [[ $server == kv ]]; then P=$KP; R=$K1; else P=$RP; R=$R1; fi
-                    measure lag "$RESULTS" "$server" "$P" "$R" "$LAG_SAMPLES" get "$load" "$mode"
-                    both_alive; settle "lag-$mode"
+                for ((run = 1; run <= LAG_RUNS; run++)); do
+                    if (( run % 2 == 1 )); then order="kv redis kv-waitlsn"; else order="kv-waitlsn redis kv"; fi
+                    for what in $order; do
+                        case $what in
+                            kv) args=(kv "$KP" "$K1" "$LAG_SAMPLES" get) ;;
+                            redis) args=(redis "$RP" "$R1" "$LAG_SAMPLES" get) ;;
+                            kv-waitlsn) args=(kv "$KP" "$K1" "$LAG_SAMPLES" waitlsn) ;;
+                        esac
+                        measure lag "$RESULTS" "${args[@]}" "$load" "$mode" "$run"
+                        both_alive; settle "lag-$mode"
+                    done
                 done
-                measure lag "$RESULTS" kv "$KP" "$K1" "$LAG_SAMPLES" waitlsn "$load" "$mode"
-                both_alive; settle "lag-$mode"
             done
         fi
         if has_section setwait; then
             iters=$SETWAIT_ITERS
             if [[ $mode == always ]]; then iters=$(( (iters + SETWAIT_ALWAYS_SCALE - 1) / SETWAIT_ALWAYS_SCALE )); fi
-            for server in kv redis; do
-                if [[ $server == kv ]]; then P=$KP; else P=$RP; fi
-                measure setwait "$RESULTS" "$server" "$P" "$iters" "$mode"
-                both_alive; settle "setwait-$mode"
+            for ((run = 1; run <= SETWAIT_RUNS; run++)); do
+                if (( run % 2 == 1 )); then order="kv redis"; else order="redis kv"; fi
+                for server in $order; do
+                    if [[ $server == kv ]]; then P=$KP; else P=$RP; fi
+                    measure setwait "$RESULTS" "$server" "$P" "$iters" "$mode" "$run"
+                    both_alive; settle "setwait-$mode"
+                done
             done
         fi
         if has_section catchup; then

@@ -8,14 +8,14 @@ Standard library only. Every measurement appends one JSON object per line to a r
     replication_bench.py free-ports N
     replication_bench.py wait-ping PORT PID TIMEOUT
     replication_bench.py wait-kv-replica RESP_PORT HTTP_PORT PID START_NS TIMEOUT [KEYS]
-    replication_bench.py wait-redis-replica PORT PID START_NS TIMEOUT [KEYS]
+    replication_bench.py wait-redis-replica PORT PID START_NS TIMEOUT [KEYS [DURABLE]]
     replication_bench.py converge PRIMARY_PORT REPLICA_PORTS TIMEOUT
     replication_bench.py compare PORTS KEYSPACE
     replication_bench.py record-bench RESULTS CSV KEY=VALUE...
     replication_bench.py record RESULTS KEY=VALUE...
-    replication_bench.py lag RESULTS KIND PRIMARY REPLICA SAMPLES METHOD LOAD MODE
+    replication_bench.py lag RESULTS KIND PRIMARY REPLICA SAMPLES METHOD LOAD MODE RUN
     replication_bench.py catchup RESULTS KIND PRIMARY REPLICA REPLICA_PID BURST MODE RUN
-    replication_bench.py setwait RESULTS KIND PRIMARY ITERATIONS MODE
+    replication_bench.py setwait RESULTS KIND PRIMARY ITERATIONS MODE RUN
     replication_bench.py report RESULTS [MARKDOWN_OUT]
 
 The "offset" both servers report in INFO replication is compared like for like: kv's
@@ -283,21 +283,37 @@ def wait_kv_replica(resp_port, http_port, pid, start_ns, timeout, keys=None):
     fail("kv replica :%s not ready within %ss" % (resp_port, timeout))
 
 
-def wait_redis_replica(port, pid, start_ns, timeout, keys=None):
-    """Until master_link_status:up, master_sync_in_progress:0 (and DBSIZE = KEYS)."""
+def wait_redis_replica(port, pid, start_ns, timeout, keys=None, durable="0"):
+    """Until master_link_status:up, master_sync_in_progress:0 (and DBSIZE = KEYS): prints
+    'seconds dbsize'. With DURABLE=1 it then also waits for the AOF rewrite a replica starts
+    after a full sync (its data is only in the append-only file once that is done; Redis
+    refuses SIGTERM meanwhile) and appends that time: 'seconds dbsize durable_seconds'."""
     start_ns = int(start_ns)
     deadline = time.monotonic() + float(timeout)
+    ready = None
     while time.monotonic() < deadline:
-        f = try_info(port)
-        if f and f.get("master_link_status") == "up" and f.get("master_sync_in_progress") == "0":
-            size = dbsize(port)
-            if keys is None or size == int(keys):
-                print("%.4f %s" % ((time.time_ns() - start_ns) / 1e9, size))
+        if ready is None:
+            f = try_info(port)
+            if f and f.get("master_link_status") == "up" and f.get("master_sync_in_progress") == "0":
+                size = dbsize(port)
+                if keys is None or size == int(keys):
+                    ready = ((time.time_ns() - start_ns) / 1e9, size)
+                    if durable != "1":
+                        print("%.4f %s" % ready)
+                        return 0
+        else:
+            f = try_info(port, "persistence")
+            if f and int(f.get("aof_rewrites", "0")) >= 1 and f.get("aof_rewrite_in_progress") == "0" \
+                    and f.get("aof_rewrite_scheduled") == "0":
+                print("%.4f %s %.4f" % (ready[0], ready[1], (time.time_ns() - start_ns) / 1e9))
+                return 0
+            if f and f.get("aof_enabled") != "1" or (time.time_ns() - start_ns) / 1e9 > ready[0] + 60:
+                print("%.4f %s" % ready)   # no AOF, or no rewrite came: durable unknown
                 return 0
         if not pid_alive(pid):
             fail("redis replica PID %s exited before it was in sync" % pid)
         time.sleep(0.002)
-    fail("redis replica :%s not in sync within %ss" % (port, timeout))
+    fail("redis replica :%s not in sync%s within %ss" % (port, "" if ready is None else " (AOF rewrite)", timeout))
 
 
 def converge(primary, replicas, timeout):
@@ -412,15 +428,15 @@ def stop_background_load(proc):
         proc.wait()
 
 
-def lag(results, kind, primary, replica, samples, method, load, mode):
+def lag(results, kind, primary, replica, samples, method, load, mode, run=1):
     """Per write: primary +OK (t0) until the replica has it (t1).
 
-    method get:     busy GET lagkey:<i> on the replica until it is there
+    method get:     busy GET lag:<i> on the replica until it is there
     method waitlsn: (kv) SET and KV.LSN pipelined to the primary, then KV.WAITLSN <lsn> on the
                     replica
     load bg:        a redis-benchmark SET -c BG_CLIENTS -P 1 runs at the primary meanwhile
-    Also measured: the floor, the replica round trip alone (GET of an existing key; for
-    waitlsn, KV.WAITLSN of an LSN already applied), same connection, same load.
+    Also measured, interleaved: the floor, i.e. the same replica request repeated right after
+    each sample, on data already there (one replica round trip, replica in the same state).
     """
     samples = int(samples)
     env = os.environ
@@ -429,53 +445,37 @@ def lag(results, kind, primary, replica, samples, method, load, mode):
         bg = start_background_load(primary, env.get("BG_CLIENTS", "50"), env.get("KEYSPACE", "100000"),
                                    env.get("DATA_SIZE", "64"))
     pc, rc = Conn(primary), Conn(replica)
-    run = "%d" % time.time_ns()
+    tag = "%d" % time.time_ns()
     lags, floors, polls = [], [], []
     errors = 0
     t_start = time.monotonic()
     try:
-        # the floor first (and it warms both connections)
-        pc.call("SET", "lagfloor", "x")
-        if method == "waitlsn":
-            pc.send_raw(Conn.encode("SET", "lagfloor", "y") + Conn.encode("KV.LSN"))
-            pc.read()
-            lsn = pc.read()
-            rc.call("KV.WAITLSN", lsn, 5000)
-            floor_cmd = Conn.encode("KV.WAITLSN", lsn, 5000)
-        else:
-            deadline = time.monotonic() + 10
-            while rc.call("GET", "lagfloor") is None and time.monotonic() < deadline:
-                pass
-            floor_cmd = Conn.encode("GET", "lagfloor")
-        for _ in range(min(samples, 5000)):
-            t0 = time.perf_counter_ns()
-            rc.send_raw(floor_cmd)
-            rc.read()
-            floors.append(time.perf_counter_ns() - t0)
-
+        pc.call("SET", "lagwarm", "x")   # warms both connections
+        rc.call("GET", "lagwarm")
         for i in range(samples):
-            key = "lag:%s:%d" % (run, i)
+            key = "lag:%s:%d" % (tag, i)
             if method == "waitlsn":
                 pc.send_raw(Conn.encode("SET", key, i) + Conn.encode("KV.LSN"))
                 pc.read()
                 t0 = time.perf_counter_ns()
                 lsn = pc.read()
-                rc.send_raw(Conn.encode("KV.WAITLSN", lsn, 10000))
+                req = Conn.encode("KV.WAITLSN", lsn, 10000)
+                rc.send_raw(req)
                 try:
                     rc.read()
                 except RespError:
                     errors += 1
                     continue
-                lags.append(time.perf_counter_ns() - t0)
-                polls.append(1)
+                t1 = time.perf_counter_ns()
+                n = 1
             else:
                 pc.send_raw(Conn.encode("SET", key, i))
                 pc.read()
                 t0 = time.perf_counter_ns()
-                get = Conn.encode("GET", key)
+                req = Conn.encode("GET", key)
                 n, timed_out = 0, False
                 while True:
-                    rc.send_raw(get)
+                    rc.send_raw(req)
                     n += 1
                     if rc.read() is not None:
                         break
@@ -485,23 +485,28 @@ def lag(results, kind, primary, replica, samples, method, load, mode):
                 if timed_out:
                     errors += 1
                     continue
-                lags.append(time.perf_counter_ns() - t0)
-                polls.append(n)
+                t1 = time.perf_counter_ns()
+            lags.append(t1 - t0)
+            polls.append(n)
+            rc.send_raw(req)   # the floor: the same request again, now already satisfied
+            rc.read()
+            floors.append(time.perf_counter_ns() - t1)
     finally:
         pc.close()
         rc.close()
         stop_background_load(bg)
     obj = {"section": "lag", "server": kind, "method": method, "load": load, "mode": mode,
-           "seconds": time.monotonic() - t_start, "errors": errors,
+           "run": int(run), "seconds": time.monotonic() - t_start, "errors": errors,
            "mean_polls": statistics.fmean(polls) if polls else None}
     obj.update(summarize_us(lags))
     fl = summarize_us(floors)
     obj["floor_p50_us"] = fl["p50_us"]
     obj["floor_p99_us"] = fl["p99_us"]
     append(results, obj)
-    print("%s %s %s %s: n=%d p50 %.0f us p99 %.0f us (floor p50 %.0f us p99 %.0f us)%s"
-          % (kind, mode, method, load, obj["n"], obj["p50_us"], obj["p99_us"], fl["p50_us"],
-             fl["p99_us"], " errors=%d" % errors if errors else ""))
+    print("%s %s %s %s run %s: n=%d p50 %.0f us p99 %.0f us (floor p50 %.0f us p99 %.0f us, "
+          "%.2f replica requests per write)%s"
+          % (kind, mode, method, load, run, obj["n"], obj["p50_us"], obj["p99_us"], fl["p50_us"],
+             fl["p99_us"], obj["mean_polls"], " errors=%d" % errors if errors else ""))
     return 0
 
 
@@ -554,18 +559,18 @@ def catchup(results, kind, primary, replica, replica_pid, burst, mode, run):
     return 0 if reached is not None else 4
 
 
-def setwait(results, kind, primary, iterations, mode):
+def setwait(results, kind, primary, iterations, mode, run=1):
     """SET then WAIT 1 100 on one connection, nothing pipelined: per-iteration latency."""
     iterations = int(iterations)
     c = Conn(primary)
-    lat, set_lat, short = [], [], 0
-    run = time.time_ns()
+    lat, set_lat, slow, short = [], [], [], 0
+    tag = time.time_ns()
     try:
         c.call("SET", "warm", "x")
         c.call("WAIT", 1, 100)
         for i in range(iterations):
             t0 = time.perf_counter_ns()
-            c.send_raw(Conn.encode("SET", "sw:%d:%d" % (run, i), "v"))
+            c.send_raw(Conn.encode("SET", "sw:%d:%d" % (tag, i), "v"))
             c.read()
             t1 = time.perf_counter_ns()
             c.send_raw(Conn.encode("WAIT", 1, 100))
@@ -575,16 +580,21 @@ def setwait(results, kind, primary, iterations, mode):
                 short += 1
             lat.append(t2 - t0)
             set_lat.append(t1 - t0)
+            if t2 - t0 > 50e6:   # > 50 ms: keep the pieces (SET us, WAIT us, WAIT's answer)
+                slow.append([i, round((t1 - t0) / 1000), round((t2 - t1) / 1000), n])
     finally:
         c.close()
-    obj = {"section": "setwait", "server": kind, "mode": mode, "wait_short": short}
+    obj = {"section": "setwait", "server": kind, "mode": mode, "run": int(run), "wait_short": short,
+           "slow_over_50ms": len(slow), "slow_samples": slow[:20]}
     obj.update(summarize_us(lat))
     s = summarize_us(set_lat)
     obj["set_p50_us"], obj["set_p99_us"] = s["p50_us"], s["p99_us"]
     append(results, obj)
-    print("%s %s: n=%d SET+WAIT p50 %.0f us p99 %.0f us p99.9 %.0f us (SET alone p50 %.0f us); "
-          "WAIT answered 0 replicas %d times" % (kind, mode, obj["n"], obj["p50_us"], obj["p99_us"],
-                                                  obj["p999_us"], s["p50_us"], short))
+    print("%s %s run %s: n=%d SET+WAIT p50 %.0f us p99 %.0f us p99.9 %.0f us max %.0f us (SET alone p50 %.0f us); "
+          "WAIT answered 0 replicas %d times; %d iterations over 50 ms%s"
+          % (kind, mode, run, obj["n"], obj["p50_us"], obj["p99_us"], obj["p999_us"], obj["max_us"],
+             s["p50_us"], short, len(slow),
+             (" [iteration, SET us, WAIT us, WAIT answer]: %s" % slow[:5]) if slow else ""))
     return 0
 
 
@@ -675,8 +685,8 @@ def report(results, md_out=None):
             n = g[0].get("n", "?")
             table.append([mode, p, n, len(pairs), f0(med("kv", 0)), f0(med("kv", 2)), f0(med("redis", 0)),
                           f0(med("redis", 2)), ratio(("kv", 2), ("redis", 2)), ratio(("kv", 2), ("kv", 0)),
-                          ratio(("redis", 2), ("redis", 0)), f2(med("kv", 2, "drain_seconds")),
-                          f2(med("redis", 2, "drain_seconds"))])
+                          ratio(("redis", 2), ("redis", 0)), f3(med("kv", 2, "drain_seconds")),
+                          f3(med("redis", 2, "drain_seconds"))])
         parts.append(md_table(headers, table))
         lat_rows = []
         for (mode, p) in sorted(groups, key=lambda k: (k[0] != "everysec", k[1])):
@@ -703,43 +713,72 @@ def report(results, md_out=None):
     cl = [r for r in rows if r.get("section") == "clone"]
     if cl:
         parts.append("### 2. Clone: fresh replica, process start to ready\n")
-        parts.append("%s keys x %s-byte values in the primary (fsync %s). kv: `/readyz` 200; "
-                     "Redis: `master_link_status:up`, `master_sync_in_progress:0`, DBSIZE equal.\n"
-                     % (meta.get("clone_keys", "?"), meta.get("clone_value_size", "?"), meta.get("clone_mode", "?")))
+        parts.append("%s keys x %s-byte values in the primary (fsync %s); a replica with an empty "
+                     "directory is started %s times per server, alternating. Ready: kv `/readyz` "
+                     "200 (kv has fsynced and installed the clone before it listens); Redis "
+                     "`master_link_status:up`, `master_sync_in_progress:0`, DBSIZE equal. "
+                     "\"durable\": Redis after a full sync rewrites its append-only file in the "
+                     "background; until that finishes the data is not in its AOF (kv: = ready).\n"
+                     % (meta.get("clone_keys", "?"), meta.get("clone_value_size", "?"),
+                        meta.get("clone_mode", "?"), meta.get("clone_runs", "?")))
         table = []
         for server in ("kv", "redis"):
-            xs = [r["seconds"] for r in cl if r["server"] == server and r.get("seconds") is not None]
-            if not xs:
+            g = [r for r in cl if r["server"] == server and r.get("seconds") is not None]
+            if not g:
                 continue
-            keys = [r.get("keys") for r in cl if r["server"] == server]
-            table.append([server, len(xs), f3(median(xs)), f3(min(xs)), f3(max(xs)),
-                          ",".join(str(k) for k in sorted(set(keys)))])
+            xs = [r["seconds"] for r in g]
+            ds = [r.get("durable_seconds", r["seconds"]) for r in g]
+            keys = sorted({str(r.get("keys")) for r in g})
+            table.append([server, len(xs), f3(median(xs)), "%s-%s" % (f3(min(xs)), f3(max(xs))),
+                          f3(median(ds)), ", ".join(f3(x) for x in xs), ",".join(keys)])
+        parts.append(md_table(["server", "runs", "ready s (median)", "min-max", "durable s (median)",
+                               "all runs (ready s)", "replica DBSIZE"], table))
         kvm = median([r["seconds"] for r in cl if r["server"] == "kv"])
         rdm = median([r["seconds"] for r in cl if r["server"] == "redis"])
-        parts.append(md_table(["server", "runs", "median s", "min s", "max s", "replica keys"], table))
+        kvd = median([r.get("durable_seconds", r["seconds"]) for r in cl if r["server"] == "kv"])
+        rdd = median([r.get("durable_seconds", r["seconds"]) for r in cl if r["server"] == "redis"])
         if kvm and rdm:
-            parts.append("\nkv/redis clone time: %.2f" % (kvm / rdm))
+            parts.append("\nkv/redis: ready %.2f, durable %.2f" % (kvm / rdm, kvd / rdd))
         parts.append("")
 
     # 3. lag
-    lg = [r for r in rows if r.get("section") == "lag"]
+    lg = [r for r in rows if r.get("section") == "lag" and r.get("n")]
     if lg:
         parts.append("### 3. Replication lag: primary +OK to visible on the replica\n")
-        parts.append("One connection to each; `get` = busy `GET` on the replica until the key is "
-                     "there, `waitlsn` = (kv) `SET`+`KV.LSN` pipelined, then `KV.WAITLSN` on the "
-                     "replica. Both include one replica round trip: the floor column (the same "
-                     "command on data already there). `bg` = a `redis-benchmark -t set -c %s -P 1` "
-                     "at the primary meanwhile. One replica.\n" % meta.get("bg_clients", "?"))
+        parts.append("One primary, one replica; one connection to each. `get` = busy `GET` on the "
+                     "replica until the key is there; `waitlsn` = (kv only) `SET`+`KV.LSN` pipelined, "
+                     "then `KV.WAITLSN` on the replica. Both include one replica round trip; the "
+                     "floor is that round trip alone (the same request repeated right after each "
+                     "sample). `bg` = `redis-benchmark -t set -c %s -P 1` at the primary meanwhile. "
+                     "Percentiles: median over the runs (each %s writes), kv and redis runs "
+                     "alternating; max: over all runs.\n" % (meta.get("bg_clients", "?"), meta.get("lag_samples", "?")))
         table = []
-        for r in sorted(lg, key=lambda r: (r["mode"] != "everysec", r["load"], r["method"], r["server"])):
-            table.append([r["mode"], r["load"], r["method"], r["server"], r["n"], f0(r["p50_us"]),
-                          f0(r["p99_us"]), f0(r["p999_us"]), f0(r["max_us"]),
-                          "%s / %s" % (f0(r["floor_p50_us"]), f0(r["floor_p99_us"])),
-                          f2(r.get("mean_polls")), r.get("errors", 0)])
-        parts.append(md_table(["fsync", "load", "method", "server", "n", "p50 us", "p99 us", "p99.9 us",
-                               "max us", "floor p50/p99 us", "replica requests per write", "errors"], table))
-        parts.append("\n(replica requests per write: how many GETs it took on average; 1.00 means the "
-                     "write was already visible to the first GET, i.e. the lag is below one round trip.)")
+        groups = {}
+        for r in lg:
+            groups.setdefault((r["mode"], r["load"], r["method"], r["server"]), []).append(r)
+        order = sorted(groups, key=lambda k: (k[0] != "everysec", k[1] != "idle", k[2], k[3]))
+        for key in order:
+            g = groups[key]
+            m = lambda f: median([r.get(f) for r in g])
+            table.append(list(key) + [len(g), sum(r["n"] for r in g), f0(m("p50_us")), f0(m("p99_us")),
+                                      f0(m("p999_us")), f0(max(r["max_us"] for r in g)),
+                                      "%s / %s" % (f0(m("floor_p50_us")), f0(m("floor_p99_us"))),
+                                      f2(m("mean_polls")), sum(r.get("errors", 0) for r in g)])
+        parts.append(md_table(["fsync", "load", "method", "server", "runs", "writes", "p50 us", "p99 us",
+                               "p99.9 us", "max us", "floor p50/p99 us", "replica requests per write",
+                               "errors"], table))
+        parts.append("\n(replica requests per write: GETs needed on average; 1.00 = the write was already "
+                     "visible to the first GET sent after the primary's +OK.)")
+        ratios = []
+        for mode in sorted({k[0] for k in groups}, key=lambda m: m != "everysec"):
+            for load in ("idle", "bg"):
+                k, rd = groups.get((mode, load, "get", "kv")), groups.get((mode, load, "get", "redis"))
+                if k and rd:
+                    ratios.append("%s %s: kv/redis (get) p50 %.2f, p99 %.2f" % (
+                        mode, load, median([r["p50_us"] for r in k]) / median([r["p50_us"] for r in rd]),
+                        median([r["p99_us"] for r in k]) / median([r["p99_us"] for r in rd])))
+        if ratios:
+            parts.append("\n" + "; ".join(ratios))
         parts.append("")
 
     cu = [r for r in rows if r.get("section") == "catchup"]
@@ -766,21 +805,32 @@ def report(results, md_out=None):
                               table))
         parts.append("")
 
-    sw = [r for r in rows if r.get("section") == "setwait"]
+    sw = [r for r in rows if r.get("section") == "setwait" and r.get("n")]
     if sw:
         parts.append("### 4. SET + WAIT 1 100, one connection, one replica\n")
+        parts.append("`SET` then `WAIT 1 100`, nothing pipelined; latency from sending SET to WAIT's "
+                     "reply. Percentiles: median over the runs (kv and redis alternating); max: over "
+                     "all runs.\n")
         table = []
-        for r in sorted(sw, key=lambda r: (r["mode"] != "everysec", r["server"])):
-            table.append([r["mode"], r["server"], r["n"], f0(r["p50_us"]), f0(r["p90_us"]), f0(r["p99_us"]),
-                          f0(r["p999_us"]), f0(r["max_us"]), f0(r["set_p50_us"]), r["wait_short"]])
-        parts.append(md_table(["fsync", "server", "iterations", "p50 us", "p90 us", "p99 us", "p99.9 us",
-                               "max us", "SET alone p50 us", "WAIT returned 0"], table))
-        by = {(r["mode"], r["server"]): r for r in sw}
-        for mode in sorted({r["mode"] for r in sw}):
-            k, rd = by.get((mode, "kv")), by.get((mode, "redis"))
+        groups = {}
+        for r in sw:
+            groups.setdefault((r["mode"], r["server"]), []).append(r)
+        for key in sorted(groups, key=lambda k: (k[0] != "everysec", k[1])):
+            g = groups[key]
+            m = lambda f: median([r.get(f) for r in g])
+            table.append(list(key) + [len(g), sum(r["n"] for r in g), f0(m("p50_us")), f0(m("p90_us")),
+                                      f0(m("p99_us")), f0(m("p999_us")), f0(max(r["max_us"] for r in g)),
+                                      f0(m("set_p50_us")), sum(r["wait_short"] for r in g),
+                                      sum(r.get("slow_over_50ms", 0) for r in g)])
+        parts.append(md_table(["fsync", "server", "runs", "iterations", "p50 us", "p90 us", "p99 us",
+                               "p99.9 us", "max us", "SET alone p50 us", "WAIT returned 0",
+                               "iterations > 50 ms"], table))
+        for mode in sorted({k[0] for k in groups}, key=lambda m: m != "everysec"):
+            k, rd = groups.get((mode, "kv")), groups.get((mode, "redis"))
             if k and rd:
-                parts.append("\n%s: kv/redis p50 %.2f, p99 %.2f" % (mode, k["p50_us"] / rd["p50_us"],
-                                                                     k["p99_us"] / rd["p99_us"]))
+                parts.append("\n%s: kv/redis p50 %.2f, p99 %.2f" % (
+                    mode, median([r["p50_us"] for r in k]) / median([r["p50_us"] for r in rd]),
+                    median([r["p99_us"] for r in k]) / median([r["p99_us"] for r in rd])))
         parts.append("")
 
     errs = [r for r in rows if r.get("section") == "error" or r.get("error")]

@@ -78,6 +78,7 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
         }
         id = nil
         context = nil
+        handle = nil  // the handle holds this sender: break the cycle so the cursor's file closes
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
