@@ -111,10 +111,14 @@ struct SegmentReader {
         // Never grow past what the file still holds: a torn or garbage length field may claim
         // up to the codec's cap (1 GiB), and the record is incomplete anyway if the file ends
         // first. (Growing to the claimed size made recovery allocate and zero up to 1 GiB.)
-        let fileRemaining = max(0, try file.size() - offset)
-        let wanted = max(min(needed, fileRemaining), min(Self.chunkSize, max(fileRemaining, end)), end, 1)
-        if buffer.count < wanted {
-            buffer += [UInt8](repeating: 0, count: wanted - buffer.count)
+        // A buffer already this large never needs to grow, so the file's size (an fstat per
+        // fill: a stream reading the log's tail fills once per batch) is not needed.
+        if buffer.count < max(needed, Self.chunkSize) {
+            let fileRemaining = max(0, try file.size() - offset)
+            let wanted = max(min(needed, fileRemaining), Self.chunkSize, end)
+            if buffer.count < wanted {
+                buffer += [UInt8](repeating: 0, count: wanted - buffer.count)
+            }
         }
         var total = 0
         while end < needed || total == 0 {

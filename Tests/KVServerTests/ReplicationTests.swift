@@ -48,6 +48,18 @@ import Testing
         // (The harness starts a fresh log file per start.)
         #expect(!replica.logText.contains("clone requested"), "no second clone")
         #expect(replica.logText.contains("stream connected"))
+
+        // Streams that end leave nothing open behind them on the primary.
+        let primaryPID = try #require(cluster.primary.process?.processIdentifier)
+        func openFiles() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: "/proc/\(primaryPID)/fd").count }
+        let before = try openFiles()
+        for _ in 0..<3 {
+            replica.kill9()
+            try replica.start()
+            try cluster.waitUntilConverged()
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(try openFiles() <= before + 1, "file descriptors leak per stream")
     }
 
     @Test func primaryKilledUnderWriteLoadLosesNoAcknowledgedWrite() throws {
