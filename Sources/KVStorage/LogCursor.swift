@@ -22,6 +22,9 @@ public final class LogCursor {
     private let directory: DataDirectory
     private let history: HistoryID
     private var reader: SegmentReader?
+    /// File offset of the last frame returned.
+    private var frameOffset = 0
+    private var scratch: [UInt8] = []
 
     init(directory: DataDirectory, history: HistoryID, after: LSN, limit: LSN) {
         self.directory = directory
@@ -35,30 +38,20 @@ public final class LogCursor {
         reader?.file.close()
     }
 
-    /// The next record, or nil once `limit` is reached. Throws `logCompacted` when the records
-    /// asked for were already deleted by compaction (a replica that far behind must re-clone),
-    /// and `corruption`/`logGap` naming the file and offset when the log does not verify.
+    /// The next record, verified and decoded, or nil once `limit` is reached. Throws
+    /// `logCompacted` when the records asked for were already deleted by compaction (a replica
+    /// that far behind must re-clone), and `corruption`/`logGap` naming the file and offset
+    /// when the log does not verify.
     public func next() throws -> LogRecord? {
-        guard position < limit else { return nil }
-        while true {
-            if reader == nil { try openSegment(containing: position.next) }
-            switch try reader!.next() {
-            case let .record(record, offset, _):
-                if record.lsn <= position { continue }  // before `after` in the first segment
-                guard record.lsn == position.next else {
-                    throw StorageError(.logGap, "expected LSN \(position.next), found \(record.lsn)",
-                                       path: reader!.file.path, offset: offset)
-                }
-                position = record.lsn
-                return record
-            case .end, .incomplete:
-                // Everything up to `limit` has been written, so the rest is in a later segment.
-                reader!.file.close()
-                reader = nil
-                try openSegment(startingAt: position.next)
-            case let .corrupt(offset, corruption):
-                throw StorageError(.corruption, corruption.description, path: reader!.file.path, offset: offset)
-            }
+        scratch.removeAll(keepingCapacity: true)
+        guard try nextFrame(into: &scratch) != nil else { return nil }
+        switch RecordCodec.decode(scratch, at: 0) {
+        case let .found(record, _):
+            return record
+        case let .corrupt(corruption):
+            throw StorageError(.corruption, corruption.description, path: reader?.file.path, offset: frameOffset)
+        case .incomplete:
+            throw StorageError(.corruption, "record \(position) is cut short", path: reader?.file.path, offset: frameOffset)
         }
     }
 
@@ -72,7 +65,7 @@ public final class LogCursor {
             if reader == nil { try openSegment(containing: position.next) }
             let mark = output.count
             switch try reader!.nextFrame(into: &output) {
-            case let .frame(lsn, offset, _):
+            case let .found(lsn, offset, _):
                 if lsn <= position {  // before `after` in the first segment
                     output.removeSubrange(mark...)
                     continue
@@ -83,6 +76,7 @@ public final class LogCursor {
                                        path: reader!.file.path, offset: offset)
                 }
                 position = lsn
+                frameOffset = offset
                 return lsn
             case .end, .incomplete:
                 reader!.file.close()

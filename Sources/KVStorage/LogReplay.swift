@@ -52,7 +52,7 @@ enum LogReplay {
             var reader = SegmentReader(file: file)
             scan: while true {
                 switch try reader.next() {
-                case let .record(record, offset, _):
+                case let .found(record, offset, _):
                     guard record.lsn == next else {
                         throw StorageError(.logGap, "expected LSN \(next), found \(record.lsn)",
                                            path: segment.path, offset: offset)

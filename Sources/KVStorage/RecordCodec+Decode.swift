@@ -1,15 +1,9 @@
 import KVCore
 
-/// What the bytes at the front of a buffer hold.
-public enum RecordDecoding: Sendable {
-    /// A whole, verified record that took `byteCount` bytes (frame header included).
-    case record(LogRecord, byteCount: Int)
-    /// The bytes are the beginning of a frame: at least `byteCount` bytes in all are needed
-    /// before it can be decoded. Not an error — more bytes may be on their way.
-    case incomplete(byteCount: Int)
-    /// The bytes can never become a valid record.
-    case corrupt(RecordCorruption)
-}
+/// What the bytes at the front of a buffer hold: a whole, verified record (and the bytes its
+/// frame took), the beginning of a frame that needs `byteCount` bytes in all (not an error —
+/// more may be on their way), or bytes that can never become a valid record.
+public typealias RecordDecoding = RecordCodec.Parsed<LogRecord>
 
 /// Why bytes are not a record, and where in the decoded buffer the problem lies.
 public struct RecordCorruption: Error, Sendable, Equatable, CustomStringConvertible {
@@ -51,13 +45,12 @@ extension RecordCodec {
     /// Decodes the record at the front of `bytes`, verifying its length and checksum before
     /// reading anything else. Offsets in the result are relative to `bytes`.
     public static func decode(_ bytes: UnsafeRawBufferPointer) -> RecordDecoding {
-        guard bytes.count >= frameHeaderSize else { return .incomplete(byteCount: frameHeaderSize) }
-        let length = bytes.loadLittleEndian(at: 0, as: UInt32.self)
-        guard length >= minimumBodySize, length <= maximumBodySize else {
-            return .corrupt(RecordCorruption(offset: 0, frameOffset: 0, reason: .badLength(length)))
+        let frameSize: Int
+        switch frameBounds(bytes) {
+        case let .found(_, byteCount): frameSize = byteCount
+        case let .incomplete(byteCount): return .incomplete(byteCount: byteCount)
+        case let .corrupt(corruption): return .corrupt(corruption)
         }
-        let frameSize = frameHeaderSize + Int(length)
-        guard bytes.count >= frameSize else { return .incomplete(byteCount: frameSize) }
         let stored = bytes.loadLittleEndian(at: 4, as: UInt32.self)
         let body = UnsafeRawBufferPointer(rebasing: bytes[frameHeaderSize..<frameSize])
         let computed = CRC32C.checksum(body)
@@ -67,7 +60,7 @@ extension RecordCodec {
         }
         switch decodeBody(body) {
         case let .success(record):
-            return .record(record, byteCount: frameSize)
+            return .found(record, byteCount: frameSize)
         case let .failure(corruption):
             var shifted = corruption
             shifted.offset += frameHeaderSize
@@ -133,16 +126,16 @@ extension RecordCodec {
     /// True when a verified record starts at the front of `bytes` — the test used to tell a torn
     /// tail (nothing valid follows) from corruption in the middle of a segment.
     static func isValidRecord(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        if case .record = decode(bytes) { return true }
+        if case .found = decode(bytes) { return true }
         return false
     }
 }
 
 extension RecordCodec {
-    /// What the front of a buffer holds, read from the frame header alone.
-    public enum FrameBounds: Sendable {
-        /// A frame of `byteCount` bytes whose body starts with `lsn`.
-        case frame(lsn: LSN, byteCount: Int)
+    /// What the front of a buffer holds: a whole frame (and what was read from it), the
+    /// beginning of one, or bytes that can never be one.
+    public enum Parsed<Value> {
+        case found(Value, byteCount: Int)
         case incomplete(byteCount: Int)
         case corrupt(RecordCorruption)
     }
@@ -150,7 +143,7 @@ extension RecordCodec {
     /// The size and LSN of the frame at the front of `bytes`, from its header alone: the
     /// checksum and operations are not checked. For forwarding frames unchanged (a primary
     /// streaming its log); whoever applies them decodes them with `decode`, which verifies.
-    public static func frameBounds(_ bytes: UnsafeRawBufferPointer) -> FrameBounds {
+    public static func frameBounds(_ bytes: UnsafeRawBufferPointer) -> Parsed<LSN> {
         guard bytes.count >= frameHeaderSize else { return .incomplete(byteCount: frameHeaderSize) }
         let length = bytes.loadLittleEndian(at: 0, as: UInt32.self)
         guard length >= minimumBodySize, length <= maximumBodySize else {
@@ -158,6 +151,6 @@ extension RecordCodec {
         }
         let frameSize = frameHeaderSize + Int(length)
         guard bytes.count >= frameSize else { return .incomplete(byteCount: frameSize) }
-        return .frame(lsn: LSN(bytes.loadLittleEndian(at: frameHeaderSize, as: UInt64.self)), byteCount: frameSize)
+        return .found(LSN(bytes.loadLittleEndian(at: frameHeaderSize, as: UInt64.self)), byteCount: frameSize)
     }
 }

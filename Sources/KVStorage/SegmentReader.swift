@@ -7,9 +7,10 @@ import KVCore
 /// record at the end just means "not written yet", and a later `next()` reads further).
 struct SegmentReader {
     /// What the reader found at its position.
-    enum Step {
-        /// A verified record occupying `byteCount` bytes from file offset `offset`.
-        case record(LogRecord, offset: Int, byteCount: Int)
+    enum Step<Found> {
+        /// A whole frame occupying `byteCount` bytes from file offset `offset`: the verified
+        /// record (`next`), or the record's LSN (`nextFrame`).
+        case found(Found, offset: Int, byteCount: Int)
         /// The file ends cleanly at `offset`, after the last record.
         case end(offset: Int)
         /// The file ends at `offset + available`, in the middle of a record that needs more bytes.
@@ -35,54 +36,37 @@ struct SegmentReader {
         self.offset = offset
     }
 
-    /// What `nextFrame` found.
-    enum FrameStep {
-        /// A frame (appended to the caller's buffer) holding the record `lsn`.
-        case frame(lsn: LSN, offset: Int, byteCount: Int)
-        case end(offset: Int)
-        case incomplete(offset: Int, available: Int)
-        case corrupt(offset: Int, RecordCorruption)
+    /// The next record, verified and decoded.
+    mutating func next() throws -> Step<LogRecord> {
+        try step(RecordCodec.decode) { record, _ in record }
     }
 
     /// Like `next`, but appends the record's frame to `output` as it is in the file, reading
     /// only its header (length and LSN): no checksum, no decoding.
-    mutating func nextFrame(into output: inout [UInt8]) throws -> FrameStep {
-        while true {
-            let bounds = buffer.withUnsafeBytes { raw in
-                RecordCodec.frameBounds(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
-            }
-            switch bounds {
-            case let .frame(lsn, byteCount):
-                buffer.withUnsafeBytes { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[start..<start + byteCount])) }
-                let frameOffset = offset
-                start += byteCount
-                offset += byteCount
-                return .frame(lsn: lsn, offset: frameOffset, byteCount: byteCount)
-            case let .corrupt(corruption):
-                var located = corruption
-                located.offset += offset
-                located.frameOffset += offset
-                return .corrupt(offset: offset, located)
-            case let .incomplete(needed):
-                if try fill(atLeast: needed) == 0 {
-                    let available = end - start
-                    return available == 0 ? .end(offset: offset) : .incomplete(offset: offset, available: available)
-                }
-            }
+    mutating func nextFrame(into output: inout [UInt8]) throws -> Step<LSN> {
+        try step(RecordCodec.frameBounds) { lsn, frame in
+            output.append(contentsOf: frame)
+            return lsn
         }
     }
 
-    mutating func next() throws -> Step {
+    /// Parses the buffered bytes with `parse`, refilling as it asks; a whole frame goes to
+    /// `take` (with its bytes) and is consumed.
+    private mutating func step<Value, Found>(
+        _ parse: (UnsafeRawBufferPointer) -> RecordCodec.Parsed<Value>,
+        take: (Value, UnsafeRawBufferPointer) -> Found
+    ) throws -> Step<Found> {
         while true {
-            let decoded = buffer.withUnsafeBytes { raw in
-                RecordCodec.decode(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
-            }
-            switch decoded {
-            case let .record(record, byteCount):
-                let recordOffset = offset
+            let parsed = buffer.withUnsafeBytes { raw in parse(UnsafeRawBufferPointer(rebasing: raw[start..<end])) }
+            switch parsed {
+            case let .found(value, byteCount):
+                let found = buffer.withUnsafeBytes { raw in
+                    take(value, UnsafeRawBufferPointer(rebasing: raw[start..<start + byteCount]))
+                }
+                let frameOffset = offset
                 start += byteCount
                 offset += byteCount
-                return .record(record, offset: recordOffset, byteCount: byteCount)
+                return .found(found, offset: frameOffset, byteCount: byteCount)
             case let .corrupt(corruption):
                 var located = corruption
                 located.offset += offset

@@ -16,7 +16,7 @@ import Testing
 
     @Test func roundTripsEveryOperationKind() throws {
         let bytes = RecordCodec.encode(Self.everyKind)
-        guard case let .record(record, byteCount) = RecordCodec.decode(bytes) else {
+        guard case let .found(record, byteCount) = RecordCodec.decode(bytes) else {
             Issue.record("did not decode")
             return
         }
@@ -32,7 +32,7 @@ import Testing
         ])
         for original in [empty, big] {
             let bytes = RecordCodec.encode(original)
-            guard case let .record(record, byteCount) = RecordCodec.decode(bytes) else {
+            guard case let .found(record, byteCount) = RecordCodec.decode(bytes) else {
                 Issue.record("did not decode")
                 continue
             }
@@ -47,7 +47,7 @@ import Testing
         let second = RecordCodec.encode(LogRecord(lsn: LSN(8), timestamp: UnixMillis(1), operations: [.flushAll]),
                                         into: &buffer)
         #expect(buffer.count == 3 + first + second)
-        guard case let .record(record, _) = RecordCodec.decode(buffer, at: 3 + first) else {
+        guard case let .found(record, _) = RecordCodec.decode(buffer, at: 3 + first) else {
             Issue.record("second record did not decode")
             return
         }
@@ -75,7 +75,7 @@ import Testing
                 var damaged = bytes
                 damaged[index] ^= flip
                 switch RecordCodec.decode(damaged) {
-                case .record:
+                case .found:
                     Issue.record("flip 0x\(String(flip, radix: 16)) at byte \(index) went undetected")
                 case .incomplete:
                     // Only a damaged length can make the frame look longer than the bytes given.

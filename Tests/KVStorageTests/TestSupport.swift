@@ -119,7 +119,7 @@ func recordOffsets(in path: String) throws -> (offsets: [Int], end: Int) {
     let bytes = try fileBytes(path)
     var offsets: [Int] = []
     var offset = SegmentHeader.size
-    while case let .record(_, byteCount) = RecordCodec.decode(bytes, at: offset) {
+    while case let .found(_, byteCount) = RecordCodec.decode(bytes, at: offset) {
         offsets.append(offset)
         offset += byteCount
     }

@@ -140,7 +140,7 @@ import Testing
             for segment in segments {
                 let offsets = try recordOffsets(in: segment.path)
                 guard let first = offsets.offsets.first,
-                      case let .record(record, _) = RecordCodec.decode(try fileBytes(segment.path), at: first)
+                      case let .found(record, _) = RecordCodec.decode(try fileBytes(segment.path), at: first)
                 else { continue }
                 #expect(record.lsn == segment.firstLSN)
             }
@@ -193,7 +193,7 @@ import Testing
                 #expect(lsns == (1...90).map { LSN(UInt64($0)) })
                 var decoded: [LSN] = []
                 var offset = 0
-                while offset < frames.count, case let .record(record, count) = RecordCodec.decode(frames, at: offset) {
+                while offset < frames.count, case let .found(record, count) = RecordCodec.decode(frames, at: offset) {
                     decoded.append(record.lsn)
                     offset += count
                 }
@@ -216,7 +216,7 @@ import Testing
 
     @Test func frameBoundsReadsTheHeaderOnly() throws {
         let bytes = RecordCodec.encode(LogRecord(lsn: LSN(7), timestamp: UnixMillis(1), operations: [put("k", "v")]))
-        guard case let .frame(lsn, count) = bytes.withUnsafeBytes({ RecordCodec.frameBounds($0) }) else {
+        guard case let .found(lsn, count) = bytes.withUnsafeBytes({ RecordCodec.frameBounds($0) }) else {
             Issue.record("not a frame")
             return
         }

@@ -37,7 +37,7 @@ enum ReplicationFrame {
         switch kind {
         case recordKind:
             switch RecordCodec.decode(UnsafeRawBufferPointer(rebasing: bytes.dropFirst())) {
-            case let .record(record, byteCount): return .frame(.record(record), byteCount: 1 + byteCount)
+            case let .found(record, byteCount): return .frame(.record(record), byteCount: 1 + byteCount)
             case .incomplete: return .incomplete
             case let .corrupt(corruption): return .invalid("record frame: \(corruption)")
             }
