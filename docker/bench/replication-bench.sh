@@ -27,7 +27,8 @@
 #   CONVERGE_TIMEOUT seconds replicas may take to reach the primary's offset after a run [120]
 #   BENCH_TMPDIR    where the temporary directory goes [$TMPDIR or /tmp]
 #   OUT_DIR         if set, the raw results (JSON lines) and the Markdown go there too
-#   WRITE_RESULTS=1 write the Markdown table to docker/bench/replication-results.md
+#   WRITE_RESULTS=1 write the Markdown table to docker/bench/replication-results.md and the
+#                   plot to docs/performance-replication.svg
 #   KEEP_WORK=1     keep the temporary directory (data dirs, logs, CSVs)
 #   KV_COMMIT       what to call the kv build in the report [git describe of the repository]
 #
@@ -65,8 +66,8 @@ say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf 'replication-bench: %s\n' "$*" >&2; exit 1; }
 has_section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
-for tool in redis-server redis-cli redis-benchmark python3 timeout curl; do
-    command -v "$tool" >/dev/null || die "$tool not found (Debian: apt-get install redis-server redis-tools python3 curl)"
+for tool in redis-server redis-cli redis-benchmark python3 timeout; do
+    command -v "$tool" >/dev/null || die "$tool not found (Debian: apt-get install redis-server redis-tools python3)"
 done
 for n in "$PAIRS" "$REQUESTS" "$REQUESTS_P16" "$ALWAYS_SET_SCALE" "$KEYSPACE" "$CLIENTS" "$DATA_SIZE" \
          "$CLONE_KEYS" "$CLONE_VALUE_SIZE" "$CLONE_RUNS" "$LAG_SAMPLES" "$CATCHUP_BURST" "$CATCHUP_RUNS" \
@@ -89,6 +90,7 @@ STATUS=0
 # processes: only the ones this script started, by PID
 
 exec 3>&2
+MAIN_PID=$BASHPID
 TRACKED=()
 LAST_PID=""; START_NS=0
 
@@ -147,7 +149,13 @@ info_field() { # PORT SECTION FIELD
 }
 log_tail() { echo "--- last lines of $1:" >&2; tail -n 25 "$1" >&2 || true; }
 
+guard() { # servers are started by the script's own shell only, never by a stray subshell
+    # (nor after cleanup removed the work directory)
+    [[ $BASHPID == "$MAIN_PID" && -d $WORK ]] || exit 1
+}
+
 start_kv() { # NAME MODE DIR PORT HTTP LOG [PRIMARY_PORT CLONE_PORT]
+    guard
     local name=$1 mode=$2 dir=$3 port=$4 http=$5 log=$6 extra=()
     if [[ -n ${7:-} ]]; then extra=(--primary "127.0.0.1:$7" --clone-from "127.0.0.1:$8"); fi
     mkdir -p "$dir"
@@ -159,6 +167,7 @@ start_kv() { # NAME MODE DIR PORT HTTP LOG [PRIMARY_PORT CLONE_PORT]
 }
 
 start_redis() { # MODE DIR PORT LOG [PRIMARY_PORT]
+    guard
     local mode=$1 dir=$2 port=$3 log=$4 extra=()
     if [[ -n ${5:-} ]]; then extra=(--replicaof 127.0.0.1 "$5"); fi
     mkdir -p "$dir"
@@ -452,7 +461,8 @@ MD="$WORK/replication-results.md"
 python3 "$HELPER" report "$RESULTS" "$MD"
 if [[ $WRITE_RESULTS == 1 ]]; then
     cp "$MD" "$REPO_ROOT/docker/bench/replication-results.md"
-    say "wrote docker/bench/replication-results.md"
+    python3 "$HELPER" plot "$RESULTS" "$REPO_ROOT/docs/performance-replication.svg"
+    say "wrote docker/bench/replication-results.md and docs/performance-replication.svg"
 fi
 if [[ -n $OUT_DIR ]]; then
     mkdir -p "$OUT_DIR"

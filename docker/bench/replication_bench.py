@@ -847,6 +847,60 @@ def report(results, md_out=None):
     return 0
 
 
+def plot(results, svg_out):
+    """An SVG of kv against Redis, one bar per measurement, oriented so that > 1 means kv is
+    better: throughput kv/redis; times redis/kv."""
+    rows = [json.loads(l) for l in open(results) if l.strip()]
+    bars = []
+    tp = [r for r in rows if r.get("section") == "throughput" and "rps" in r and int(r["replicas"]) == 2]
+    for mode in ("everysec", "always"):
+        for p in (1, 16):
+            by = {}
+            for r in tp:
+                if r["mode"] == mode and int(r["pipeline"]) == p:
+                    by.setdefault(int(r["pair"]), {})[r["server"]] = r["rps"]
+            ratios = [v["kv"] / v["redis"] for v in by.values() if "kv" in v and "redis" in v and v["redis"]]
+            if ratios:
+                bars.append(("SET throughput, 2 replicas, %s -P %d" % (mode, p), statistics.median(ratios)))
+
+    def med_of(section, key, server, **match):
+        xs = [r.get(key) for r in rows if r.get("section") == section and r.get("server") == server
+              and all(str(r.get(k)) == str(v) for k, v in match.items())]
+        return median([x for x in xs if x is not None])
+
+    for label, section, key, match in (
+        ("clone 1M keys: time to ready", "clone", "seconds", {}),
+        ("catch-up after 200k writes, everysec", "catchup", "catchup_seconds", {"mode": "everysec"}),
+        ("catch-up after 200k writes, always", "catchup", "catchup_seconds", {"mode": "always"}),
+        ("SET + WAIT 1, p50, everysec", "setwait", "p50_us", {"mode": "everysec"}),
+        ("SET + WAIT 1, p50, always", "setwait", "p50_us", {"mode": "always"}),
+    ):
+        kv, redis = med_of(section, key, "kv", **match), med_of(section, key, "redis", **match)
+        if kv and redis:
+            bars.append((label, redis / kv))
+    if not bars:
+        print("plot: nothing to plot in %s" % results, file=sys.stderr)
+        return 1
+    width, left, bar_h, gap, top = 760, 300, 22, 10, 40
+    scale = (width - left - 40) / max(2.0, max(v for _, v in bars) * 1.1)
+    height = top + len(bars) * (bar_h + gap) + 40
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">' % (width, height),
+           '<text x="10" y="22" font-size="14" font-weight="bold">kv vs Redis 7, replication (bar &gt; 1: kv better; median of runs)</text>']
+    for i, (label, value) in enumerate(bars):
+        y = top + i * (bar_h + gap)
+        color = "#2b7bb9" if value >= 1 else "#d9822b"
+        out.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (left - 8, y + bar_h - 6, label))
+        out.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>' % (left, y, value * scale, bar_h, color))
+        out.append('<text x="%.1f" y="%d">%.2f</text>' % (left + value * scale + 4, y + bar_h - 6, value))
+    x1 = left + scale
+    out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="black" stroke-dasharray="4 3"/>' % (x1, top - 6, x1, height - 30))
+    out.append('<text x="%.1f" y="%d" text-anchor="middle">1.0 = same as Redis</text>' % (x1, height - 14))
+    out.append("</svg>")
+    with open(svg_out, "w") as f:
+        f.write("\n".join(out) + "\n")
+    return 0
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -878,6 +932,8 @@ def main(argv):
         return setwait(*a)
     if cmd == "report":
         return report(*a)
+    if cmd == "plot":
+        return plot(*a)
     print(__doc__, file=sys.stderr)
     return 2
 
