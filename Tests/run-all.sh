@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests and the end-to-end tests that start the real kv-server and
-# talk to it with redis-cli, redis-benchmark and curl.
+# Runs every test: unit tests, the end-to-end tests that start the real kv-server and talk to
+# it with redis-cli, redis-benchmark and curl, and (as root) the Kubernetes tutorial's
+# scenarios on emulated pods (docker/emulation/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt
+if [ "$(id -u)" -eq 0 ]; then
+    ./docker/emulation/run.sh .build/debug/kv-server
+else
+    echo "SKIPPED: the emulated-pod scenarios need root (network namespaces): sudo ./docker/emulation/run.sh"
+fi

@@ -1,0 +1,239 @@
+"""The Kubernetes MySQL tutorial's scenarios, on emulated pods (podnet.py), each asserting data.
+
+Usage (as root, inside run.sh's private namespaces): scenarios.py KV_SERVER_BINARY [NAME …]
+Prints one line per scenario and `N passed, N failed`; exits 1 if any failed.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import traceback
+
+from podnet import Cluster, VIP, RESP_PORT, wait_until
+
+
+def write_keys(pod, prefix, count):
+    """SET prefix:i value-i for i < count, pipelined on one connection to `pod`."""
+    with socket.create_connection((pod.ip, RESP_PORT), timeout=10) as conn:
+        payload = "".join("*3\r\n$3\r\nSET\r\n$%d\r\n%s:%d\r\n$%d\r\nvalue-%d\r\n"
+                          % (len("%s:%d" % (prefix, i)), prefix, i, len("value-%d" % i), i) for i in range(count))
+        conn.sendall(payload.encode())
+        reader = conn.makefile("rb")
+        for _ in range(count):
+            line = reader.readline()
+            assert line == b"+OK\r\n", "write refused: %r" % line
+
+
+def check_keys(pod, prefix, count):
+    for i in range(0, count, max(1, count // 50)):
+        value = pod.redis("GET", "%s:%d" % (prefix, i))
+        assert value == "value-%d" % i, "%s: %s:%d is %r" % (pod.name, prefix, i, value)
+
+
+def lsn(pod):
+    return int(pod.info("master_repl_offset", "replication"))
+
+
+def converge(cluster, timeout=30):
+    primary = cluster.pod(0)
+    running = [p for p in cluster.pods.values() if p.running and p.ordinal > 0]
+    wait_until(lambda: all(lsn(p) == lsn(primary) for p in running), timeout,
+               "replicas to reach the primary's LSN")
+
+
+def clones(cluster):
+    """Clones the pods have asked for, ever (their logs outlive restarts)."""
+    return sum(p.log().count("clone requested") for p in cluster.pods.values())
+
+
+def pods_answering_reads(cluster, reads=30):
+    answered = set()
+    for _ in range(reads):
+        answered.add(cluster.read("INFO", "server").split("kv_pod:")[1].split()[0])
+    return answered
+
+
+# -- scenarios, in the tutorial's order; each builds on the state the previous one left ----
+
+def ordered_startup(cluster):
+    started = []
+    for ordinal in range(3):
+        pod = cluster.pod(ordinal)
+        if ordinal > 0:
+            assert cluster.pod(ordinal - 1).ready(), "kv-%d starts only after kv-%d is ready" % (ordinal, ordinal - 1)
+        cluster.scale(ordinal + 1)
+        started.append(pod.name)
+    assert cluster.pod(0).info("kv_role") == "primary"
+    for ordinal in (1, 2):
+        pod = cluster.pod(ordinal)
+        assert pod.info("kv_role") == "replica", pod.info("kv_role")
+        source = "kv-%d.kv:6379" % (ordinal - 1)
+        assert "clone started from %s" % source in pod.log(), "%s cloned from %s by DNS name" % (pod.name, source)
+    resolved = subprocess.run(["ip", "netns", "exec", "kv-2", "getent", "hosts", "kv-0.kv"],
+                              capture_output=True, text=True).stdout
+    assert resolved.startswith(cluster.pod(0).ip), "kv-0.kv resolves inside a pod: %r" % resolved
+
+
+def write_to_primary_read_through_kv_read(cluster):
+    write_keys(cluster.pod(0), "tutorial", 500)
+    converge(cluster)
+    for i in range(0, 500, 25):
+        assert cluster.read("GET", "tutorial:%d" % i) == "value-%d" % i
+    status, headers, body = cluster.read_http("/v1/kv/tutorial:7")
+    assert status == 200 and body == "value-7", (status, body)
+    assert headers.get("kv-pod", "").startswith("kv-"), headers
+
+
+def read_loop_rotates_over_every_ready_pod(cluster):
+    answered = pods_answering_reads(cluster)
+    assert answered == {"kv-0", "kv-1", "kv-2"}, answered
+
+
+def unready_pod_leaves_the_rotation_and_returns(cluster):
+    pod = cluster.pod(2)
+    pod.freeze()  # its readiness probe times out
+    try:
+        time.sleep(1.0)
+        answered = pods_answering_reads(cluster)
+        assert "kv-2" not in answered and answered == {"kv-0", "kv-1"}, answered
+    finally:
+        pod.thaw()
+    wait_until(lambda: "kv-2" in pods_answering_reads(cluster, 12), 10, "kv-2 back in the rotation")
+
+
+def deleted_pod_returns_on_its_volume_and_catches_up(cluster):
+    before = clones(cluster)
+    pod = cluster.pod(2)
+    pod.delete()
+    write_keys(cluster.pod(0), "while-kv-2-was-away", 300)
+    cluster.scale(3)
+    converge(cluster)
+    check_keys(pod, "while-kv-2-was-away", 300)
+    check_keys(pod, "tutorial", 500)
+    assert clones(cluster) == before, "no new clone: it resumed from its volume"
+
+
+def scale_out_in_and_out_again(cluster):
+    cluster.scale(5)
+    converge(cluster)
+    for ordinal in (3, 4):
+        check_keys(cluster.pod(ordinal), "tutorial", 500)
+        check_keys(cluster.pod(ordinal), "while-kv-2-was-away", 300)
+    assert pods_answering_reads(cluster, 40) == {"kv-%d" % i for i in range(5)}
+    before = clones(cluster)
+    cluster.scale(3)
+    for ordinal in (3, 4):
+        assert os.listdir(cluster.pod(ordinal).volume), "kv-%d's volume is kept" % ordinal
+    write_keys(cluster.pod(0), "while-scaled-in", 200)
+    cluster.scale(5)
+    converge(cluster)
+    for ordinal in (3, 4):
+        check_keys(cluster.pod(ordinal), "while-scaled-in", 200)
+    assert clones(cluster) == before, "the old volumes resumed without a new clone"
+    cluster.scale(3)
+
+
+def primary_killed_reads_continue_writes_fail_fast(cluster):
+    primary = cluster.pod(0)
+    primary.kill9()
+    try:
+        outage(cluster, primary)
+    finally:
+        if not primary.running:
+            primary.start()
+    wait_until(primary.ready, 30, "kv-0 ready again", primary)
+    write_keys(primary, "after-restart", 100)
+    converge(cluster)
+    check_keys(cluster.pod(2), "after-restart", 100)
+
+
+def outage(cluster, primary):
+    for i in range(0, 500, 50):
+        assert cluster.read("GET", "tutorial:%d" % i) == "value-%d" % i, "reads continue through kv-read"
+    started = time.time()
+    try:
+        primary.redis("SET", "during-outage", "1", timeout=2)
+        raise AssertionError("a write to the dead primary succeeded")
+    except (ConnectionRefusedError, ConnectionResetError):
+        pass
+    assert time.time() - started < 1.0, "the write failed fast"
+    refused = cluster.pod(1).redis("SET", "during-outage", "1")
+    assert refused.startswith("-READONLY") and "kv-0.kv:6379" in refused, refused
+    wait_until(lambda: cluster.pod(1).info("master_link_status", "replication") == "down", 5, "kv-1 sees the link down")
+
+
+def partitioned_replica_heals_without_full_resync(cluster):
+    before = clones(cluster)
+    pod = cluster.pod(1)
+    pod.partition()
+    write_keys(cluster.pod(0), "during-partition", 300)
+    time.sleep(4.0)  # longer than the stream's silence timeout
+    assert pod.running
+    pod.heal()
+    converge(cluster)
+    check_keys(pod, "during-partition", 300)
+    assert clones(cluster) == before, "healed by streaming, not by a clone"
+
+
+def lost_primary_volume_is_restored_from_replicas(cluster):
+    primary = cluster.pod(0)
+    history = primary.info("kv_history")
+    keys = primary.redis("DBSIZE")
+    primary.delete()
+    subprocess.run(["rm", "-rf", primary.volume], check=True)
+    primary.start()
+    wait_until(primary.ready, 60, "kv-0 ready on a new volume", primary)
+    assert primary.info("kv_history") == history, "the history continues"
+    assert primary.redis("DBSIZE") == keys, "restored, not empty"
+    assert "restoring from it instead of starting a new" in primary.log()
+    converge(cluster)
+    for ordinal in (1, 2):
+        assert "resync required" not in cluster.pod(ordinal).log(), "replicas kept their data"
+    check_keys(cluster.pod(2), "tutorial", 500)
+
+
+SCENARIOS = [
+    ordered_startup,
+    write_to_primary_read_through_kv_read,
+    read_loop_rotates_over_every_ready_pod,
+    unready_pod_leaves_the_rotation_and_returns,
+    deleted_pod_returns_on_its_volume_and_catches_up,
+    scale_out_in_and_out_again,
+    primary_killed_reads_continue_writes_fail_fast,
+    partitioned_replica_heals_without_full_resync,
+    lost_primary_volume_is_restored_from_replicas,
+]
+
+
+def main(argv):
+    binary = argv[1]
+    wanted = set(argv[2:])
+    cluster = Cluster(binary)
+    passed = failed = 0
+    try:
+        cluster.up()
+        for scenario in SCENARIOS:
+            if wanted and scenario.__name__ not in wanted:
+                continue
+            started = time.time()
+            try:
+                scenario(cluster)
+                passed += 1
+                print("PASS %-55s %5.1f s" % (scenario.__name__, time.time() - started), flush=True)
+            except Exception:
+                failed += 1
+                print("FAIL %-55s %5.1f s" % (scenario.__name__, time.time() - started), flush=True)
+                traceback.print_exc()
+    finally:
+        cluster.down()
+        if failed:
+            print("pod logs kept in %s/logs" % cluster.root)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
