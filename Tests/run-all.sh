@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, the end-to-end tests that start the real kv-server and talk to
-# it with redis-cli, redis-benchmark and curl, and (as root) the Kubernetes tutorial's
-# scenarios on emulated pods (docker/emulation/).
+# it with redis-cli, redis-benchmark and curl, the Kubernetes manifest checks (docker/k8s/),
+# and (as root) the Kubernetes tutorial's scenarios on emulated pods (docker/emulation/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt
+if command -v kubectl >/dev/null; then
+    ./docker/k8s/check.sh
+else
+    echo "SKIPPED: the manifest checks need kubectl (kustomize): ./docker/k8s/check.sh"
+fi
 if [ "$(id -u)" -eq 0 ]; then
     ./docker/emulation/run.sh .build/debug/kv-server
 else
