@@ -89,6 +89,8 @@ class Pod:
         self.create_network()
         os.makedirs(self.volume, exist_ok=True)
         self.cluster.dns_add(self)
+        if self.cluster.image:
+            return self.start_container(extra)
         args = [self.cluster.binary, "--data-dir", self.volume] + list(self.cluster.server_args) + list(extra)
         command = "hostname %s && exec %s" % (self.name, " ".join("'%s'" % a for a in args))
         log = open(self.log_path, "a")
@@ -98,11 +100,29 @@ class Pod:
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
 
+    def start_container(self, extra):
+        """The pod as a podman container of the image, in the pod's network namespace, with
+        the volume at /var/lib/kv (owned by the image's user, as fsGroup does)."""
+        os.chown(self.volume, 65532, 65532)
+        log = open(self.log_path, "a")
+        self.process = subprocess.Popen(
+            ["podman", "run", "--rm", "--init", "--name", self.name, "--runtime", "runc",
+             "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768",
+             "--network", "ns:/run/netns/" + self.name, "--hostname", self.name,
+             "--dns", GATEWAY, "--dns-search", DOMAIN, "--read-only", "--cap-drop", "ALL",
+             "--security-opt", "no-new-privileges", "-v", self.volume + ":/var/lib/kv",
+             self.cluster.image] + list(self.cluster.server_args) + list(extra),
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+
     def stop(self, sig=signal.SIGTERM, timeout=30):
         """Stops the process (the pod is deleted or restarted); its volume stays."""
         if self.process is None:
             return None
-        if self.process.poll() is None:
+        if self.cluster.image and self.process.poll() is None:
+            # The container's PID 1 (podman's init) passes the signal on to kv-server.
+            sh("podman", "kill", "--signal", "KILL" if sig == signal.SIGKILL else "TERM", self.name, check=False)
+        elif self.process.poll() is None:
             os.kill(self.process.pid, sig)
         try:
             code = self.process.wait(timeout=timeout)
@@ -123,10 +143,16 @@ class Pod:
         return code
 
     def freeze(self):
-        os.kill(self.process.pid, signal.SIGSTOP)
+        if self.cluster.image:
+            sh("podman", "pause", self.name)
+        else:
+            os.kill(self.process.pid, signal.SIGSTOP)
 
     def thaw(self):
-        os.kill(self.process.pid, signal.SIGCONT)
+        if self.cluster.image:
+            sh("podman", "unpause", self.name)
+        else:
+            os.kill(self.process.pid, signal.SIGCONT)
 
     def partition(self):
         sh("ip", "link", "set", "veth-" + self.name, "down")
@@ -170,8 +196,10 @@ class Pod:
 class Cluster:
     """The set: pods kv-0 … kv-N, dnsmasq, haproxy, volumes under one directory."""
 
-    def __init__(self, binary, set_name="kv", server_args=(), root=None):
-        self.binary = os.path.abspath(binary)
+    def __init__(self, binary, set_name="kv", server_args=(), root=None, image=None):
+        """`image`: run each pod as a podman container of it instead of running `binary`."""
+        self.image = image
+        self.binary = os.path.abspath(binary) if binary else None
         self.set_name = set_name
         self.server_args = list(server_args)
         self.root = root or tempfile.mkdtemp(prefix="kv-pods-")

@@ -1,6 +1,7 @@
 """The Kubernetes MySQL tutorial's scenarios, on emulated pods (podnet.py), each asserting data.
 
 Usage (as root, inside run.sh's private namespaces): scenarios.py KV_SERVER_BINARY [NAME …]
+With KV_IMAGE set, every pod is a podman container of that image instead.
 Prints one line per scenario and `N passed, N failed`; exits 1 if any failed.
 """
 
@@ -211,7 +212,10 @@ SCENARIOS = [
 def main(argv):
     binary = argv[1]
     wanted = set(argv[2:])
-    cluster = Cluster(binary)
+    image = os.environ.get("KV_IMAGE") or None
+    cluster = Cluster(binary, image=image)
+    if image:
+        print("pods are podman containers of %s" % image, flush=True)
     passed = failed = 0
     try:
         cluster.up()
