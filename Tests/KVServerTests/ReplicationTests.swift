@@ -374,4 +374,18 @@ import Testing
         try cluster.primary.start()
         try cluster.waitUntilConverged()
     }
+
+    /// Without root (as in a container: no CAP_NET_ADMIN), every socket option kv sets must
+    /// be allowed — `socketOption(.tcp_nodelay)` once set SO_DEBUG, which only root may, and
+    /// every connection failed outside the test machine.
+    @Test(.enabled(if: getuid() == 0, "needs root to switch to an unprivileged user"))
+    func serversRunAsAnUnprivilegedUser() throws {
+        let cluster = try TestCluster(userID: 65534)
+        try cluster.startPrimary()
+        #expect(try cluster.primary.redis("SET", "k", "v") == "OK")
+        let replica = try cluster.addReplica()
+        try cluster.waitUntilConverged()
+        #expect(try replica.redis("GET", "k") == "v")
+        #expect(try replica.curl("GET", "/readyz").status == 200)
+    }
 }

@@ -215,7 +215,7 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
                                                logger: logger)
         ClientBootstrap(group: loop)
             .connectTimeout(.seconds(2))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // Heartbeats come every 100 ms: a stream silent this long is dead even if

@@ -29,8 +29,12 @@ final class ServerProcess: @unchecked Sendable {
             .appendingPathComponent(".build/debug/kv-server")
     }
 
-    init(arguments: [String] = [], dataDirectory: URL? = nil, hostname: String = "kv-0") throws {
+    /// Runs the server as this user id (through `setpriv`) instead of the test's own user.
+    let userID: Int?
+
+    init(arguments: [String] = [], dataDirectory: URL? = nil, hostname: String = "kv-0", userID: Int? = nil) throws {
         self.hostname = hostname
+        self.userID = userID
         port = try Self.freePort()
         httpPort = try Self.freePort()
         self.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory
@@ -45,7 +49,12 @@ final class ServerProcess: @unchecked Sendable {
     func start(extra: [String] = [], timeout: TimeInterval = 30) throws -> ServerProcess {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = [
+        var launcher: [String] = []
+        if let userID {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            launcher = ["--reuid", String(userID), "--regid", String(userID), "--clear-groups", Self.executable.path]
+        }
+        process.arguments = launcher + [
             "--hostname", hostname, "--port", String(port), "--http-port", String(httpPort),
             "--bind", "127.0.0.1", "--data-dir", dataDirectory.path, "--threads", "2",
         ] + extraArguments + extra

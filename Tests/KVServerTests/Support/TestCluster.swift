@@ -9,9 +9,13 @@ final class TestCluster: @unchecked Sendable {
     private(set) var replicas: [ServerProcess] = []
     let replicaArguments: [String]
 
-    init(primaryArguments: [String] = [], replicaArguments: [String] = []) throws {
-        primary = try ServerProcess(arguments: primaryArguments)
+    /// Every pod runs as `userID` when given (see `ServerProcess`).
+    let userID: Int?
+
+    init(primaryArguments: [String] = [], replicaArguments: [String] = [], userID: Int? = nil) throws {
+        primary = try ServerProcess(arguments: primaryArguments, userID: userID)
         self.replicaArguments = replicaArguments
+        self.userID = userID
     }
 
     var all: [ServerProcess] { [primary] + replicas }
@@ -27,7 +31,8 @@ final class TestCluster: @unchecked Sendable {
         let source = cloneFrom ?? all.last!
         let replica = try ServerProcess(
             arguments: ["--primary", "127.0.0.1:\(primary.port)", "--clone-from", "127.0.0.1:\(source.port)"] + replicaArguments + extra,
-            hostname: "kv-\(ordinal)"
+            hostname: "kv-\(ordinal)",
+            userID: userID
         )
         replicas.append(replica)
         try replica.start()
