@@ -25,8 +25,8 @@ tar -C "$work/root" --numeric-owner -cf "$work/rootfs.tar" .
 podman import \
     --change 'USER 65532:65532' \
     --change 'VOLUME /var/lib/kv' \
-    --change 'EXPOSE 6379 8080' \
+    --change 'EXPOSE 6379' --change 'EXPOSE 8080' \
     --change 'ENTRYPOINT ["/kv-server"]' \
     --change 'CMD ["--data-dir", "/var/lib/kv"]' \
-    "$work/rootfs.tar" "$TAG" >/dev/null
+    --quiet "$work/rootfs.tar" "$TAG" >/dev/null
 echo "built $TAG from $BIN ($(du -h "$BIN" | cut -f1))"

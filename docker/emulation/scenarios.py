@@ -1,7 +1,8 @@
 """The Kubernetes MySQL tutorial's scenarios, on emulated pods (podnet.py), each asserting data.
 
 Usage (as root, inside run.sh's private namespaces): scenarios.py KV_SERVER_BINARY [NAME …]
-With KV_IMAGE set, every pod is a podman container of that image instead.
+With KV_IMAGE set, every pod is a podman container of that image instead; KV_SERVER_ARGS adds
+flags to every pod (e.g. "--log-level debug").
 Prints one line per scenario and `N passed, N failed`; exits 1 if any failed.
 """
 
@@ -213,7 +214,7 @@ def main(argv):
     binary = argv[1]
     wanted = set(argv[2:])
     image = os.environ.get("KV_IMAGE") or None
-    cluster = Cluster(binary, image=image)
+    cluster = Cluster(binary, image=image, server_args=os.environ.get("KV_SERVER_ARGS", "").split())
     if image:
         print("pods are podman containers of %s" % image, flush=True)
     passed = failed = 0

@@ -48,6 +48,7 @@ enum PrimaryRestore {
                     switch result {
                     case let .success(candidate):
                         answered += 1
+                        logger.debug("peer \(peer) answered: \(candidate.map { "history \($0.history) lsn \($0.lsn)" } ?? "no data")")
                         if let candidate, candidate.lsn > (best?.lsn ?? .zero) { best = candidate }
                     case let .failure(error):
                         if !Self.doesNotResolve(error) { resolved += 1 }
