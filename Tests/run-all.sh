@@ -13,6 +13,13 @@ else
 fi
 if [ "$(id -u)" -eq 0 ]; then
     ./docker/emulation/run.sh .build/debug/kv-server
+    # Once more with every pod a container of the image (a static release build).
+    if command -v podman >/dev/null; then
+        ./docker/image.sh kv:0.1.0
+        KV_IMAGE=localhost/kv:0.1.0 ./docker/emulation/run.sh .build/debug/kv-server
+    else
+        echo "SKIPPED: the scenarios as podman containers need podman (apt-get install podman runc)"
+    fi
 else
     echo "SKIPPED: the emulated-pod scenarios need root (network namespaces): sudo ./docker/emulation/run.sh"
 fi

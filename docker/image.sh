@@ -8,10 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TAG=${1:-kv:0.1.0}
-BIN=${KV_BIN:-.build/static/release/kv-server}
-if [ ! -x "$BIN" ]; then
+if [ -z "${KV_BIN:-}" ]; then
     swift build -c release --product kv-server -Xswiftc -static-executable --scratch-path .build/static
 fi
+BIN=${KV_BIN:-.build/static/release/kv-server}
 if ldd "$BIN" >/dev/null 2>&1; then
     echo "$BIN is dynamically linked; build it with -Xswiftc -static-executable" >&2
     exit 1

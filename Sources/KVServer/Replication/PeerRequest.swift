@@ -4,34 +4,37 @@ import NIOPosix
 
 /// Sends a few commands to a peer and returns its replies (a short-lived client connection).
 enum PeerRequest {
-    static func send(_ commands: [[String]], to host: String, port: Int, group: any EventLoopGroup) async throws -> [RESPValue] {
+    /// Succeeds with one reply per command, or fails (no connection, closed early, no
+    /// answer within 2 s). Futures only: it runs entirely on one event loop.
+    static func send(_ commands: [[String]], to host: String, port: Int, group: any EventLoopGroup) -> EventLoopFuture<[RESPValue]> {
         let loop = group.next()
         let promise = loop.makePromise(of: [RESPValue].self)
         let expected = commands.count
-        let channel: any Channel
-        do {
-            channel = try await ClientBootstrap(group: loop)
-                .connectTimeout(.seconds(1))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPValueDecoder()))
-                        try channel.pipeline.syncOperations.addHandler(ReplyCollector(expected: expected, promise: promise))
+        ClientBootstrap(group: loop)
+            .connectTimeout(.seconds(1))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPValueDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(ReplyCollector(expected: expected, promise: promise))
+                }
+            }
+            .connect(host: host, port: port)
+            .whenComplete { result in
+                switch result {
+                case let .failure(error):
+                    promise.fail(error)
+                case let .success(channel):
+                    var buffer = channel.allocator.buffer(capacity: 128)
+                    for command in commands { buffer.writeCommand(command) }
+                    channel.writeAndFlush(buffer, promise: nil)
+                    let timeout = loop.scheduleTask(in: .seconds(2)) { promise.fail(ReplicationProtocolError("no answer within 2 s")) }
+                    promise.futureResult.whenComplete { _ in
+                        timeout.cancel()
+                        channel.close(promise: nil)
                     }
                 }
-                .connect(host: host, port: port).get()
-        } catch {
-            promise.fail(error)
-            throw error
-        }
-        var buffer = channel.allocator.buffer(capacity: 128)
-        for command in commands { buffer.writeCommand(command) }
-        channel.writeAndFlush(buffer, promise: nil)
-        let timeout = loop.scheduleTask(in: .seconds(2)) { promise.fail(ReplicationProtocolError("no answer within 2 s")) }
-        defer {
-            timeout.cancel()
-            channel.close(promise: nil)
-        }
-        return try await promise.futureResult.get()
+            }
+        return promise.futureResult
     }
 
     final class ReplyCollector: ChannelInboundHandler {

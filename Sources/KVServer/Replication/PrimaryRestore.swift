@@ -31,29 +31,21 @@ enum PrimaryRestore {
         let peers = configuration.restorePeers.map { PeerAddress($0) }
         guard !peers.isEmpty else { return nil }
         for round in 1...rounds {
+            // All peers at once, as futures on the event loops (one await for all of them).
+            let asked = peers.map { position(of: $0, password: configuration.password, group: group) }
+            let results = (try? await EventLoopFuture.whenAllComplete(asked, on: group.next()).get()) ?? []
             var answered = 0
             var resolved = 0
             var best: Candidate?
-            await withTaskGroup(of: (PeerAddress, Result<Candidate?, any Error>).self) { tasks in
-                for peer in peers {
-                    tasks.addTask {
-                        do {
-                            return (peer, .success(try await position(of: peer, password: configuration.password, group: group)))
-                        } catch {
-                            return (peer, .failure(error))
-                        }
-                    }
-                }
-                for await (peer, result) in tasks {
-                    switch result {
-                    case let .success(candidate):
-                        answered += 1
-                        logger.debug("peer \(peer) answered: \(candidate.map { "history \($0.history) lsn \($0.lsn)" } ?? "no data")")
-                        if let candidate, candidate.lsn > (best?.lsn ?? .zero) { best = candidate }
-                    case let .failure(error):
-                        if !Self.doesNotResolve(error) { resolved += 1 }
-                        logger.debug("peer \(peer) did not answer: \(error)")
-                    }
+            for (peer, result) in zip(peers, results) {
+                switch result {
+                case let .success(candidate):
+                    answered += 1
+                    logger.debug("peer \(peer) answered: \(candidate.map { "history \($0.history) lsn \($0.lsn)" } ?? "no data")")
+                    if let candidate, candidate.lsn > (best?.lsn ?? .zero) { best = candidate }
+                case let .failure(error):
+                    if !Self.doesNotResolve(error) { resolved += 1 }
+                    logger.debug("peer \(peer) did not answer: \(error)")
                 }
             }
             if let best { return best }
@@ -72,12 +64,20 @@ enum PrimaryRestore {
     }
 
     /// Asks one peer for its history and LSN (`INFO replication`); nil when it holds no data.
-    static func position(of peer: PeerAddress, password: String?, group: any EventLoopGroup) async throws -> Candidate? {
-        guard let (host, port) = ReplicaController.split(peer) else { throw ReplicationProtocolError("'\(peer)' is not HOST:PORT") }
+    static func position(of peer: PeerAddress, password: String?, group: any EventLoopGroup) -> EventLoopFuture<Candidate?> {
+        guard let (host, port) = ReplicaController.split(peer) else {
+            return group.next().makeFailedFuture(ReplicationProtocolError("'\(peer)' is not HOST:PORT"))
+        }
         var commands: [[String]] = []
         if let password { commands.append(["AUTH", password]) }
         commands.append(["INFO", "replication"])
-        let replies = try await PeerRequest.send(commands, to: host, port: port, group: group)
+        return PeerRequest.send(commands, to: host, port: port, group: group).flatMapThrowing { replies in
+            try candidate(from: replies, peer: peer)
+        }
+    }
+
+    /// The peer's position from its `INFO replication` answer; nil when it holds no data.
+    static func candidate(from replies: [RESPValue], peer: PeerAddress) throws -> Candidate? {
         guard let info = replies.last?.string else { throw ReplicationProtocolError("no INFO answer from \(peer)") }
         var fields: [String: String] = [:]
         for line in info.split(whereSeparator: \.isNewline) {
