@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kv-server", targets: ["kv-server"]),
+        .executable(name: "kv-cli", targets: ["kv-cli"]),
         .library(name: "KVCore", targets: ["KVCore"]),
         .library(name: "KVStorage", targets: ["KVStorage"]),
         .library(name: "KVWire", targets: ["KVWire"]),
@@ -57,6 +58,15 @@ let package = Package(
             name: "kv-server",
             dependencies: [
                 "KVServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "kv-cli",
+            dependencies: [
+                "KVWire",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 TAG=${1:-kv:0.1.0}
 if [ -z "${KV_BIN:-}" ]; then
     swift build -c release --product kv-server -Xswiftc -static-executable --scratch-path .build/static
+    swift build -c release --product kv-cli -Xswiftc -static-executable --scratch-path .build/static
 fi
 BIN=${KV_BIN:-.build/static/release/kv-server}
+CLI=$(dirname "$BIN")/kv-cli
 if ldd "$BIN" >/dev/null 2>&1; then
     echo "$BIN is dynamically linked; build it with -Xswiftc -static-executable" >&2
     exit 1
@@ -20,6 +22,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/root/var/lib/kv"
 cp "$BIN" "$work/root/kv-server"
+# The client too, so that `kubectl exec kv-0 -- /kv-cli status` works.
+[ -x "$CLI" ] && cp "$CLI" "$work/root/kv-cli"
 chown 65532:65532 "$work/root/var/lib/kv"
 tar -C "$work/root" --numeric-owner -cf "$work/rootfs.tar" .
 podman import \

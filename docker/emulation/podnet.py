@@ -233,6 +233,8 @@ class Cluster:
         haproxy_log = open(os.path.join(self.root, "logs", "haproxy.log"), "a")
         self.helpers.append(subprocess.Popen(["haproxy", "-db", "-f", config], stdout=haproxy_log,
                                              stderr=subprocess.STDOUT))
+        with open(os.path.join(self.root, "dns", "kv-read"), "w") as f:
+            f.write("%s kv-read.%s kv-read\n" % (VIP, DOMAIN))
         wait_until(lambda: port_open(GATEWAY, 53, udp=True) and port_open(VIP, RESP_PORT), 10, "dnsmasq and haproxy")
         time.sleep(1.0)  # haproxy starts every server as up: let the first checks mark the absent ones down
 

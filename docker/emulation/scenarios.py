@@ -197,10 +197,28 @@ def lost_primary_volume_is_restored_from_replicas(cluster):
     check_keys(cluster.pod(2), "tutorial", 500)
 
 
+def kv_cli_inside_a_pod(cluster):
+    """kv-cli as a user runs it with `kubectl exec`: names and defaults only."""
+    cli = os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "kv-cli")  # next to kv-server
+    def run(*args):
+        result = subprocess.run(["ip", "netns", "exec", "kv-1", cli] + list(args), capture_output=True, text=True, timeout=30)
+        return result.returncode, result.stdout, result.stderr
+    assert run("set", "from-cli", "hello")[:2] == (0, "OK\n"), run("set", "from-cli", "hello")
+    converge(cluster)
+    assert run("get", "from-cli")[:2] == (0, "hello\n")
+    code, out, _ = run("status")
+    assert code == 0 and len([l for l in out.splitlines() if l.startswith("kv-")]) == 3, out
+    assert "primary" in out and out.count("replica") == 2, out
+    code, out, _ = run("watch", "from-cli", "--count", "12", "--interval", "0.05")
+    pods = {line.split()[0] for line in out.splitlines() if line.strip()}
+    assert code == 0 and len(pods) >= 2 and all(line.endswith("hello") for line in out.splitlines()), out
+
+
 SCENARIOS = [
     ordered_startup,
     write_to_primary_read_through_kv_read,
     read_loop_rotates_over_every_ready_pod,
+    kv_cli_inside_a_pod,
     unready_pod_leaves_the_rotation_and_returns,
     deleted_pod_returns_on_its_volume_and_catches_up,
     scale_out_in_and_out_again,
