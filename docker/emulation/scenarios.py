@@ -109,7 +109,7 @@ def unready_pod_leaves_the_rotation_and_returns(cluster):
 def deleted_pod_returns_on_its_volume_and_catches_up(cluster):
     before = clones(cluster)
     pod = cluster.pod(2)
-    pod.delete()
+    assert pod.delete() == 0, "SIGTERM: kv-server flushes and exits 0"
     write_keys(cluster.pod(0), "while-kv-2-was-away", 300)
     cluster.scale(3)
     converge(cluster)
