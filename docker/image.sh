@@ -20,17 +20,18 @@ if ldd "$BIN" >/dev/null 2>&1; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/root/var/lib/kv"
-cp "$BIN" "$work/root/kv-server"
-# The client too, so that `kubectl exec kv-0 -- /kv-cli status` works.
-[ -x "$CLI" ] && cp "$CLI" "$work/root/kv-cli"
+mkdir -p "$work/root/var/lib/kv" "$work/root/usr/local/bin"
+cp "$BIN" "$work/root/usr/local/bin/kv-server"
+# The client too, on the default PATH: `kubectl exec kv-0 -- kv-cli status` works.
+[ -x "$CLI" ] && cp "$CLI" "$work/root/usr/local/bin/kv-cli"
 chown 65532:65532 "$work/root/var/lib/kv"
 tar -C "$work/root" --numeric-owner -cf "$work/rootfs.tar" .
 podman import \
     --change 'USER 65532:65532' \
     --change 'VOLUME /var/lib/kv' \
     --change 'EXPOSE 6379' --change 'EXPOSE 8080' \
-    --change 'ENTRYPOINT ["/kv-server"]' \
+    --change 'ENV PATH=/usr/local/bin' \
+    --change 'ENTRYPOINT ["/usr/local/bin/kv-server"]' \
     --change 'CMD ["--data-dir", "/var/lib/kv"]' \
     --quiet "$work/rootfs.tar" "$TAG" >/dev/null
 echo "built $TAG from $BIN ($(du -h "$BIN" | cut -f1))"

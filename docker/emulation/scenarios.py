@@ -198,10 +198,15 @@ def lost_primary_volume_is_restored_from_replicas(cluster):
 
 
 def kv_cli_inside_a_pod(cluster):
-    """kv-cli as a user runs it with `kubectl exec`: names and defaults only."""
-    cli = os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "kv-cli")  # next to kv-server
+    """kv-cli as a user runs it with `kubectl exec`: names and defaults only (in containers,
+    the image's own kv-cli; otherwise the one next to the kv-server under test)."""
+    if cluster.image:
+        command = ["podman", "exec", "kv-1", "kv-cli"]  # the image's own client, as kubectl exec runs it
+    else:
+        command = ["ip", "netns", "exec", "kv-1", os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "kv-cli")]
+
     def run(*args):
-        result = subprocess.run(["ip", "netns", "exec", "kv-1", cli] + list(args), capture_output=True, text=True, timeout=30)
+        result = subprocess.run(command + list(args), capture_output=True, text=True, timeout=30)
         return result.returncode, result.stdout, result.stderr
     assert run("set", "from-cli", "hello")[:2] == (0, "OK\n"), run("set", "from-cli", "hello")
     converge(cluster)
