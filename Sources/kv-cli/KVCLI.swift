@@ -12,7 +12,7 @@ struct KVCLI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kv-cli",
         abstract: "Talk to a kv StatefulSet: writes go to kv-0.kv, reads through kv-read.",
-        subcommands: [Set.self, Get.self, Del.self, Status.self, Watch.self]
+        subcommands: [Set.self, Get.self, Del.self, Status.self, Watch.self, Check.self]
     )
 }
 

@@ -40,4 +40,24 @@ import Testing
         #expect(result.status != 0)
         #expect(result.output.contains("cannot connect to 127.0.0.1:\(port)"), "\(result.output)")
     }
+
+    @Test func checkComparesDigestsAtTheSameLSN() throws {
+        let cluster = try TestCluster()
+        try cluster.startPrimary()
+        try DurabilityTests.pipeKeys(cluster.primary, count: 2000)
+        let first = try cluster.addReplica()
+        let second = try cluster.addReplica()
+        try cluster.waitUntilConverged()
+        let hosts = cluster.all.map { "127.0.0.1:\($0.port)" }.joined(separator: ",")
+        let agree = try Tool.run(Self.cli, ["check", "--hosts", hosts])
+        #expect(agree.status == 0 && agree.output.contains("all 3 pods hold the same data at LSN 2000"), "\(agree.output)")
+        #expect(try cluster.primary.redis("DEBUG", "DIGEST") == first.redis("DEBUG", "DIGEST"))
+        #expect(try cluster.primary.redis("DEBUG", "DIGEST") == second.redis("DEBUG", "DIGEST"))
+
+        // Another set with the same number of writes but other data: the check names it.
+        let other = try ServerProcess().start()
+        try DurabilityTests.pipeKeys(other, count: 2000, prefix: "other")
+        let differ = try Tool.run(Self.cli, ["check", "--hosts", "127.0.0.1:\(cluster.primary.port),127.0.0.1:\(other.port)"])
+        #expect(differ.status == 1 && differ.output.contains("differ from 127.0.0.1:\(cluster.primary.port): 127.0.0.1:\(other.port)"), "\(differ.output)")
+    }
 }

@@ -214,6 +214,8 @@ def kv_cli_inside_a_pod(cluster):
     code, out, _ = run("status")
     assert code == 0 and len([l for l in out.splitlines() if l.startswith("kv-")]) == 3, out
     assert "primary" in out and out.count("replica") == 2, out
+    code, out, _ = run("check")
+    assert code == 0 and "all 3 pods hold the same data" in out, out
     code, out, _ = run("watch", "from-cli", "--count", "12", "--interval", "0.05")
     pods = {line.split()[0] for line in out.splitlines() if line.strip()}
     assert code == 0 and len(pods) >= 2 and all(line.endswith("hello") for line in out.splitlines()), out

@@ -62,6 +62,15 @@ extension CommandDispatcher {
                 return .reply(.error(.notInteger))
             }
             return .waitForLSN(LSN(lsn), timeoutMilliseconds: timeout)
+        case "debug":
+            guard arguments.lowercased(1) == "digest", arguments.count == 2 else {
+                return .reply(.error(CommandError("ERR unknown subcommand '\(arguments.string(1))'. kv supports DEBUG DIGEST only.")))
+            }
+            return .reply(.bulk(Array(Self.hex(state.keyspace.digest()).utf8)))
+        case "kv.digest":
+            // Under the database lock: the digest and the LSN describe the same state.
+            let lsn = server.database.log.lastAssigned
+            return .reply(.array([.integer(Int64(lsn.rawValue)), .bulk(Array(Self.hex(state.keyspace.digest()).utf8))]))
         case "kv.clone":
             if let replica = server.replica {
                 let readiness = replica.report.withLock { $0.readiness }
@@ -93,6 +102,10 @@ extension CommandDispatcher {
         default:
             return .reply(.error(.unknownCommand(arguments)))
         }
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     /// AUTH [username] password, from argument `start`.
