@@ -11,32 +11,22 @@ extension KVCLI {
         static let configuration = CommandConfiguration(
             abstract: "Check that every pod holds the same data: digests compared at the same LSN.")
 
-        @Option(help: "The StatefulSet's name.")
-        var set: String = "kv"
-
-        @Option(help: "The headless Service's name (default: the set's name).")
-        var service: String?
+        @OptionGroup var set: PodSet
 
         @Option(help: "Redis-protocol port of the pods.")
         var port: Int = 6379
-
-        @Option(help: "Comma-separated HOST:PORT of the pods, the primary first, instead of <set>-N.<service> (local clusters).")
-        var hosts: String?
-
-        @Option(help: "Password (default: $KV_PASSWORD).")
-        var password: String?
 
         @Option(help: "Seconds to wait for every pod to reach the same LSN (writes may be going on).")
         var timeout: Double = 10
 
         func run() throws {
-            let pods = try addresses()
+            let pods = try set.addresses(port: port)
             let deadline = Double(time(nil)) + timeout
             var positions: [(name: String, lsn: Int64, digest: String)] = []
             repeat {
                 positions = try pods.map { pod in
                     let connection = try PeerConnection(host: pod.host, port: pod.port)
-                    if let password = password ?? environment("KV_PASSWORD"), !password.isEmpty {
+                    if let password = set.effectivePassword {
                         _ = try connection.call(["AUTH", password])
                     }
                     guard case let .array(items?) = try connection.call(["KV.DIGEST"]), items.count == 2,
@@ -63,28 +53,6 @@ extension KVCLI {
                 print(Output.red("differ from \(positions[0].name): \(differing.joined(separator: ", "))"))
                 throw ExitCode(1)
             }
-        }
-
-        private func addresses() throws -> [(name: String, host: String, port: Int)] {
-            if let hosts {
-                return try hosts.split(separator: ",").map { entry in
-                    guard let colon = entry.lastIndex(of: ":"), let port = Int(entry[entry.index(after: colon)...]) else {
-                        throw ClientError("'\(entry)' is not HOST:PORT")
-                    }
-                    return (String(entry), String(entry[..<colon]), port)
-                }
-            }
-            var found: [(name: String, host: String, port: Int)] = []
-            for ordinal in 0..<64 {
-                let host = "\(set)-\(ordinal).\(service ?? set)"
-                var hints = addrinfo()
-                var result: UnsafeMutablePointer<addrinfo>?
-                guard getaddrinfo(host, nil, &hints, &result) == 0 else { break }
-                freeaddrinfo(result)
-                found.append(("\(set)-\(ordinal)", host, port))
-            }
-            guard !found.isEmpty else { throw ClientError("no pod \(set)-0.\(service ?? set) resolves") }
-            return found
         }
     }
 }

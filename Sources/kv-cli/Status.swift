@@ -7,32 +7,13 @@ extension KVCLI {
         static let configuration = CommandConfiguration(
             abstract: "Show every pod of the set: role, readiness, LSN, lag behind the primary.")
 
-        @Option(help: "The StatefulSet's name.")
-        var set: String = "kv"
-
-        @Option(help: "The headless Service's name (default: the set's name).")
-        var service: String?
+        @OptionGroup var set: PodSet
 
         @Option(name: .customLong("http-port"), help: "The pods' HTTP port.")
         var httpPort: Int = 8080
 
-        @Option(help: "Comma-separated HOST:HTTP-PORT of the pods, instead of <set>-N.<service> (local clusters).")
-        var pods: String?
-
-        @Option(help: "Password for /status (default: $KV_PASSWORD).")
-        var password: String?
-
         func run() throws {
-            let addresses: [(name: String, host: String, port: Int)]
-            if let pods {
-                addresses = pods.split(separator: ",").enumerated().compactMap { index, entry in
-                    guard let colon = entry.lastIndex(of: ":"), let port = Int(entry[entry.index(after: colon)...]) else { return nil }
-                    return ("#\(index)", String(entry[..<colon]), port)
-                }
-            } else {
-                // Pods are numbered from 0 with no gaps: stop at the first name that does not resolve.
-                addresses = (0..<64).map { ("\(set)-\($0)", "\(set)-\($0).\(service ?? set)", httpPort) }
-            }
+            let addresses = try set.addresses(port: httpPort)
             print(Output.bold("POD       ROLE      READY  LSN          LAG      HISTORY"))
             var shown = 0
             for address in addresses {
@@ -40,7 +21,6 @@ extension KVCLI {
                 do {
                     document = try fetchStatus(host: address.host, port: address.port)
                 } catch {
-                    if pods == nil, "\(error)".hasPrefix("cannot resolve") { break }
                     print("\(address.name.padding(9))" + Output.red("unreachable: \(error)"))
                     continue
                 }
@@ -62,7 +42,7 @@ extension KVCLI {
         func fetchStatus(host: String, port: Int) throws -> [String: Any] {
             let connection = try PeerConnection(host: host, port: port)
             var request = "GET /status HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n"
-            if let password = password ?? environment("KV_PASSWORD"), !password.isEmpty {
+            if let password = set.effectivePassword {
                 request += "Authorization: Bearer \(password)\r\n"
             }
             try connection.send(Array((request + "\r\n").utf8))

@@ -49,7 +49,7 @@ import Testing
         let second = try cluster.addReplica()
         try cluster.waitUntilConverged()
         let hosts = cluster.all.map { "127.0.0.1:\($0.port)" }.joined(separator: ",")
-        let agree = try Tool.run(Self.cli, ["check", "--hosts", hosts])
+        let agree = try Tool.run(Self.cli, ["check", "--pods", hosts])
         #expect(agree.status == 0 && agree.output.contains("all 3 pods hold the same data at LSN 2000"), "\(agree.output)")
         #expect(try cluster.primary.redis("DEBUG", "DIGEST") == first.redis("DEBUG", "DIGEST"))
         #expect(try cluster.primary.redis("DEBUG", "DIGEST") == second.redis("DEBUG", "DIGEST"))
@@ -57,7 +57,7 @@ import Testing
         // Another set with the same number of writes but other data: the check names it.
         let other = try ServerProcess().start()
         try DurabilityTests.pipeKeys(other, count: 2000, prefix: "other")
-        let differ = try Tool.run(Self.cli, ["check", "--hosts", "127.0.0.1:\(cluster.primary.port),127.0.0.1:\(other.port)"])
+        let differ = try Tool.run(Self.cli, ["check", "--pods", "127.0.0.1:\(cluster.primary.port),127.0.0.1:\(other.port)"])
         #expect(differ.status == 1 && differ.output.contains("differ from 127.0.0.1:\(cluster.primary.port): 127.0.0.1:\(other.port)"), "\(differ.output)")
     }
 }

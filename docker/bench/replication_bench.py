@@ -196,17 +196,7 @@ def kv_pairs(args):
 # waiting
 
 
-def free_ports(count):
-    socks = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        print(" ".join(str(s.getsockname()[1]) for s in socks))
-    finally:
-        for s in socks:
-            s.close()
+from bench import free_ports  # noqa: E402  (the same helper as compare-redis.sh's; this directory is on sys.path)
 
 
 def fail(msg, code=1):
