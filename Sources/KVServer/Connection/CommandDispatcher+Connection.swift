@@ -55,7 +55,7 @@ extension CommandDispatcher {
             if server.isReplica { return .reply(.error(CommandError("ERR WAIT cannot be used with replica instances."))) }
             return .waitForReplicas(count: count, timeoutMilliseconds: timeout)
         case "kv.lsn":
-            let lsn = session.wroteInBatch ? server.database.log.lastAssigned : session.lastWriteLSN
+            let lsn = session.wroteInBatch ? state.log.lastAssigned : session.lastWriteLSN
             return .reply(.integer(Int64(lsn.rawValue)))
         case "kv.waitlsn":
             guard let lsn = UInt64(arguments.string(1)), let timeout = Int(arguments.string(2)), timeout >= 0 else {
@@ -69,7 +69,7 @@ extension CommandDispatcher {
             return .reply(.bulk(Array(Self.hex(state.keyspace.digest()).utf8)))
         case "kv.digest":
             // Under the database lock: the digest and the LSN describe the same state.
-            let lsn = server.database.log.lastAssigned
+            let lsn = state.log.lastAssigned
             return .reply(.array([.integer(Int64(lsn.rawValue)), .bulk(Array(Self.hex(state.keyspace.digest()).utf8))]))
         case "kv.clone":
             if let replica = server.replica {

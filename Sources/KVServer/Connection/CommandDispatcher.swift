@@ -41,7 +41,7 @@ struct CommandDispatcher {
             session.queued!.append(QueuedCommand(position: position, arguments: OwnedArguments(arguments)))
             return .reply(.simple("QUEUED"))
         }
-        if spec.isWrite, let failure = server.database.log.failure {
+        if spec.isWrite, let failure = state.log.failure {
             return .reply(.error(CommandError("MISCONF Errors writing to the write log: \(failure.message). Writes are refused until it can write again; reads still work.")))
         }
         return execute(position, arguments, session: &session, state: &state, clock: &clock)
@@ -62,7 +62,7 @@ struct CommandDispatcher {
         let outcome: CommandOutcome
         switch spec.handler {
         case let .keyspace(command):
-            outcome = .reply(state.execute(command, arguments, context: clock.context, log: server.database.log))
+            outcome = .reply(state.execute(command, arguments, context: clock.context))
             if spec.isWrite { session.wroteInBatch = true }
         case .connection:
             outcome = runConnectionCommand(spec, arguments, session: &session, state: &state, clock: &clock)
@@ -103,7 +103,7 @@ struct CommandDispatcher {
             state.statistics.record(command.position, microseconds: clock.lap(), failed: failed)
             replies.append(reply)
         }
-        if state.commitEffects(log: server.database.log, now: context.now) != nil { session.wroteInBatch = true }
+        if state.commitEffects(now: context.now) != nil { session.wroteInBatch = true }
         return .reply(.array(replies))
     }
 }

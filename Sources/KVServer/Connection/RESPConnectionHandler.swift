@@ -194,7 +194,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             }
             // A replica's replies need not wait for its own log: what it applied is durable on
             // the primary already, and a replica that loses it streams it again.
-            let lastAssigned = server.database.log.lastAssigned
+            let lastAssigned = state.log.lastAssigned
             result.gate = server.isReplica ? .zero : lastAssigned
             if session.wroteInBatch {
                 session.lastWriteLSN = lastAssigned

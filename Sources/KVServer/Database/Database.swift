@@ -14,6 +14,8 @@ final class Database: @unchecked Sendable {
     /// What the lock protects.
     struct State {
         var keyspace: Keyspace
+        /// The log of the keyspace's generation (the same as `Database.log`, without its lock).
+        var log: WriteLog
         /// Reused between commands so that a write allocates no effect array.
         var effects: [WriteOperation] = []
         var statistics = CommandStatistics()
@@ -43,7 +45,7 @@ final class Database: @unchecked Sendable {
         expiry: ExpiryAuthority,
         maxValueSize: Int
     ) {
-        self.state = State(keyspace: keyspace)
+        self.state = State(keyspace: keyspace, log: log)
         self.generation = NIOLockedValueBox(Generation(log: log, history: history))
         self.clock = clock
         self.expiry = expiry
@@ -74,6 +76,7 @@ final class Database: @unchecked Sendable {
     func replace(keyspace: Keyspace, log: WriteLog, history: HistoryID) {
         withLock { state in
             state.keyspace = keyspace
+            state.log = log
             state.effects.removeAll(keepingCapacity: true)
             generation.withLockedValue { $0 = Generation(log: log, history: history) }
         }
@@ -85,7 +88,7 @@ final class Database: @unchecked Sendable {
     func applyReplicated(_ records: [LogRecord], encoded: [UInt8]) throws -> LSN? {
         guard let first = records.first?.lsn, let last = records.last?.lsn else { return nil }
         return try withLock { state in
-            try encoded.withUnsafeBytes { try log.append(encoded: $0, first: first, last: last, count: records.count) }
+            try encoded.withUnsafeBytes { try state.log.append(encoded: $0, first: first, last: last, count: records.count) }
             for record in records {
                 for operation in record.operations { state.keyspace.apply(operation) }
             }
@@ -96,19 +99,14 @@ final class Database: @unchecked Sendable {
 
 extension Database.State {
     /// Executes one keyspace command and logs its effects (if any) as one record.
-    mutating func execute(
-        _ command: KeyspaceCommand,
-        _ arguments: Arguments,
-        context: CommandContext,
-        log: WriteLog
-    ) -> Reply {
+    mutating func execute(_ command: KeyspaceCommand, _ arguments: Arguments, context: CommandContext) -> Reply {
         let reply = keyspace.execute(command, arguments, context: context, effects: &effects)
-        _ = commitEffects(log: log, now: context.now)
+        _ = commitEffects(now: context.now)
         return reply
     }
 
     /// Appends the pending effects to the log as one record; nil when there were none.
-    mutating func commitEffects(log: WriteLog, now: UnixMillis) -> LSN? {
+    mutating func commitEffects(now: UnixMillis) -> LSN? {
         guard !effects.isEmpty else { return nil }
         let lsn = log.append(timestamp: now, operations: effects)
         effects.removeAll(keepingCapacity: true)

@@ -124,14 +124,14 @@ struct HTTPRoutes: Sendable {
                 guard let position = CommandTable.position(of: arguments[0]),
                       case let .keyspace(keyspaceCommand) = CommandTable.all[position].handler
                 else {
-                    return (.error(.unknownCommand(arguments)), server.database.log.lastAssigned)
+                    return (.error(.unknownCommand(arguments)), state.log.lastAssigned)
                 }
                 var clock = BatchClock(context: server.database.context())
-                let reply = state.execute(keyspaceCommand, arguments, context: clock.context, log: server.database.log)
+                let reply = state.execute(keyspaceCommand, arguments, context: clock.context)
                 var failed = false
                 if case .error = reply { failed = true }
                 state.statistics.record(position, microseconds: clock.lap(), failed: failed)
-                return (reply, server.database.log.lastAssigned)
+                return (reply, state.log.lastAssigned)
             }
         }
     }

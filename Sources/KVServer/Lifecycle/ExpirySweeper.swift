@@ -37,7 +37,7 @@ final class ExpirySweeper: Sendable {
                 let now = database.clock.now()
                 let result = state.keyspace.sweepExpired(now: now, budget: Self.slotsPerRound, effects: &state.effects)
                 state.statistics.expiredKeys += result.expired
-                _ = state.commitEffects(log: database.log, now: now)
+                _ = state.commitEffects(now: now)
                 return result
             }
             if expired * 4 < examined || examined == 0 { break }

@@ -42,12 +42,12 @@ final class SnapshotScheduler: Sendable {
     /// Writes a snapshot of the keyspace as of now.
     func takeSnapshot() {
         let database = server.database
-        let (snapshot, lsn) = database.withLock { state in
-            (state.keyspace.snapshot(), database.log.lastAssigned)
+        let (snapshot, lsn, log) = database.withLock { state in
+            (state.keyspace.snapshot(), state.log.lastAssigned, state.log)
         }
         let started = ContinuousClock.now
         do {
-            let result = try database.log.writeSnapshot(snapshot, at: lsn, retainAfter: retainAfter())
+            let result = try log.writeSnapshot(snapshot, at: lsn, retainAfter: retainAfter())
             server.logger.info("snapshot written", metadata: [
                 "lsn": "\(lsn)",
                 "keys": "\(snapshot.count)",

@@ -19,8 +19,7 @@ enum CloneSender {
     static func serve(channel: any Channel, server: ServerContext) {
         let database = server.database
         let (snapshot, lsn, history, log) = database.withLock { state in
-            let log = database.log
-            return (state.keyspace.snapshot(), log.lastAssigned, database.history, log)
+            (state.keyspace.snapshot(), state.log.lastAssigned, state.log.history, state.log)
         }
         let peer = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
         server.counters.clonesServed.add(1, ordering: .relaxed)
