@@ -28,6 +28,9 @@ public struct Arguments {
     /// The number of arguments, the command name included.
     @inlinable public var count: Int { bounds.count }
 
+    /// The bytes of every argument together.
+    @inlinable public var byteCount: Int { bounds.reduce(0) { $0 + $1.count } }
+
     /// The bytes of argument `index`.
     @inlinable public subscript(index: Int) -> UnsafeRawBufferPointer {
         let bound = bounds[index]

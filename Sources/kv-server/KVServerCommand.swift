@@ -64,6 +64,15 @@ struct KVServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: "Close clients idle this many seconds; 0 = never. Env: KV_IDLE_TIMEOUT.")
     var idleTimeout: Int = 0
 
+    @Option(name: .customLong("request-timeout"), help: "Close a client whose command (or HTTP request) has not arrived whole this long after its first byte; 0 = never. Env: KV_REQUEST_TIMEOUT.")
+    var requestTimeout: String = "30s"
+
+    @Option(name: .customLong("max-memory"), help: "Refuse writes with -OOM while more than this is allocated (100mb, 2gb); 0 = no limit. Env: KV_MAX_MEMORY.")
+    var maxMemory: String = "0"
+
+    @Option(help: "With no password, serve only loopback clients (yes | no), as Redis's protected mode. Env: KV_PROTECTED.")
+    var protected: String = "yes"
+
     @Option(name: .customLong("snapshot-after-bytes"), help: "Take a snapshot when the log grew this much. Env: KV_SNAPSHOT_AFTER_BYTES.")
     var snapshotAfterBytes: Int = 64 * 1024 * 1024
 
@@ -113,12 +122,21 @@ struct KVServerCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         var durations: [String: Duration] = [:]
-        for (flag, text) in [("replica-retention", replicaRetention), ("clone-timeout", cloneTimeout), ("max-staleness", maxStaleness ?? "0")] {
+        for (flag, text) in [("replica-retention", replicaRetention), ("clone-timeout", cloneTimeout),
+                             ("max-staleness", maxStaleness ?? "0"), ("request-timeout", requestTimeout)] {
             guard let duration = DurationText.parse(text) else {
                 printError("kv-server: --\(flag) must be a duration like 500ms, 10s, 5m or 1h (got '\(text)').")
                 throw ExitCode(2)
             }
             durations[flag] = duration
+        }
+        guard let memoryLimit = ByteSizeText.parse(maxMemory) else {
+            printError("kv-server: --max-memory must be a size like 0, 100mb or 2gb (got '\(maxMemory)').")
+            throw ExitCode(2)
+        }
+        guard let protectedMode = ["yes": true, "true": true, "no": false, "false": false][protected.lowercased()] else {
+            printError("kv-server: --protected must be yes or no (got '\(protected)').")
+            throw ExitCode(2)
         }
         var configuration = ServerConfiguration(identity: identity)
         configuration.bindHost = bind
@@ -135,6 +153,9 @@ struct KVServerCommand: AsyncParsableCommand {
         configuration.maxValueSize = maxValueSize
         configuration.maxRequestSize = maxRequestSize
         configuration.idleTimeoutSeconds = idleTimeout
+        configuration.requestTimeout = durations["request-timeout"] == .zero ? nil : durations["request-timeout"]
+        configuration.maxMemory = memoryLimit
+        configuration.protectedMode = protectedMode
         configuration.snapshotAfterLogBytes = snapshotAfterBytes
         configuration.logSegmentBytes = logSegmentBytes
         configuration.logLevel = level

@@ -33,6 +33,42 @@ import Testing
         #expect(try kv.redis("SETRANGE", "ok", "999", "xx") == "ERR string exceeds maximum allowed size (proto-max-bulk-len)")
     }
 
+    @Test func writesAreRefusedAboveMaxMemoryWhileReadsAndDeletesGoOn() throws {
+        // A fresh server has about 1 MiB allocated.
+        let kv = try ServerProcess(arguments: ["--max-memory", "4mb"]).start()
+        let value = String(repeating: "m", count: 128 << 10)
+        let connection = try RawConnection(port: kv.port)
+        var stored: [String] = []
+        var refusal = ""
+        for index in 0..<200 {
+            let key = "big\(index)"
+            connection.send("*3\r\n$3\r\nSET\r\n$\(key.utf8.count)\r\n\(key)\r\n$\(value.utf8.count)\r\n\(value)\r\n")
+            let reply = connection.read(until: "\r\n")
+            guard reply == "+OK\r\n" else {
+                refusal = reply
+                break
+            }
+            stored.append(key)
+        }
+        #expect(refusal == "-OOM command not allowed when used memory > 'maxmemory'.\r\n")
+        #expect(stored.count > 5 && stored.count < 32, "\(stored.count) values of 128 KiB stored")
+        // Reads go on; so do deletes (they make room), as in Redis.
+        #expect(try kv.redis("STRLEN", stored[0]) == "131072")
+        #expect(try kv.redis("INCR", "counter").hasPrefix("OOM"))
+        #expect(try kv.curl("PUT", "/v1/kv/h", body: Data("x".utf8)).status == 507)
+        #expect(try kv.redis("INFO", "memory").contains("maxmemory:4194304"))
+        #expect(try kv.redis("CONFIG", "GET", "maxmemory-policy").contains("noeviction"))
+        #expect(try kv.redis("DEL", stored[0], stored[1], stored[2], stored[3]) == "4")
+        // Once malloc is sampled again (every 100 ms), writes are taken.
+        let deadline = Date().addingTimeInterval(5)
+        var resumed = try kv.redis("INCR", "counter")
+        while resumed != "1" && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            resumed = try kv.redis("INCR", "counter")
+        }
+        #expect(resumed == "1")
+    }
+
     @Test func clientsBeyondTheLimitAreRefused() throws {
         let kv = try ServerProcess(arguments: ["--max-clients", "3"]).start()
         let held = try (0..<3).map { _ in try RawConnection(port: kv.port) }
@@ -52,6 +88,43 @@ import Testing
         #expect(connection.read(until: "\r\n") == "+PONG\r\n")
         Thread.sleep(forTimeInterval: 2.5)
         #expect(connection.isClosedByPeer())
+    }
+
+    @Test func aClientThatTricklesACommandIsClosedAfterTheRequestTimeout() throws {
+        let kv = try ServerProcess(arguments: ["--request-timeout", "1s"]).start()
+        // Whole commands, however far apart, are fine: the clock runs only within a command.
+        let patient = try RawConnection(port: kv.port)
+        for _ in 0..<3 {
+            patient.send("*1\r\n$4\r\nPING\r\n")
+            #expect(patient.read(until: "\r\n") == "+PONG\r\n")
+            Thread.sleep(forTimeInterval: 0.6)
+        }
+        // One byte every 200 ms: the command is not whole after 1 s.
+        let slow = try RawConnection(port: kv.port)
+        let started = Date()
+        let command = Array("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$20\r\n01234567890123456789\r\n".utf8)
+        var reply = ""
+        for byte in command {
+            slow.send([byte])
+            Thread.sleep(forTimeInterval: 0.2)
+            if Date().timeIntervalSince(started) > 1.5 {
+                reply = slow.read(until: "\r\n")
+                break
+            }
+        }
+        #expect(reply == "-ERR the command did not arrive whole within --request-timeout (1 s): closing the connection\r\n")
+        #expect(slow.isClosedByPeer())
+        #expect(try kv.redis("EXISTS", "k") == "0")
+        // The same over HTTP: a head that trickles gets 408 and is closed.
+        let http = try RawConnection(port: kv.httpPort)
+        for byte in Array("GET /healthz HTTP/1.1\r\nHost: x".utf8).prefix(8) {
+            http.send([byte])
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(http.read(until: "--request-timeout").hasPrefix("HTTP/1.1 408 Request Timeout"))
+        #expect(http.isClosedByPeer())
+        // A request that arrives whole is unaffected.
+        #expect(try kv.curl("GET", "/healthz").status == 200)
     }
 
     @Test func unknownCommandsAnswerAndTheConnectionStays() throws {

@@ -34,6 +34,16 @@ public struct ServerConfiguration: Sendable {
     public var maxRequestSize: Int = 1024 * 1024 * 1024
     /// A client that sends nothing for this long is disconnected; 0 disables the timeout.
     public var idleTimeoutSeconds: Int = 0
+    /// `--request-timeout`: a command (or HTTP request) must arrive whole this long after its
+    /// first byte, or the connection is closed; nil: no limit. A client that trickles bytes
+    /// cannot hold a connection and its buffer forever.
+    public var requestTimeout: Duration? = .seconds(30)
+    /// `--max-memory`: above this many bytes allocated, writes that may grow memory are
+    /// refused with `-OOM` (Redis's `noeviction`); 0: no limit.
+    public var maxMemory: Int = 0
+    /// `--protected`: with no password set, only loopback clients are served (Redis's
+    /// protected mode). Probes and metrics over HTTP stay open.
+    public var protectedMode: Bool = true
     /// Log size since the last snapshot that triggers a new snapshot.
     public var snapshotAfterLogBytes: Int = 64 * 1024 * 1024
     /// Size at which a log segment is closed and a new one started.

@@ -31,19 +31,22 @@ struct CommandDispatcher {
             return .reply(.error(.wrongArity(spec.name)))
         }
         if !session.authenticated && !spec.flags.contains(.noAuth) {
+            if spec.name == "kv.clone" || spec.name == "kv.stream" {
+                server.logger.warning("refused a replication request without authentication", metadata: [
+                    "client": "\(record.address)", "command": "\(spec.name.uppercased())",
+                ])
+            }
             return .reply(.error(.noAuth))
         }
-        if spec.isWrite && server.isReplica {
+        if spec.isWrite, let refusal = server.writeRefusal(for: spec, log: state.log) {
             if session.inTransaction { session.transactionFailed = true }
-            return .reply(.error(server.readOnlyError))
+            return .reply(.error(refusal))
         }
         if session.inTransaction && !Self.runsInsideMulti.contains(spec.name) {
             session.queued!.append(QueuedCommand(position: position, arguments: OwnedArguments(arguments)))
             return .reply(.simple("QUEUED"))
         }
-        if spec.isWrite, let failure = state.log.failure {
-            return .reply(.error(CommandError("MISCONF Errors writing to the write log: \(failure.message). Writes are refused until it can write again; reads still work.")))
-        }
+        if spec.flags.contains(.denyOOM) { server.memory.admitted(bytes: arguments.byteCount) }
         return execute(position, arguments, session: &session, state: &state, clock: &clock)
     }
 
@@ -80,6 +83,12 @@ struct CommandDispatcher {
         session.queued = nil
         session.transactionFailed = false
         if failed { return .reply(.error(.execAbort)) }
+        // What changed since the commands were queued (the disk filled, memory grew) refuses
+        // the whole transaction, as Redis refuses the EXEC.
+        for command in queued {
+            let spec = CommandTable.all[command.position]
+            if spec.isWrite, let refusal = server.writeRefusal(for: spec, log: state.log) { return .reply(.error(refusal)) }
+        }
         let context = clock.context
         var replies: [Reply] = []
         replies.reserveCapacity(queued.count)

@@ -14,6 +14,11 @@ import Synchronization
 /// the flusher thread or from a loop writing inline, which releases them on the loop, in order. Positions are
 /// enqueued in increasing order (they are read from a counter that only grows, on one
 /// thread), so releasing from the front is enough.
+///
+/// While the log cannot write (a full disk), replies that depend only on what was observed —
+/// reads, errors — are released at once (`logFailed`): reads keep working, and may see a
+/// write whose bytes the log is still retrying. Replies to writes stay until those bytes are
+/// on disk, so an acknowledgement still means durable.
 final class LogWaiters: Sendable {
     let eventLoop: any EventLoop
     private let log: WriteLog
@@ -23,9 +28,17 @@ final class LogWaiters: Sendable {
 
     /// @unchecked Sendable: only ever touched on `eventLoop` (asserted in debug builds).
     final class Queue: @unchecked Sendable {
-        var entries = CircularBuffer<(lsn: LSN, release: () -> Void)>()
+        var entries = CircularBuffer<Entry>()
         /// This loop turn's inline log scope is open (see `withinTurn`).
         var turnOpen = false
+    }
+
+    struct Entry {
+        var lsn: LSN
+        /// Released when the log fails: the replies acknowledge no write, and no write
+        /// reply of the same connection waits before them.
+        var readOnly: Bool
+        var release: () -> Void
     }
 
     /// False on a replica: its clients never write, so a turn has no records of theirs to
@@ -38,17 +51,19 @@ final class LogWaiters: Sendable {
         self.writesInline = writesInline && log.policy != .always
     }
 
-    /// Runs `release` on the loop once the log has reached `lsn`. Call on the loop.
-    func enqueue(_ lsn: LSN, _ release: @escaping () -> Void) {
+    /// Runs `release` on the loop once the log has reached `lsn` — or, for `readOnly`
+    /// replies, once the log has failed. Call on the loop.
+    func enqueue(_ lsn: LSN, readOnly: Bool = false, _ release: @escaping () -> Void) {
         eventLoop.assertInEventLoop()
-        queue.entries.append((lsn, release))
+        queue.entries.append(Entry(lsn: lsn, readOnly: readOnly, release: release))
         waiting.add(1, ordering: .sequentiallyConsistent)
         // A writer may have published `lsn` after the caller looked and before `waiting`
         // counted this entry, and then skipped this loop: look again now that it is counted.
         // (A writer publishes its position before it reads `waiting`; this side counts
         // before it reads the position; so at least one of the two sees the other.)
-        let position = log.progress.acknowledged
-        if position >= lsn { releaseEntries(upTo: position) }
+        let progress = log.progress
+        if progress.acknowledged >= lsn { releaseEntries(upTo: progress.acknowledged) }
+        if progress.failure != nil { releaseReadOnlyEntries() }
     }
 
     /// Runs `body`, which may append log records, inside this loop turn's inline log scope.
@@ -75,6 +90,27 @@ final class LogWaiters: Sendable {
     func logAdvanced(to lsn: LSN) {
         guard waiting.load(ordering: .sequentiallyConsistent) > 0 else { return }
         eventLoop.execute { [self] in releaseEntries(upTo: lsn) }
+    }
+
+    /// Called from the log's progress handler while the log cannot write.
+    func logFailed() {
+        guard waiting.load(ordering: .sequentiallyConsistent) > 0 else { return }
+        eventLoop.execute { [self] in releaseReadOnlyEntries() }
+    }
+
+    /// Releases, in order, every read-only entry; the others keep their order. On the loop.
+    private func releaseReadOnlyEntries() {
+        guard queue.entries.contains(where: \.readOnly) else { return }
+        // Keep the rest first: a release may enqueue again.
+        var releasing: [Entry] = []
+        var kept = CircularBuffer<Entry>(initialCapacity: queue.entries.count)
+        for entry in queue.entries {
+            if entry.readOnly { releasing.append(entry) } else { kept.append(entry) }
+        }
+        queue.entries = kept
+        let released = releasing.count
+        for entry in releasing { entry.release() }
+        waiting.subtract(released, ordering: .sequentiallyConsistent)
     }
 
     /// Releases, in order, every entry waiting for a position up to `lsn`. On the loop.
@@ -114,5 +150,10 @@ final class LogWaiterGroup: Sendable {
     /// Releases whatever waited for positions up to `lsn`, on every loop.
     func logAdvanced(to lsn: LSN) {
         for waiters in all { waiters.logAdvanced(to: lsn) }
+    }
+
+    /// Releases the read-only replies on every loop: the log cannot write.
+    func logFailed() {
+        for waiters in all { waiters.logFailed() }
     }
 }

@@ -1,5 +1,6 @@
 import KVCore
 import KVReplication
+import KVStorage
 import KVWire
 import NIOCore
 
@@ -27,12 +28,16 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var bounds: [ArgumentBounds] = []
     /// Batches of replies waiting for the log.
     private var held = 0
+    /// How many of them acknowledge a write of this connection.
+    private var heldWrites = 0
     /// A WAIT or KV.WAITLSN is in progress: later commands wait for it.
     var blocked = false
     /// The hub's id for a WAIT in progress, and the LSN it waits for.
     var pendingWait: (id: ReplicaRegistry.WaiterID, target: LSN)?
     /// The connection is closing: nothing more is read or run.
     var closing = false
+    /// `--request-timeout`: runs while part of a command has arrived.
+    private var requestTimer: RequestTimer?
 
     init(server: ServerContext, waiters: LogWaiters) {
         self.server = server
@@ -61,12 +66,27 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             return
         }
         self.record = record
+        if ProtectedMode.refuses(context.channel.remoteAddress, server.configuration) {
+            server.counters.rejectedConnections.add(1, ordering: .relaxed)
+            server.logger.warning("protected mode: refused a client from outside loopback (no password is set)", metadata: ["client": "\(remote)"])
+            var buffer = context.channel.allocator.buffer(capacity: 512)
+            buffer.writeString("-\(ProtectedMode.deniedMessage)\r\n")
+            closing = true
+            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+            return
+        }
         session = ClientSession(id: record.id, passwordRequired: server.passwordRequired)
+        if let timeout = server.configuration.requestTimeout {
+            requestTimer = RequestTimer(timeout: .nanoseconds(Int64(timeout / .nanoseconds(1)))) { [self] in
+                closeForSlowRequest(context: context)
+            }
+        }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
+        requestTimer?.cancel()
         if let pendingWait, let hub = server.hub { _ = hub.cancelWait(pendingWait.id, target: pendingWait.target) }
         pendingWait = nil
         if let record { server.clients.unregister(record.id) }
@@ -112,6 +132,8 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private struct BatchResult {
         var output: ByteBuffer
         var gate: LSN
+        /// The batch wrote: its replies acknowledge a write.
+        var wrote = false
         var close = false
         /// A command that holds the connection after the batch's replies (WAIT, KV.WAITLSN,
         /// KV.CLONE, KV.STREAM).
@@ -140,7 +162,17 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         if result.close { closing = true }
         if result.pause != nil { blocked = true }
-        emit(result, acknowledged: server.database.log.progress.acknowledged, context: context)
+        if let requestTimer {
+            // The clock runs while a command is partly here and this connection could run it.
+            if input == nil || closing || blocked {
+                requestTimer.end()
+            } else if consumed > 0 {
+                requestTimer.restart(on: context.eventLoop)
+            } else {
+                requestTimer.begin(on: context.eventLoop)
+            }
+        }
+        emit(result, progress: server.database.log.progress, context: context)
     }
 
     /// Parses and runs commands from `raw` under one hold of the database lock; returns the
@@ -197,6 +229,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             let lastAssigned = state.log.lastAssigned
             result.gate = server.isReplica ? .zero : lastAssigned
             if session.wroteInBatch {
+                result.wrote = true
                 session.lastWriteLSN = lastAssigned
                 session.wroteInBatch = false
             }
@@ -215,8 +248,9 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     // MARK: - Sending replies
 
     /// Sends a batch's replies now if the log's `acknowledged` position has reached the
-    /// batch's gate, or once it does.
-    private func emit(_ result: BatchResult, acknowledged: LSN, context: ChannelHandlerContext) {
+    /// batch's gate, or once it does. While the log cannot write, replies that acknowledge no
+    /// write are sent at once (see `LogWaiters`).
+    private func emit(_ result: BatchResult, progress: LogProgress, context: ChannelHandlerContext) {
         let output = result.output
         let send = { [self] in
             if output.readableBytes > 0 {
@@ -229,15 +263,29 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 startPause(pause, context: context)
             }
         }
-        if held == 0 && acknowledged >= result.gate {
+        let wrote = result.wrote
+        if held == 0 && (progress.acknowledged >= result.gate || (progress.failure != nil && !wrote)) {
             send()
         } else {
+            let readOnly = !wrote && heldWrites == 0
             held += 1
-            waiters.enqueue(result.gate) { [self] in
+            if wrote { heldWrites += 1 }
+            waiters.enqueue(result.gate, readOnly: readOnly) { [self] in
                 held -= 1
+                if wrote { heldWrites -= 1 }
                 send()
             }
         }
+    }
+
+    /// A command took longer than `--request-timeout` to arrive: say so and close.
+    private func closeForSlowRequest(context: ChannelHandlerContext) {
+        guard !closing else { return }
+        closing = true
+        let seconds = server.configuration.requestTimeout.map { "\($0.components.seconds)" } ?? "?"
+        var buffer = context.channel.allocator.buffer(capacity: 128)
+        buffer.writeString("-ERR the command did not arrive whole within --request-timeout (\(seconds) s): closing the connection\r\n")
+        context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     private static func describe(_ address: SocketAddress) -> String {

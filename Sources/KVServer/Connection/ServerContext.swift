@@ -8,6 +8,8 @@ final class ServerContext: Sendable {
     let configuration: ServerConfiguration
     let database: Database
     let clients: ClientRegistry
+    /// `--max-memory`.
+    let memory: MemoryGuard
     let logger: Logger
     /// When the process started serving (monotonic seconds, for uptime).
     let startedAt: ContinuousClock.Instant
@@ -34,6 +36,7 @@ final class ServerContext: Sendable {
         self.replication = replication
         self.applied = applied
         self.clients = ClientRegistry()
+        self.memory = MemoryGuard(limit: configuration.maxMemory)
         self.logger = logger
         self.startedAt = .now
         self.recovery = recovery

@@ -34,9 +34,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
                 body!.writeBuffer(&chunk)
             }
         case .end:
+            context.triggerUserOutboundEvent(HTTPRequestTimerHandler.RequestArrived(), promise: nil)
             guard let head else { return }
             self.head = nil
-            let request = HTTPRequest(head: head, body: body.map { Array($0.readableBytesView) } ?? [])
+            let request = HTTPRequest(head: head, body: body.map { Array($0.readableBytesView) } ?? [],
+                                      remote: context.channel.remoteAddress)
             body = nil
             if tooLarge {
                 write(.error(.payloadTooLarge, "request body exceeds --max-value-size"), for: head, context: context)
@@ -77,6 +79,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
 struct HTTPRequest {
     var head: HTTPRequestHead
     var body: [UInt8]
+    /// The client's address (for protected mode).
+    var remote: SocketAddress? = nil
 
     var method: HTTPMethod { head.method }
 

@@ -48,8 +48,11 @@ struct HTTPRoutes: Sendable {
         return loop.makeSucceededFuture(.error(.notFound, "no route for \(request.method) \(path)"))
     }
 
-    /// nil when the request may proceed; a 401 otherwise.
+    /// nil when the request may proceed; a 401 (or, in protected mode, a 403) otherwise.
     private func authorize(_ request: HTTPRequest) -> HTTPResponse? {
+        if ProtectedMode.refuses(request.remote, server.configuration) {
+            return .error(.forbidden, String(ProtectedMode.deniedMessage.dropFirst("DENIED ".count)))
+        }
         guard let password = server.configuration.password else { return nil }
         if let header = request.header("Authorization"), header.hasPrefix("Bearer "),
            constantTimeEquals(String(header.dropFirst("Bearer ".count)), password) {
@@ -109,10 +112,12 @@ struct HTTPRoutes: Sendable {
         let respond = {
             promise.succeed(Self.response(to: request.method, reply: reply, lsn: lsn))
         }
-        if progress.acknowledged >= lsn {
+        // While the log cannot write, a read is answered at once (see `LogWaiters`).
+        let isRead = request.method == .GET || request.method == .HEAD
+        if progress.acknowledged >= lsn || (isRead && progress.failure != nil) {
             respond()
         } else {
-            loop.execute { waiters.waiters(for: loop).enqueue(lsn, respond) }
+            loop.execute { waiters.waiters(for: loop).enqueue(lsn, readOnly: isRead, respond) }
         }
         return promise.futureResult
     }
@@ -126,6 +131,11 @@ struct HTTPRoutes: Sendable {
                 else {
                     return (.error(.unknownCommand(arguments)), state.log.lastAssigned)
                 }
+                let spec = CommandTable.all[position]
+                if spec.isWrite, let refusal = server.writeRefusal(for: spec, log: state.log) {
+                    return (.error(refusal), .zero)  // wrote and saw nothing: nothing to wait for
+                }
+                if spec.flags.contains(.denyOOM) { server.memory.admitted(bytes: arguments.byteCount) }
                 var clock = BatchClock(context: server.database.context())
                 let reply = state.execute(keyspaceCommand, arguments, context: clock.context)
                 var failed = false
@@ -139,6 +149,10 @@ struct HTTPRoutes: Sendable {
     private static func response(to method: HTTPMethod, reply: Reply, lsn: LSN) -> HTTPResponse {
         let lsnHeader = ("KV-LSN", String(lsn.rawValue))
         switch (method, reply) {
+        case (_, let .error(error)) where error.message.hasPrefix("OOM"):
+            return .error(.insufficientStorage, error.message, headers: [lsnHeader])
+        case (_, let .error(error)) where error.message.hasPrefix("MISCONF"):
+            return .error(.serviceUnavailable, error.message, headers: [lsnHeader, ("Retry-After", "1")])
         case (_, let .error(error)):
             return .error(.badRequest, error.message, headers: [lsnHeader])
         case (.GET, .null), (.HEAD, .null):

@@ -85,6 +85,7 @@ struct KVService: Service {
                                           retainAfter: { hub?.retentionFloor() })
         // Hooks a log (the recovered one; on a replica, each one a re-clone installs) to what
         // waits on its progress.
+        let logHealth = LogHealthReporter(logger: logger)
         let adoptLog: @Sendable (WriteLog) -> Void = { log in
             log.setProgressHandler { progress in
                 if let hub {
@@ -92,6 +93,8 @@ struct KVService: Service {
                     applied.advanced(to: progress.acknowledged)
                 }
                 waiters.logAdvanced(to: progress.acknowledged)
+                if progress.failure != nil { waiters.logFailed() }
+                logHealth.report(progress)
                 snapshots.logAdvanced()
             }
         }
@@ -108,6 +111,7 @@ struct KVService: Service {
             throw StartupError("cannot listen on \(configuration.bindHost):\(configuration.port) / :\(configuration.httpPort): \(error)")
         }
         let sweeper = ExpirySweeper(server: server, eventLoop: group.next())
+        server.memory.start(on: group.next())
         if let controller {
             // Readiness follows the link: cloned and caught up with the primary.
             readiness.markNotReady("replica: \(ReplicaLink.Readiness.primaryUnknown)")
@@ -141,6 +145,7 @@ struct KVService: Service {
         await listeners.stopAccepting()
         await controller?.stop()
         sweeper.stop()
+        server.memory.stop()
         snapshots.stop()
         let final = database.log.close()
         if let failure = final.failure {

@@ -15,6 +15,7 @@ struct Listeners {
     ) async throws -> Listeners {
         let configuration = server.configuration
         let idleTimeout = configuration.idleTimeoutSeconds
+        let requestTimeout = configuration.requestTimeout.map { TimeAmount.nanoseconds(Int64($0 / .nanoseconds(1))) }
         let resp = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 511)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -43,6 +44,9 @@ struct Listeners {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let handlers = channel.pipeline.syncOperations
+                        if let requestTimeout {
+                            try handlers.addHandler(HTTPRequestTimerHandler(timeout: requestTimeout))
+                        }
                         try handlers.configureHTTPServerPipeline(withErrorHandling: true)
                         try handlers.addHandler(HTTPConnectionHandler(routes: routes))
                     }

@@ -81,7 +81,9 @@ struct InfoReport {
                 ("used_memory_rss", String(rss)),
                 ("used_memory_rss_human", ProcessMemory.human(rss)),
                 ("kv_keyspace_bytes", String(keyspaceBytes)),
-                ("maxmemory", "0"),
+                ("maxmemory", String(configuration.maxMemory)),
+                ("maxmemory_human", ProcessMemory.human(configuration.maxMemory)),
+                ("maxmemory_policy", "noeviction"),
                 ("mem_allocator", "libc"),
             ]
         case "persistence":

@@ -29,12 +29,19 @@ final class ServerProcess: @unchecked Sendable {
             .appendingPathComponent(".build/debug/kv-server")
     }
 
-    /// Runs the server as this user id (through `setpriv`) instead of the test's own user.
-    let userID: Int?
+    /// A command the server runs under (`setpriv` for another user, `nsenter` for another
+    /// mount namespace): its path and arguments, the server's path and arguments follow.
+    let launcher: [String]
 
-    init(arguments: [String] = [], dataDirectory: URL? = nil, hostname: String = "kv-0", userID: Int? = nil) throws {
+    /// `userID`: runs the server as this user (through `setpriv`) instead of the test's own.
+    init(arguments: [String] = [], dataDirectory: URL? = nil, hostname: String = "kv-0", userID: Int? = nil,
+         launcher: [String] = []) throws {
         self.hostname = hostname
-        self.userID = userID
+        if let userID {
+            self.launcher = launcher + ["/usr/bin/setpriv", "--reuid", String(userID), "--regid", String(userID), "--clear-groups"]
+        } else {
+            self.launcher = launcher
+        }
         port = try Self.freePort()
         httpPort = try Self.freePort()
         self.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory
@@ -48,13 +55,8 @@ final class ServerProcess: @unchecked Sendable {
     @discardableResult
     func start(extra: [String] = [], timeout: TimeInterval = 30) throws -> ServerProcess {
         let process = Process()
-        process.executableURL = Self.executable
-        var launcher: [String] = []
-        if let userID {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            launcher = ["--reuid", String(userID), "--regid", String(userID), "--clear-groups", Self.executable.path]
-        }
-        process.arguments = launcher + [
+        process.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? Self.executable
+        process.arguments = launcher.dropFirst() + (launcher.isEmpty ? [] : [Self.executable.path]) + [
             "--hostname", hostname, "--port", String(port), "--http-port", String(httpPort),
             "--bind", "127.0.0.1", "--data-dir", dataDirectory.path, "--threads", "2",
         ] + extraArguments + extra
