@@ -224,6 +224,10 @@ class Chaos:
             try:
                 status, headers, _ = http_request(primary.ip, HTTP_PORT, "PUT", "/v1/kv/" + key, SOCKET_TIMEOUT,
                                                   body=value.encode())
+            except ConnectionRefusedError:  # not sent: kv-0 is down
+                self.counters.add("connect_refused")
+                time.sleep(0.05)
+                continue
             except TimeoutError:
                 self.model.record(key, value, "late")
                 self.counters.add("late")
@@ -378,6 +382,12 @@ class Chaos:
                 self.start_pod(pod)
                 self.wait_ready(pod)
 
+    def inject_loss(self):
+        """The checker's own test: a write behind the writers' back must be reported."""
+        key = "k0-0"
+        print("  self-test: overwriting %s on kv-0 behind the writers' back" % key, flush=True)
+        self.cluster.pod(0).redis("SET", key, "foreign")
+
     # -- checks -------------------------------------------------------------------------------
 
     def quiesce(self):
@@ -478,6 +488,8 @@ class Chaos:
                 self.inject(fault)
                 time.sleep(fault["settle"])
                 self.check_processes()
+                if args.inject_loss and self.round == 1:
+                    self.inject_loss()
                 if args.check_every and self.round % args.check_every == 0:
                     self.checkpoint()
         except Exception:
@@ -546,6 +558,8 @@ def main(argv):
     parser.add_argument("--check-every", type=int, default=5,
                         help="rounds between checkpoints (writers parked, kv-cli check); 0 = only at the end")
     parser.add_argument("--plan", action="store_true", help="print the fault schedule and exit")
+    parser.add_argument("--inject-loss", action="store_true",
+                        help="self-test: overwrite a key behind the writers' back after round 1 (the run must fail)")
     args = parser.parse_args(argv[1:])
     if args.rounds is None and args.duration is None:
         args.rounds = 6
