@@ -160,6 +160,16 @@ class Pod:
     def heal(self):
         sh("ip", "link", "set", "veth-" + self.name, "up")
 
+    def drop_packets(self):
+        """A partition the link does not show: the pod's eth0 stays up, iptables in its
+        namespace drops every packet in and out (TCP notices only by its timeouts)."""
+        for chain, direction in (("INPUT", "-i"), ("OUTPUT", "-o")):
+            sh("ip", "netns", "exec", self.name, "iptables", "-A", chain, direction, "eth0", "-j", "DROP")
+
+    def pass_packets(self):
+        for chain in ("INPUT", "OUTPUT"):
+            sh("ip", "netns", "exec", self.name, "iptables", "-F", chain, check=False)
+
     @property
     def running(self):
         return self.process is not None and self.process.poll() is None
@@ -339,11 +349,40 @@ def _read_reply(reader):
     raise ValueError("unexpected reply %r" % line)
 
 
+class RespConnection:
+    """A kept-open RESP connection, one command at a time (a client's connection pool of one)."""
+
+    def __init__(self, host, port, timeout):
+        self.socket = socket.create_connection((host, port), timeout=timeout)
+        self.reader = self.socket.makefile("rb")
+
+    def call(self, *args):
+        payload = "*%d\r\n" % len(args) + "".join("$%d\r\n%s\r\n" % (len(str(a).encode()), a) for a in args)
+        self.socket.sendall(payload.encode())
+        return _read_reply(self.reader)
+
+    def close(self):
+        try:
+            self.reader.close()
+            self.socket.close()
+        except OSError:
+            pass
+
+
 def http_get(host, port, path, timeout, headers=None):
     """GET; returns (status, headers dict lowercased, body)."""
+    return http_request(host, port, "GET", path, timeout, headers)
+
+
+def http_request(host, port, method, path, timeout, headers=None, body=b""):
+    """One request on a new connection; returns (status, headers dict lowercased, body)."""
     with socket.create_connection((host, port), timeout=timeout) as conn:
-        extra = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
-        conn.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n%s\r\n" % (path, host, extra)).encode())
+        fields = dict(headers or {})
+        if body or method in ("PUT", "POST"):
+            fields["Content-Length"] = str(len(body))
+        extra = "".join("%s: %s\r\n" % kv for kv in fields.items())
+        conn.sendall(("%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n%s\r\n"
+                      % (method, path, host, extra)).encode() + body)
         data = b""
         while True:
             chunk = conn.recv(65536)
