@@ -110,7 +110,7 @@ class Pod:
              "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768",
              "--network", "ns:/run/netns/" + self.name, "--hostname", self.name,
              "--dns", GATEWAY, "--dns-search", DOMAIN, "--read-only", "--cap-drop", "ALL",
-             "--security-opt", "no-new-privileges", "-v", self.volume + ":/var/lib/kv",
+             "--security-opt", "no-new-privileges", "-v", self.volume + ":/var/lib/kv", "-e", "KV_PASSWORD",
              self.cluster.image] + list(self.cluster.server_args) + list(extra),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
@@ -209,6 +209,7 @@ class Cluster:
     def __init__(self, binary, set_name="kv", server_args=(), root=None, image=None):
         """`image`: run each pod as a podman container of it instead of running `binary`."""
         self.image = image
+        os.environ["KV_PASSWORD"] = PASSWORD  # kv-server and kv-cli read it (see PASSWORD)
         self.binary = os.path.abspath(binary) if binary else None
         self.set_name = set_name
         self.server_args = list(server_args)
@@ -317,13 +318,27 @@ class Cluster:
 
 # -- small clients ----------------------------------------------------------------------------
 
+# The set's password, as the StatefulSet takes it from a Secret: every pod gets it as
+# KV_PASSWORD (inherited from this process's environment, or `-e` for containers, set by
+# `Cluster`), and every client here AUTHs with it first. Without a password, kv-server's
+# protected mode would refuse every client outside a pod's loopback.
+PASSWORD = "emulated-secret"
+
+
+def resp_command(*args):
+    return ("*%d\r\n" % len(args) + "".join("$%d\r\n%s\r\n" % (len(str(a).encode()), a) for a in args)).encode()
+
+
 def redis_call(host, port, args, timeout):
-    """One RESP command on a new connection; returns the reply as text (errors prefixed
-    with '-'), arrays joined by newlines."""
+    """One RESP command on a new connection (after AUTH); returns the reply as text (errors
+    prefixed with '-'), arrays joined by newlines. A refused AUTH (or a DENIED greeting) is
+    returned as the reply."""
     with socket.create_connection((host, port), timeout=timeout) as conn:
-        payload = "*%d\r\n" % len(args) + "".join("$%d\r\n%s\r\n" % (len(str(a).encode()), a) for a in args)
-        conn.sendall(payload.encode())
+        conn.sendall(resp_command("AUTH", PASSWORD) + resp_command(*args))
         reader = conn.makefile("rb")
+        authenticated = _read_reply(reader)
+        if authenticated != "OK":
+            return authenticated
         return _read_reply(reader)
 
 
@@ -355,6 +370,10 @@ class RespConnection:
     def __init__(self, host, port, timeout):
         self.socket = socket.create_connection((host, port), timeout=timeout)
         self.reader = self.socket.makefile("rb")
+        authenticated = self.call("AUTH", PASSWORD)
+        if authenticated != "OK":
+            self.close()
+            raise ConnectionError("AUTH refused: %s" % authenticated)
 
     def call(self, *args):
         payload = "*%d\r\n" % len(args) + "".join("$%d\r\n%s\r\n" % (len(str(a).encode()), a) for a in args)
@@ -378,6 +397,7 @@ def http_request(host, port, method, path, timeout, headers=None, body=b""):
     """One request on a new connection; returns (status, headers dict lowercased, body)."""
     with socket.create_connection((host, port), timeout=timeout) as conn:
         fields = dict(headers or {})
+        fields.setdefault("Authorization", "Bearer " + PASSWORD)
         if body or method in ("PUT", "POST"):
             fields["Content-Length"] = str(len(body))
         extra = "".join("%s: %s\r\n" % kv for kv in fields.items())

@@ -14,16 +14,17 @@ import sys
 import time
 import traceback
 
-from podnet import Cluster, VIP, RESP_PORT, wait_until
+from podnet import Cluster, HTTP_PORT, PASSWORD, VIP, RESP_PORT, http_get, redis_call, wait_until
 
 
 def write_keys(pod, prefix, count):
     """SET prefix:i value-i for i < count, pipelined on one connection to `pod`."""
     with socket.create_connection((pod.ip, RESP_PORT), timeout=10) as conn:
-        payload = "".join("*3\r\n$3\r\nSET\r\n$%d\r\n%s:%d\r\n$%d\r\nvalue-%d\r\n"
+        payload = "*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n" % (len(PASSWORD), PASSWORD) + "".join("*3\r\n$3\r\nSET\r\n$%d\r\n%s:%d\r\n$%d\r\nvalue-%d\r\n"
                           % (len("%s:%d" % (prefix, i)), prefix, i, len("value-%d" % i), i) for i in range(count))
         conn.sendall(payload.encode())
         reader = conn.makefile("rb")
+        assert reader.readline() == b"+OK\r\n", "AUTH refused"
         for _ in range(count):
             line = reader.readline()
             assert line == b"+OK\r\n", "write refused: %r" % line
@@ -221,6 +222,31 @@ def kv_cli_inside_a_pod(cluster):
     assert code == 0 and len(pods) >= 2 and all(line.endswith("hello") for line in out.splitlines()), out
 
 
+def protected_mode_refuses_outside_clients_without_a_password(cluster):
+    """kv-2 restarted with no password: protected mode (the default) refuses every client from
+    outside the pod with DENIED and the fix; loopback inside the pod is served; probes stay open;
+    and its replication requests, now without AUTH, are refused and logged by the primary."""
+    pod = cluster.pod(2)
+    pod.stop()
+    pod.start(extra=["--password", ""])
+    wait_until(lambda: http_get(pod.ip, HTTP_PORT, "/healthz", 1.0)[0] == 200, 30, "kv-2 answers /healthz", pod)
+    denied = redis_call(pod.ip, RESP_PORT, ["PING"], 5.0)
+    assert denied.startswith("-DENIED") and "--password" in denied and "KV_PROTECTED=no" in denied, denied
+    assert http_get(pod.ip, HTTP_PORT, "/status", 2.0)[0] == 403
+    assert http_get(pod.ip, HTTP_PORT, "/metrics", 2.0)[0] == 200, "scrapers are not refused"
+    inside = subprocess.run(["ip", "netns", "exec", pod.name, "redis-cli", "-h", "127.0.0.1", "PING"],
+                            capture_output=True, text=True, timeout=10)
+    assert inside.stdout.strip() in ("PONG", "KVNOTREADY") or inside.stdout.startswith("KVNOTREADY"), inside
+    primary = cluster.pod(0)
+    wait_until(lambda: "refused a replication request without authentication" in primary.log(), 30,
+               "kv-0 logs kv-2's unauthenticated stream request", primary)
+    assert pod.http("/readyz")[0] == 503, "a replica that cannot stream is not ready"
+    pod.stop()
+    pod.start()
+    wait_until(pod.ready, 60, "kv-2 ready with the password again", pod)
+    converge(cluster)
+
+
 SCENARIOS = [
     ordered_startup,
     write_to_primary_read_through_kv_read,
@@ -232,6 +258,7 @@ SCENARIOS = [
     primary_killed_reads_continue_writes_fail_fast,
     partitioned_replica_heals_without_full_resync,
     lost_primary_volume_is_restored_from_replicas,
+    protected_mode_refuses_outside_clients_without_a_password,
 ]
 
 
