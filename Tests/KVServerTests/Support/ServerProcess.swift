@@ -29,6 +29,16 @@ final class ServerProcess: @unchecked Sendable {
             .appendingPathComponent(".build/debug/kv-server")
     }
 
+    /// The environment of the binaries the tests start: this process's, except that
+    /// `KV_TEST_CHILD_ASAN_OPTIONS` (set by Tests/sanitizers.sh) becomes their `ASAN_OPTIONS`,
+    /// so that kv-server and kv-cli check for leaks at exit while the test runner does not
+    /// (see Tests/Sanitizers/README.md).
+    static let childEnvironment: [String: String] = {
+        var environment = ProcessInfo.processInfo.environment
+        if let options = environment["KV_TEST_CHILD_ASAN_OPTIONS"] { environment["ASAN_OPTIONS"] = options }
+        return environment
+    }()
+
     /// Runs the server as this user id (through `setpriv`) instead of the test's own user.
     let userID: Int?
 
@@ -49,6 +59,7 @@ final class ServerProcess: @unchecked Sendable {
     func start(extra: [String] = [], timeout: TimeInterval = 30) throws -> ServerProcess {
         let process = Process()
         process.executableURL = Self.executable
+        process.environment = Self.childEnvironment
         var launcher: [String] = []
         if let userID {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
@@ -163,6 +174,7 @@ enum Tool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [name] + arguments
+        process.environment = ServerProcess.childEnvironment
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
