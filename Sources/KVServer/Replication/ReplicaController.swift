@@ -124,11 +124,6 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
             channel = nil
             initialData?.fail(StartupError("shut down while cloning"))
             initialData = nil
-            // The snapshot scheduler and the log hook reach back to this controller (through
-            // the server context): a cycle that outlived shutdown with the whole keyspace,
-            // reported by LeakSanitizer at every replica's exit. Nothing uses them once stopped.
-            snapshots = nil
-            adoptLog = nil
         }.get()
     }
 
