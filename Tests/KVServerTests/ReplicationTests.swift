@@ -69,7 +69,11 @@ import Testing
         try cluster.addReplica()
         try cluster.addReplica(cloneFrom: cluster.primary)
         let writer = BackgroundWriter(port: cluster.primary.port, writers: 4)
+        // Under load for a second, and at least until there are enough acknowledgements to
+        // mean anything (a sanitizer build may need several seconds for them).
         Thread.sleep(forTimeInterval: 1.0)
+        let loaded = Date().addingTimeInterval(30)
+        while writer.acknowledged.keys.count <= 100 && Date() < loaded { Thread.sleep(forTimeInterval: 0.05) }
         cluster.primary.kill9()
         writer.stop()
         let acknowledged = writer.acknowledged.keys
@@ -217,11 +221,14 @@ import Testing
         let cluster = try TestCluster()
         try cluster.startPrimary()
         let replica = try cluster.addReplica()
-        #expect(try cluster.primary.redis("SET", "short", "1", "PX", "300") == "OK")
+        // Long enough for the replica to be checked before it expires, also in a sanitizer
+        // build (several times slower); then wait until it has surely passed.
+        #expect(try cluster.primary.redis("SET", "short", "1", "PX", "3000") == "OK")
+        let expiresAt = Date().addingTimeInterval(3)  // the SET ran before now
         #expect(try cluster.primary.redis("SET", "long", "1") == "OK")
         try cluster.waitUntilConverged()
         #expect(try replica.redis("GET", "short") == "1")
-        Thread.sleep(forTimeInterval: 0.5)
+        Thread.sleep(until: expiresAt.addingTimeInterval(0.2))
         // Hidden on the replica once its time passed, whether or not the delete arrived yet.
         #expect(try replica.redis("GET", "short") == "")
         try cluster.waitUntilConverged()

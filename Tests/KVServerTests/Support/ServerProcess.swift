@@ -29,6 +29,16 @@ final class ServerProcess: @unchecked Sendable {
             .appendingPathComponent(".build/debug/kv-server")
     }
 
+    /// The environment of the binaries the tests start: this process's, except that
+    /// `KV_TEST_CHILD_ASAN_OPTIONS` (set by Tests/sanitizers.sh) becomes their `ASAN_OPTIONS`,
+    /// so that kv-server and kv-cli check for leaks at exit while the test runner does not
+    /// (see Tests/Sanitizers/README.md).
+    static let childEnvironment: [String: String] = {
+        var environment = ProcessInfo.processInfo.environment
+        if let options = environment["KV_TEST_CHILD_ASAN_OPTIONS"] { environment["ASAN_OPTIONS"] = options }
+        return environment
+    }()
+
     /// A command the server runs under (`setpriv` for another user, `nsenter` for another
     /// mount namespace): its path and arguments, the server's path and arguments follow.
     let launcher: [String]
@@ -56,6 +66,7 @@ final class ServerProcess: @unchecked Sendable {
     func start(extra: [String] = [], timeout: TimeInterval = 30) throws -> ServerProcess {
         let process = Process()
         process.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? Self.executable
+        process.environment = Self.childEnvironment
         process.arguments = launcher.dropFirst() + (launcher.isEmpty ? [] : [Self.executable.path]) + [
             "--hostname", hostname, "--port", String(port), "--http-port", String(httpPort),
             "--bind", "127.0.0.1", "--data-dir", dataDirectory.path, "--threads", "2",
@@ -165,6 +176,7 @@ enum Tool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [name] + arguments
+        process.environment = ServerProcess.childEnvironment
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
