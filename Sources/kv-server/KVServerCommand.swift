@@ -73,6 +73,18 @@ struct KVServerCommand: AsyncParsableCommand {
     @Option(help: "With no password, serve only loopback clients (yes | no), as Redis's protected mode. Env: KV_PROTECTED.")
     var protected: String = "yes"
 
+    @Option(name: .customLong("tls-cert-file"), help: "Certificate chain (PEM): TLS on both ports and to peers. Env: KV_TLS_CERT_FILE.")
+    var tlsCertFile: String?
+
+    @Option(name: .customLong("tls-key-file"), help: "Private key (PEM) of --tls-cert-file. Env: KV_TLS_KEY_FILE.")
+    var tlsKeyFile: String?
+
+    @Option(name: .customLong("tls-ca-cert-file"), help: "CA certificates (PEM) peers' certificates are verified against (default: the system's). Env: KV_TLS_CA_CERT_FILE.")
+    var tlsCACertFile: String?
+
+    @Option(name: .customLong("tls-dir"), help: "A mounted kubernetes.io/tls Secret: TLS is on when it holds tls.crt (with tls.key, and ca.crt if present), off when empty. Env: KV_TLS_DIR.")
+    var tlsDir: String?
+
     @Option(name: .customLong("snapshot-after-bytes"), help: "Take a snapshot when the log grew this much. Env: KV_SNAPSHOT_AFTER_BYTES.")
     var snapshotAfterBytes: Int = 64 * 1024 * 1024
 
@@ -138,7 +150,33 @@ struct KVServerCommand: AsyncParsableCommand {
             printError("kv-server: --protected must be yes or no (got '\(protected)').")
             throw ExitCode(2)
         }
+        var tls: PeerTLS?
+        var tlsCertFile = tlsCertFile, tlsKeyFile = tlsKeyFile, tlsCACertFile = tlsCACertFile
+        if let tlsDir, tlsCertFile == nil, tlsKeyFile == nil,
+           access(tlsDir + "/tls.crt", F_OK) == 0 {  // an optional Secret volume is empty when the Secret is absent
+            tlsCertFile = tlsDir + "/tls.crt"
+            tlsKeyFile = tlsDir + "/tls.key"
+            if tlsCACertFile == nil, access(tlsDir + "/ca.crt", F_OK) == 0 { tlsCACertFile = tlsDir + "/ca.crt" }
+        }
+        switch (tlsCertFile, tlsKeyFile) {
+        case (nil, nil):
+            if tlsCACertFile != nil {
+                printError("kv-server: --tls-ca-cert-file needs --tls-cert-file and --tls-key-file.")
+                throw ExitCode(2)
+            }
+        case let (certificate?, key?):
+            do {
+                tls = try PeerTLS(certificateFile: certificate, keyFile: key, caCertificateFile: tlsCACertFile)
+            } catch {
+                printError("kv-server: TLS: \(error)")
+                throw ExitCode(2)
+            }
+        default:
+            printError("kv-server: TLS needs both --tls-cert-file and --tls-key-file.")
+            throw ExitCode(2)
+        }
         var configuration = ServerConfiguration(identity: identity)
+        configuration.tls = tls
         configuration.bindHost = bind
         configuration.port = port
         configuration.httpPort = httpPort

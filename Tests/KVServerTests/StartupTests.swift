@@ -28,6 +28,18 @@ import Testing
         #expect(arguments == ["--port", "7000", "--data-dir", "/data", "--fsync", "no"])
     }
 
+    @Test func everyFlagWithAValueHasAnEnvironmentVariable() throws {
+        let help = try Tool.run(ServerProcess.executable.path, ["--help"]).output
+        let flags = Set(help.split(whereSeparator: \.isWhitespace).compactMap { word -> String? in
+            let flag = word.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:()"))
+            guard flag.hasPrefix("--"), !["--help", "--version"].contains(flag) else { return nil }
+            return String(flag.dropFirst(2))
+        })
+        #expect(flags.count > 20)
+        #expect(flags.subtracting(EnvironmentDefaults.flags).isEmpty, "flags without a KV_ variable: \(flags.subtracting(EnvironmentDefaults.flags))")
+        for flag in flags { #expect(help.contains(EnvironmentDefaults.variable(for: flag)), "--\(flag)'s help names its variable") }
+    }
+
     @Test func hostnameWithoutOrdinalExits2NamingTheFlag() throws {
         let result = try Tool.run(ServerProcess.executable.path, ["--hostname", "myhost", "--data-dir", "/tmp/kv-never"])
         #expect(result.status == 2)

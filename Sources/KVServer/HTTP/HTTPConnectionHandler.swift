@@ -38,7 +38,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             guard let head else { return }
             self.head = nil
             let request = HTTPRequest(head: head, body: body.map { Array($0.readableBytesView) } ?? [],
-                                      remote: context.channel.remoteAddress)
+                                      remote: context.channel.remoteAddress, isTLS: context.pipeline.syncOperations.isTLS)
             body = nil
             if tooLarge {
                 write(.error(.payloadTooLarge, "request body exceeds --max-value-size"), for: head, context: context)
@@ -81,6 +81,8 @@ struct HTTPRequest {
     var body: [UInt8]
     /// The client's address (for protected mode).
     var remote: SocketAddress? = nil
+    /// The request came over TLS.
+    var isTLS = false
 
     var method: HTTPMethod { head.method }
 

@@ -50,6 +50,9 @@ struct HTTPRoutes: Sendable {
 
     /// nil when the request may proceed; a 401 (or, in protected mode, a 403) otherwise.
     private func authorize(_ request: HTTPRequest) -> HTTPResponse? {
+        if server.configuration.tls != nil && !request.isTLS {
+            return .error(.forbidden, "TLS is on: the data and status routes are served over HTTPS only (plain HTTP serves /healthz, /readyz and /metrics)")
+        }
         if ProtectedMode.refuses(request.remote, server.configuration) {
             return .error(.forbidden, String(ProtectedMode.deniedMessage.dropFirst("DENIED ".count)))
         }

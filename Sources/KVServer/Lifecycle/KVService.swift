@@ -123,6 +123,7 @@ struct KVService: Service {
         }
         logger.info("kv-server serving", metadata: [
             "role": "\(identity.role.rawValue)",
+            "tls": "\(configuration.tls == nil ? "off" : "on")",
             "ordinal": "\(identity.ordinal)",
             "data_dir": "\(configuration.dataDirectory)",
             "history": "\(recovered.history)",

@@ -15,6 +15,7 @@ struct Listeners {
     ) async throws -> Listeners {
         let configuration = server.configuration
         let idleTimeout = configuration.idleTimeoutSeconds
+        let tls = configuration.tls
         let requestTimeout = configuration.requestTimeout.map { TimeAmount.nanoseconds(Int64($0 / .nanoseconds(1))) }
         let resp = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 511)
@@ -24,6 +25,7 @@ struct Listeners {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handlers = channel.pipeline.syncOperations
+                    try tls?.addServerHandler(to: handlers)
                     if idleTimeout > 0 {
                         try handlers.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(idleTimeout))))
                     }
@@ -44,6 +46,8 @@ struct Listeners {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let handlers = channel.pipeline.syncOperations
+                        // TLS, or plain HTTP for the probes and metrics only.
+                        if let tls { try handlers.addHandler(HTTPTLSSniffer(tls: tls)) }
                         if let requestTimeout {
                             try handlers.addHandler(HTTPRequestTimerHandler(timeout: requestTimeout))
                         }

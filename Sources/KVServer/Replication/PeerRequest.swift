@@ -6,7 +6,8 @@ import NIOPosix
 enum PeerRequest {
     /// Succeeds with one reply per command, or fails (no connection, closed early, no
     /// answer within 2 s). Futures only: it runs entirely on one event loop.
-    static func send(_ commands: [[String]], to host: String, port: Int, group: any EventLoopGroup) -> EventLoopFuture<[RESPValue]> {
+    static func send(_ commands: [[String]], to host: String, port: Int, tls: PeerTLS?,
+                     group: any EventLoopGroup) -> EventLoopFuture<[RESPValue]> {
         let loop = group.next()
         let promise = loop.makePromise(of: [RESPValue].self)
         let expected = commands.count
@@ -14,6 +15,7 @@ enum PeerRequest {
             .connectTimeout(.seconds(1))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try tls.addClientHandler(to: channel.pipeline.syncOperations, host: host)
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPValueDecoder()))
                     try channel.pipeline.syncOperations.addHandler(ReplyCollector(expected: expected, promise: promise))
                 }

@@ -32,7 +32,7 @@ enum PrimaryRestore {
         guard !peers.isEmpty else { return nil }
         for round in 1...rounds {
             // All peers at once, as futures on the event loops (one await for all of them).
-            let asked = peers.map { position(of: $0, password: configuration.password, group: group) }
+            let asked = peers.map { position(of: $0, password: configuration.password, tls: configuration.tls, group: group) }
             let results = (try? await EventLoopFuture.whenAllComplete(asked, on: group.next()).get()) ?? []
             var answered = 0
             var resolved = 0
@@ -64,14 +64,14 @@ enum PrimaryRestore {
     }
 
     /// Asks one peer for its history and LSN (`INFO replication`); nil when it holds no data.
-    static func position(of peer: PeerAddress, password: String?, group: any EventLoopGroup) -> EventLoopFuture<Candidate?> {
+    static func position(of peer: PeerAddress, password: String?, tls: PeerTLS?, group: any EventLoopGroup) -> EventLoopFuture<Candidate?> {
         guard let (host, port) = ReplicaController.split(peer) else {
             return group.next().makeFailedFuture(ReplicationProtocolError("'\(peer)' is not HOST:PORT"))
         }
         var commands: [[String]] = []
         if let password { commands.append(["AUTH", password]) }
         commands.append(["INFO", "replication"])
-        return PeerRequest.send(commands, to: host, port: port, group: group).flatMapThrowing { replies in
+        return PeerRequest.send(commands, to: host, port: port, tls: tls, group: group).flatMapThrowing { replies in
             try candidate(from: replies, peer: peer)
         }
     }
@@ -93,7 +93,8 @@ enum PrimaryRestore {
                         logger: Logger) async throws {
         let directory = DataDirectory(configuration.dataDirectory)
         let clone = OneShotClone(loop: group.next())
-        try await clone.run(from: candidate.address, password: configuration.password, directory: directory, logger: logger)
+        try await clone.run(from: candidate.address, password: configuration.password, tls: configuration.tls,
+                            directory: directory, logger: logger)
         let header = try await NIOThreadPool.singleton.runIfActive { try directory.installSnapshot(at: directory.cloneSnapshotPath) }
         logger.warning("restored the primary's data from \(candidate.address): history \(header.history), LSN \(header.lsn), \(header.entryCount) keys")
     }

@@ -37,6 +37,8 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
     private let number: UInt64
     private let controller: any ReplicationConnectionDelegate
     private let password: String?
+    /// The error that closed the connection, if one did.
+    private var closeReason: String?
     private let directory: DataDirectory
     private let logger: Logger
     private var phase: Phase
@@ -79,7 +81,7 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
             writer.abandon()
             controller.feedIfCurrent(number, .cloneFailed(reason: "connection closed after \(writer.byteCount) bytes"))
         case .answer:
-            controller.feedIfCurrent(number, .connectFailed(reason: "connection closed before an answer"))
+            controller.feedIfCurrent(number, .connectFailed(reason: closeReason.map { "connection failed: \($0)" } ?? "connection closed before an answer"))
         case .streaming:
             controller.feedIfCurrent(number, .disconnected)
         case .finishing, .done:
@@ -90,6 +92,9 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // The first error names what went wrong (a TLS handshake the peer's certificate
+        // failed, a reset) in the retry's log line instead of a bare "closed".
+        if closeReason == nil { closeReason = "\(error)" }
         context.close(promise: nil)
     }
 

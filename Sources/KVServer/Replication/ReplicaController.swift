@@ -210,6 +210,7 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
             return
         }
         let readTimeout: TimeAmount = if case .clone = mode { Self.cloneReadTimeout } else { Self.streamReadTimeout }
+        let tls = configuration.tls
         let handler = ReplicaConnectionHandler(mode: mode, number: number, controller: self,
                                                password: configuration.password, directory: DataDirectory(storage.dataDirectory),
                                                logger: logger)
@@ -220,6 +221,7 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
                 channel.eventLoop.makeCompletedFuture {
                     // Heartbeats come every 100 ms: a stream silent this long is dead even if
                     // TCP has not noticed (a partition), and is replaced.
+                    try tls.addClientHandler(to: channel.pipeline.syncOperations, host: host)
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: readTimeout))
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }

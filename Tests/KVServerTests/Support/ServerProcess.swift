@@ -43,10 +43,15 @@ final class ServerProcess: @unchecked Sendable {
     /// mount namespace): its path and arguments, the server's path and arguments follow.
     let launcher: [String]
 
+    /// The CA certificate the clients (redis-cli, curl) verify the server with: set for a
+    /// server started with TLS; they then speak TLS.
+    let tlsCA: URL?
+
     /// `userID`: runs the server as this user (through `setpriv`) instead of the test's own.
     init(arguments: [String] = [], dataDirectory: URL? = nil, hostname: String = "kv-0", userID: Int? = nil,
-         launcher: [String] = []) throws {
+         launcher: [String] = [], tlsCA: URL? = nil) throws {
         self.hostname = hostname
+        self.tlsCA = tlsCA
         if let userID {
             self.launcher = launcher + ["/usr/bin/setpriv", "--reuid", String(userID), "--regid", String(userID), "--clear-groups"]
         } else {
@@ -129,7 +134,8 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Runs `redis-cli -p PORT ARGS…` and returns its output without the final newline.
     func cli(_ arguments: [String], input: Data? = nil, extra: [String] = []) throws -> ToolResult {
-        try Tool.run("redis-cli", ["-p", String(port)] + extra + arguments, input: input)
+        let tls = tlsCA.map { ["--tls", "--cacert", $0.path] } ?? []
+        return try Tool.run("redis-cli", ["-p", String(port)] + tls + extra + arguments, input: input)
     }
 
     /// One command's output through redis-cli.
@@ -139,7 +145,9 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Runs curl against the HTTP port; returns status code, headers and body.
     func curl(_ method: String, _ path: String, body: Data? = nil, headers: [String] = []) throws -> HTTPResult {
-        var arguments = ["-s", "-i", "-X", method, "http://127.0.0.1:\(httpPort)\(path)"]
+        let scheme = tlsCA == nil ? "http" : "https"
+        var arguments = ["-s", "-i", "-X", method, "\(scheme)://127.0.0.1:\(httpPort)\(path)"]
+        if let tlsCA { arguments += ["--cacert", tlsCA.path] }
         for header in headers { arguments += ["-H", header] }
         if body != nil { arguments += ["--data-binary", "@-"] }
         let result = try Tool.run("curl", arguments, input: body)

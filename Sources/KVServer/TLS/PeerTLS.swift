@@ -1,0 +1,114 @@
+import NIOCore
+import NIOSSL
+
+/// TLS for every connection of a pod, from PEM files (in Kubernetes, a mounted Secret of type
+/// `kubernetes.io/tls` with `ca.crt`): `--tls-cert-file` and `--tls-key-file` turn it on for
+/// both listening ports (RESP and HTTP), and the pod's own connections to its peers (clone,
+/// stream, the empty primary's question) use TLS too, verifying the peer's certificate
+/// against `--tls-ca-cert-file` (else the system's roots) and its name or IP address.
+///
+/// The files are read once, at startup: a renewed certificate is taken by a restart (a
+/// rolling restart of the set).
+public struct PeerTLS: Sendable {
+    let server: NIOSSLContext
+    let client: NIOSSLContext
+
+    /// Loads the files, or says which one is wrong.
+    public init(certificateFile: String, keyFile: String, caCertificateFile: String?) throws {
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificateFile)
+        } catch {
+            throw TLSSetupError("cannot read the certificate chain \(certificateFile) (PEM): \(error)")
+        }
+        guard !chain.isEmpty else { throw TLSSetupError("no certificate in \(certificateFile)") }
+        do {
+            key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
+        } catch {
+            throw TLSSetupError("cannot read the private key \(keyFile) (PEM): \(error)")
+        }
+        var serverConfiguration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        serverConfiguration.minimumTLSVersion = .tlsv12
+        var clientConfiguration = TLSConfiguration.makeClientConfiguration()
+        clientConfiguration.minimumTLSVersion = .tlsv12
+        clientConfiguration.certificateVerification = .fullVerification
+        if let caCertificateFile {
+            do {
+                let roots = try NIOSSLCertificate.fromPEMFile(caCertificateFile)
+                guard !roots.isEmpty else { throw TLSSetupError("no certificate in \(caCertificateFile)") }
+                clientConfiguration.trustRoots = .certificates(roots)
+            } catch let error as TLSSetupError {
+                throw error
+            } catch {
+                throw TLSSetupError("cannot read the CA certificates \(caCertificateFile) (PEM): \(error)")
+            }
+        }
+        do {
+            server = try NIOSSLContext(configuration: serverConfiguration)
+            client = try NIOSSLContext(configuration: clientConfiguration)
+        } catch {
+            throw TLSSetupError("the certificate and key do not make a TLS context (does the key match the certificate?): \(error)")
+        }
+    }
+
+    /// The server side, first in a listening socket's child pipeline.
+    func addServerHandler(to pipeline: ChannelPipeline.SynchronousOperations) throws {
+        try pipeline.addHandler(NIOSSLServerHandler(context: server))
+    }
+
+    /// The client side, first in a peer connection's pipeline: verifies `host` (a name, or
+    /// an IP address checked against the certificate's IP addresses).
+    func addClientHandler(to pipeline: ChannelPipeline.SynchronousOperations, host: String) throws {
+        let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+        try pipeline.addHandler(NIOSSLClientHandler(context: client, serverHostname: isAddress ? nil : host))
+    }
+}
+
+/// A TLS file that cannot be used; the server does not start.
+public struct TLSSetupError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Optional where Wrapped == PeerTLS {
+    /// Adds the client side when TLS is on.
+    func addClientHandler(to pipeline: ChannelPipeline.SynchronousOperations, host: String) throws {
+        try self?.addClientHandler(to: pipeline, host: host)
+    }
+}
+
+/// The HTTP port with TLS on: a connection whose first byte opens a TLS handshake (0x16)
+/// gets TLS; any other is plain HTTP, which serves only the probes and metrics (kubelets and
+/// scrapers need no certificates), while the data routes answer 403 (see `HTTPRoutes`).
+final class HTTPTLSSniffer: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let tls: PeerTLS
+
+    init(tls: PeerTLS) {
+        self.tls = tls
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        if buffer.readableBytesView.first == 0x16 {
+            do {
+                try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.server), position: .after(self))
+            } catch {
+                context.close(promise: nil)
+                return
+            }
+        }
+        context.fireChannelRead(data)
+        context.pipeline.syncOperations.removeHandler(self, promise: nil)
+    }
+}
+
+extension ChannelPipeline.SynchronousOperations {
+    /// True when this connection speaks TLS.
+    var isTLS: Bool {
+        (try? handler(type: NIOSSLServerHandler.self)) != nil
+    }
+}
