@@ -38,6 +38,16 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     var closing = false
     /// `--request-timeout`: runs while part of a command has arrived.
     private var requestTimer: RequestTimer?
+    /// `--request-timeout` for the other direction: runs while the client does not read its
+    /// replies (the socket stays unwritable).
+    private var replyTimer: RequestTimer?
+    /// The last batch stopped early because its replies reached `batchOutputLimit`.
+    private var stoppedForOutput = false
+
+    /// A batch stops running commands once its replies reach this size; the rest run once
+    /// the client has read them. A client that pipelines a thousand GETs of a large value
+    /// and reads nothing holds about this much, not a thousand values.
+    static let batchOutputLimit = 4 << 20
 
     init(server: ServerContext, waiters: LogWaiters) {
         self.server = server
@@ -78,7 +88,12 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         session = ClientSession(id: record.id, passwordRequired: server.passwordRequired)
         if let timeout = server.configuration.requestTimeout {
             requestTimer = RequestTimer(timeout: .nanoseconds(Int64(timeout / .nanoseconds(1)))) { [self] in
-                closeForSlowRequest(context: context)
+                closeForSlowClient(context: context, "-ERR the command did not arrive whole within --request-timeout")
+            }
+            replyTimer = RequestTimer(timeout: .nanoseconds(Int64(timeout / .nanoseconds(1)))) { [self] in
+                server.logger.notice("closing a client that has not read its replies within --request-timeout",
+                                     metadata: ["client": "\(record.address)"])
+                closeForSlowClient(context: context, nil)
             }
         }
         context.fireChannelActive()
@@ -87,6 +102,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
         requestTimer?.cancel()
+        replyTimer?.cancel()
         if let pendingWait, let hub = server.hub { _ = hub.cancelWait(pendingWait.id, target: pendingWait.target) }
         pendingWait = nil
         if let record { server.clients.unregister(record.id) }
@@ -121,9 +137,16 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         // A client that does not read its replies stops being read from, so its replies
-        // cannot pile up without bound.
-        context.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable && !blocked)
+        // cannot pile up without bound; if it reads none for --request-timeout, it is closed.
+        let writable = context.channel.isWritable
+        context.channel.setOption(ChannelOptions.autoRead, value: writable && !blocked)
             .whenFailure { _ in }
+        if writable {
+            replyTimer?.end()
+            if stoppedForOutput { processInput(context: context) }
+        } else {
+            replyTimer?.begin(on: context.eventLoop)
+        }
         context.fireChannelWritabilityChanged()
     }
 
@@ -144,6 +167,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func processInput(context: ChannelHandlerContext) {
         guard !blocked, !closing, var buffer = input, let record else { return }
         guard buffer.readableBytes >= needed else { return }
+        stoppedForOutput = false
         let dispatcher = CommandDispatcher(server: server, record: record)
         var result = BatchResult(output: context.channel.allocator.buffer(capacity: 512), gate: .zero)
         // Under `everysec` and `no` the batch's records are written on this loop at the end
@@ -162,9 +186,19 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         if result.close { closing = true }
         if result.pause != nil { blocked = true }
+        if result.output.readableBytes >= Self.batchOutputLimit && input != nil && !closing && !blocked {
+            // Run the rest once these replies have left: at once if the socket takes them,
+            // else when it becomes writable again.
+            stoppedForOutput = true
+            if context.channel.isWritable {
+                context.eventLoop.assumeIsolated().execute { [self] in
+                    if stoppedForOutput && context.channel.isWritable { processInput(context: context) }
+                }
+            }
+        }
         if let requestTimer {
             // The clock runs while a command is partly here and this connection could run it.
-            if input == nil || closing || blocked {
+            if input == nil || closing || blocked || stoppedForOutput {
                 requestTimer.end()
             } else if consumed > 0 {
                 requestTimer.restart(on: context.eventLoop)
@@ -223,6 +257,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                     result.pause = outcome
                     break parsing
                 }
+                if result.output.readableBytes >= Self.batchOutputLimit { break parsing }
             }
             // A replica's replies need not wait for its own log: what it applied is durable on
             // the primary already, and a replica that loses it streams it again.
@@ -278,13 +313,18 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
     }
 
-    /// A command took longer than `--request-timeout` to arrive: say so and close.
-    private func closeForSlowRequest(context: ChannelHandlerContext) {
+    /// A command took longer than `--request-timeout` to arrive, or the client read no reply
+    /// for that long: say so (when `error` is given) and close.
+    private func closeForSlowClient(context: ChannelHandlerContext, _ error: String?) {
         guard !closing else { return }
         closing = true
+        guard let error else {
+            context.close(promise: nil)
+            return
+        }
         let seconds = server.configuration.requestTimeout.map { "\($0.components.seconds)" } ?? "?"
         var buffer = context.channel.allocator.buffer(capacity: 128)
-        buffer.writeString("-ERR the command did not arrive whole within --request-timeout (\(seconds) s): closing the connection\r\n")
+        buffer.writeString("\(error) (\(seconds) s): closing the connection\r\n")
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
