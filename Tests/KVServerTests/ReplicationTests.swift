@@ -344,6 +344,13 @@ import Testing
                                                      "--clone-from", "127.0.0.1:\(cluster.primary.port)"], hostname: "kv-9")
         #expect(throws: HarnessError.self) { try intruder.start(timeout: 3) }
         #expect(intruder.logText.contains("AUTH refused"), "\(intruder.logText.suffix(800))")
+        #expect(cluster.primary.logText.contains("authentication failed"), "the primary logs the refusal")
+        // One with no password at all is refused too, and logged as a replication request.
+        let anonymous = try ServerProcess(arguments: ["--primary", "127.0.0.1:\(cluster.primary.port)",
+                                                      "--clone-from", "127.0.0.1:\(cluster.primary.port)"], hostname: "kv-8")
+        #expect(throws: HarnessError.self) { try anonymous.start(timeout: 3) }
+        #expect(cluster.primary.logText.contains("refused a replication request without authentication"))
+        #expect(cluster.primary.logText.contains("KV.CLONE"))
     }
 
     @Test func aSilentPrimaryIsDetectedWithoutTCPNoticing() throws {
