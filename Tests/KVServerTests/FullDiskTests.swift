@@ -72,4 +72,40 @@ import Testing
         }
         #expect(try kv.redis("GET", "after") == "x")
     }
+
+    @Test(.enabled(if: SmallDisk.isAvailable, "needs root, unshare and nsenter (a tmpfs in a private mount namespace)"))
+    func aReplicaWhoseDiskFillsPausesAndCatchesUpWhenSpaceReturns() throws {
+        let primary = try ServerProcess().start()
+        let disk = try SmallDisk(bytes: 4 << 20, ballast: 1_500_000)
+        let replica = try ServerProcess(
+            arguments: ["--primary", "127.0.0.1:\(primary.port)", "--clone-from", "127.0.0.1:\(primary.port)",
+                        "--snapshot-after-bytes", String(1 << 30)],
+            dataDirectory: disk.path.appendingPathComponent("data"), hostname: "kv-1", launcher: disk.launcher
+        ).start()
+        // More than the replica's disk holds; the primary's own disk is not affected.
+        let value = String(repeating: "r", count: 64 * 1024)
+        let connection = try RawConnection(port: primary.port)
+        for index in 0..<60 {
+            let key = "k\(index)"
+            connection.send("*3\r\n$3\r\nSET\r\n$\(key.utf8.count)\r\n\(key)\r\n$\(value.utf8.count)\r\n\(value)\r\n")
+            #expect(connection.read(until: "\r\n") == "+OK\r\n")
+        }
+        var deadline = Date().addingTimeInterval(15)
+        while !replica.logText.contains("stream pauses until it can") && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(replica.logText.contains("the write log cannot write"))
+        #expect(replica.logText.contains("stream pauses until it can"))
+        #expect(try replica.redis("STRLEN", "k0") == "65536", "it still serves what it applied")
+        #expect(try replica.redis("EXISTS", "k59") == "0")
+
+        try disk.freeBallast()
+        deadline = Date().addingTimeInterval(20)
+        while (try? replica.redis("EXISTS", "k59")) != "1" && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(try replica.redis("EXISTS", "k59") == "1")
+        // What it applied is on its disk: a kill -9 loses nothing and needs no new clone.
+        replica.kill9()
+        try replica.start()
+        #expect(try replica.redis("DBSIZE") == "60")
+        #expect(try replica.redis("STRLEN", "k59") == "65536")
+        #expect(try primary.redis("INFO", "stats").contains("sync_full:1"), "one clone, the first")
+    }
 }
