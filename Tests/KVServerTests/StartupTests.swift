@@ -28,6 +28,25 @@ import Testing
         #expect(arguments == ["--port", "7000", "--data-dir", "/data", "--fsync", "no"])
     }
 
+    @Test(arguments: [("0", 0), ("1048576", 1 << 20), ("100kb", 100 << 10), ("512MB", 512 << 20), ("2g", 2 << 30), ("7b", 7)])
+    func sizesReadAsRedisWritesThem(_ text: String, _ bytes: Int) {
+        #expect(ByteSizeText.parse(text) == bytes)
+    }
+
+    @Test(arguments: ["", "mb", "-1mb", "1.5gb", "10 mb", "99999999999999gb"])
+    func badSizesAreRefused(_ text: String) {
+        #expect(ByteSizeText.parse(text) == nil)
+    }
+
+    @Test func durationsReadWithTheirUnits() {
+        #expect(DurationText.parse("500ms") == .milliseconds(500))
+        #expect(DurationText.parse("30s") == .seconds(30))
+        #expect(DurationText.parse("5m") == .seconds(300))
+        #expect(DurationText.parse("2.5") == .milliseconds(2500))
+        #expect(DurationText.parse("soon") == nil)
+        #expect(DurationText.parse("-1s") == nil)
+    }
+
     @Test func everyFlagWithAValueHasAnEnvironmentVariable() throws {
         let help = try Tool.run(ServerProcess.executable.path, ["--help"]).output
         let flags = Set(help.split(whereSeparator: \.isWhitespace).compactMap { word -> String? in

@@ -2,17 +2,10 @@
 /// (powers of 1024; `k`, `m`, `g` alone also accepted, case-insensitive).
 public enum ByteSizeText {
     public static func parse(_ text: String) -> Int? {
-        let lowered = text.lowercased()
         let units: [(suffix: String, scale: Int)] = [
             ("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1),
         ]
-        var number = Substring(lowered)
-        var scale = 1
-        for unit in units where lowered.hasSuffix(unit.suffix) {
-            number = lowered.dropLast(unit.suffix.count)
-            scale = unit.scale
-            break
-        }
+        let (number, scale) = UnitText.split(text.lowercased(), units: units, one: 1)
         guard let value = Int(number), value >= 0 else { return nil }
         let (bytes, overflow) = value.multipliedReportingOverflow(by: scale)
         return overflow ? nil : bytes
