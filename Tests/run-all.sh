@@ -16,7 +16,7 @@ if [ "$(id -u)" -eq 0 ]; then
     ./docker/emulation/run.sh .build/debug/kv-server
     # A short seeded chaos run: faults under load, then no acknowledged write lost, equal
     # digests, monotonic reads (docker/emulation/chaos-results.md has the longer runs).
-    ./docker/emulation/chaos.sh .build/debug/kv-server --seed "${KV_CHAOS_SEED:-304}" --rounds 14
+    ./docker/emulation/chaos.sh .build/debug/kv-server --seed "${KV_CHAOS_SEED:-125}" --rounds 14
     # Once more with every pod a container of the image (a static release build).
     if command -v podman >/dev/null; then
         ./docker/image.sh kv:0.1.0

@@ -46,6 +46,7 @@ FAULT_KINDS = [
     "volume_delete",       # a replica killed, its volume deleted, restarted: must re-clone
     "scale_out",           # one more pod (kv-3, kv-4), during load
     "scale_in",            # the highest pod deleted, its volume kept
+    "disk_full",           # any pod's volume filled to the last byte, freed after a while
 ]
 MIN_PODS, MAX_PODS, START_PODS = 2, 5, 3
 ABSENT = None  # the state of a deleted (or never written) key
@@ -62,7 +63,7 @@ def plan(seed, iptables=True):
                  if not (k == "scale_out" and size >= MAX_PODS) and not (k == "scale_in" and size <= MIN_PODS)]
         kind = rng.choice(kinds)
         fault = {"kind": kind}
-        if kind in ("stop_cont", "term_restart"):
+        if kind in ("stop_cont", "term_restart", "disk_full"):
             fault["target"] = rng.randrange(0, size)
         elif kind in ("kill9_replica", "partition_link", "partition_iptables", "volume_delete"):
             fault["target"] = rng.randrange(1, size)
@@ -351,12 +352,21 @@ class Chaos:
         elif kind == "volume_delete":
             clones = pod.log().count("clone requested")
             self.stop_pod(pod, signal.SIGKILL)
-            shutil.rmtree(pod.volume)
+            pod.wipe_volume()
             time.sleep(min(hold, 1.0))
             self.start_pod(pod)
             self.wait_ready(pod, 120)
             if pod.log().count("clone requested") <= clones:
                 self.fail("%s started on an empty volume without cloning" % pod.name)
+        elif kind == "disk_full":
+            # Writes to a full primary are refused (MISCONF: not acknowledged), the one whose
+            # bytes the disk refused waits for space; a full replica pauses its stream.
+            pod.fill_volume()
+            try:
+                time.sleep(hold)
+            finally:
+                pod.free_volume()
+            self.wait_ready(pod)
         elif kind == "scale_out":
             assert fault["target"] == self.size
             self.start_pod(pod)
@@ -577,7 +587,9 @@ def main(argv):
     # absent replicas happen during the faults too.
     server_args = ["--snapshot-after-bytes", "262144", "--log-segment-bytes", "131072"]
     server_args += os.environ.get("KV_SERVER_ARGS", "").split()
-    cluster = Cluster(args.binary, server_args=server_args)
+    # Every volume is a small tmpfs (chaos.sh runs in a private mount namespace), so that a
+    # disk can fill up (the disk_full fault).
+    cluster = Cluster(args.binary, server_args=server_args, volume_bytes=64 << 20)
     print("chaos on emulated pods: seed %d, %s, pods in %s" % (
         args.seed, "%d rounds" % args.rounds if args.rounds is not None else "%.0f s" % args.duration, cluster.root),
         flush=True)

@@ -88,6 +88,8 @@ class Pod:
         assert self.process is None, "%s is running" % self.name
         self.create_network()
         os.makedirs(self.volume, exist_ok=True)
+        if self.cluster.volume_bytes and not os.path.ismount(self.volume):
+            sh("mount", "-t", "tmpfs", "-o", "size=%d" % self.cluster.volume_bytes, "tmpfs", self.volume)
         self.cluster.dns_add(self)
         if self.cluster.image:
             return self.start_container(extra)
@@ -141,6 +143,36 @@ class Pod:
         self.cluster.dns_remove(self)
         self.delete_network()
         return code
+
+    def wipe_volume(self):
+        """The volume's data deleted (a new, empty PersistentVolume); a tmpfs stays mounted."""
+        if os.path.ismount(self.volume):
+            for name in os.listdir(self.volume):
+                path = os.path.join(self.volume, name)
+                shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
+        else:
+            shutil.rmtree(self.volume, ignore_errors=True)
+
+    def fill_volume(self):
+        """Fills the volume (a tmpfs) to the last byte with a ballast file; returns its size."""
+        path = os.path.join(self.volume, "ballast")
+        written = 0
+        with open(path, "wb", buffering=0) as ballast:
+            for chunk in (1 << 20, 4096, 1):
+                block = b"\0" * chunk
+                try:
+                    while True:
+                        written += ballast.write(block)
+                except OSError:
+                    pass
+        return written
+
+    def free_volume(self):
+        """Space returns: the ballast file is deleted."""
+        try:
+            os.remove(os.path.join(self.volume, "ballast"))
+        except FileNotFoundError:
+            pass
 
     def freeze(self):
         if self.cluster.image:
@@ -206,9 +238,12 @@ class Pod:
 class Cluster:
     """The set: pods kv-0 … kv-N, dnsmasq, haproxy, volumes under one directory."""
 
-    def __init__(self, binary, set_name="kv", server_args=(), root=None, image=None):
-        """`image`: run each pod as a podman container of it instead of running `binary`."""
+    def __init__(self, binary, set_name="kv", server_args=(), root=None, image=None, volume_bytes=None):
+        """`image`: run each pod as a podman container of it instead of running `binary`.
+        `volume_bytes`: each volume is a tmpfs of this size (a disk that can fill up; needs a
+        private mount namespace, as run.sh and chaos.sh give)."""
         self.image = image
+        self.volume_bytes = volume_bytes
         os.environ["KV_PASSWORD"] = PASSWORD  # kv-server and kv-cli read it (see PASSWORD)
         self.binary = os.path.abspath(binary) if binary else None
         self.set_name = set_name
