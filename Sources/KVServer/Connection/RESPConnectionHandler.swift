@@ -101,8 +101,11 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
+        // The timers' closures hold this handler: drop them, or the connection never goes.
         requestTimer?.cancel()
         replyTimer?.cancel()
+        requestTimer = nil
+        replyTimer = nil
         if let pendingWait, let hub = server.hub { _ = hub.cancelWait(pendingWait.id, target: pendingWait.target) }
         pendingWait = nil
         if let record { server.clients.unregister(record.id) }

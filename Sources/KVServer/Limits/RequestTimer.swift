@@ -105,7 +105,9 @@ final class HTTPRequestTimerHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // The timer's closure holds the context: drop it, or the connection never goes.
         timer?.cancel()
+        timer = nil
         context.fireChannelInactive()
     }
 }
