@@ -54,6 +54,21 @@ struct TLSTests {
         #expect(replica.logText.lowercased().contains("certificate"), "\(replica.logText)")
     }
 
+    @Test func aReplicaRefusesACertificateThatDoesNotNameTheAddressItDialled() throws {
+        // Signed by the right CA, but for another name: 127.0.0.1 is not in it.
+        let certificates = try TestCertificates(subjectAltNames: "DNS:kv-0.kv")
+        let primary = try ServerProcess(arguments: certificates.serverArguments, tlsCA: certificates.caCertificate)
+        // redis-cli checks the chain, not the name: the primary serves it.
+        try primary.start()
+        let replica = try ServerProcess(
+            arguments: certificates.serverArguments + ["--primary", "127.0.0.1:\(primary.port)", "--clone-from", "127.0.0.1:\(primary.port)",
+                                                       "--clone-timeout", "1s"],
+            hostname: "kv-1", tlsCA: certificates.caCertificate
+        )
+        #expect(throws: HarnessError.self) { try replica.start(timeout: 4) }
+        #expect(replica.logText.contains("connection failed"), "\(replica.logText.suffix(600))")
+    }
+
     @Test func aMountedTLSSecretTurnsTLSOnAndAnEmptyOneLeavesItOff() throws {
         // The directory holds tls.crt, tls.key and ca.crt, as a kubernetes.io/tls Secret does.
         let certificates = try TestCertificates()

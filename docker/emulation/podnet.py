@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -93,7 +94,8 @@ class Pod:
         self.cluster.dns_add(self)
         if self.cluster.image:
             return self.start_container(extra)
-        args = [self.cluster.binary, "--data-dir", self.volume] + list(self.cluster.server_args) + list(extra)
+        tls = ["--tls-dir", self.cluster.tls_dir] if self.cluster.tls_dir else []
+        args = [self.cluster.binary, "--data-dir", self.volume] + tls + list(self.cluster.server_args) + list(extra)
         command = "hostname %s && exec %s" % (self.name, " ".join("'%s'" % a for a in args))
         log = open(self.log_path, "a")
         # ip netns exec and unshare exec in place: the PID is kv-server's.
@@ -106,13 +108,15 @@ class Pod:
         """The pod as a podman container of the image, in the pod's network namespace, with
         the volume at /var/lib/kv (owned by the image's user, as fsGroup does)."""
         os.chown(self.volume, 65532, 65532)
+        # The kv-tls Secret's volume and KV_TLS_DIR, as the StatefulSet mounts them.
+        tls = ["-v", self.cluster.tls_dir + ":/etc/kv/tls:ro", "-e", "KV_TLS_DIR=/etc/kv/tls"] if self.cluster.tls_dir else []
         log = open(self.log_path, "a")
         self.process = subprocess.Popen(
             ["podman", "run", "--rm", "--init", "--name", self.name, "--runtime", "runc",
              "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768",
              "--network", "ns:/run/netns/" + self.name, "--hostname", self.name,
              "--dns", GATEWAY, "--dns-search", DOMAIN, "--read-only", "--cap-drop", "ALL",
-             "--security-opt", "no-new-privileges", "-v", self.volume + ":/var/lib/kv", "-e", "KV_PASSWORD",
+             "--security-opt", "no-new-privileges", "-v", self.volume + ":/var/lib/kv", "-e", "KV_PASSWORD"] + tls + [
              self.cluster.image] + list(self.cluster.server_args) + list(extra),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
@@ -244,6 +248,7 @@ class Cluster:
         private mount namespace, as run.sh and chaos.sh give)."""
         self.image = image
         self.volume_bytes = volume_bytes
+        self.tls_dir = None  # a directory like a mounted kv-tls Secret (see enable_tls)
         os.environ["KV_PASSWORD"] = PASSWORD  # kv-server and kv-cli read it (see PASSWORD)
         self.binary = os.path.abspath(binary) if binary else None
         self.set_name = set_name
@@ -253,6 +258,14 @@ class Cluster:
         self.helpers = []
         for sub in ("pv", "logs", "dns"):
             os.makedirs(os.path.join(self.root, sub), exist_ok=True)
+
+    def enable_tls(self, directory):
+        """Pods started from now on find tls.crt, tls.key and ca.crt in `directory` (a mounted
+        kubernetes.io/tls Secret), and every client here speaks TLS, verifying them with ca.crt;
+        None turns both off again."""
+        global TLS_CA
+        self.tls_dir = directory
+        TLS_CA = os.path.join(directory, "ca.crt") if directory else None
 
     def pod(self, ordinal):
         if ordinal not in self.pods:
@@ -364,11 +377,24 @@ def resp_command(*args):
     return ("*%d\r\n" % len(args) + "".join("$%d\r\n%s\r\n" % (len(str(a).encode()), a) for a in args)).encode()
 
 
+# Set by Cluster.enable_tls: the CA every client here verifies the pods' certificates with.
+TLS_CA = None
+
+
+def connect(host, port, timeout):
+    """A TCP connection to a pod or the Service; TLS (verifying the certificate names `host`)
+    while the set runs with TLS."""
+    conn = socket.create_connection((host, port), timeout=timeout)
+    if TLS_CA:
+        conn = ssl.create_default_context(cafile=TLS_CA).wrap_socket(conn, server_hostname=host)
+    return conn
+
+
 def redis_call(host, port, args, timeout):
     """One RESP command on a new connection (after AUTH); returns the reply as text (errors
     prefixed with '-'), arrays joined by newlines. A refused AUTH (or a DENIED greeting) is
     returned as the reply."""
-    with socket.create_connection((host, port), timeout=timeout) as conn:
+    with connect(host, port, timeout) as conn:
         conn.sendall(resp_command("AUTH", PASSWORD) + resp_command(*args))
         reader = conn.makefile("rb")
         authenticated = _read_reply(reader)
@@ -403,7 +429,7 @@ class RespConnection:
     """A kept-open RESP connection, one command at a time (a client's connection pool of one)."""
 
     def __init__(self, host, port, timeout):
-        self.socket = socket.create_connection((host, port), timeout=timeout)
+        self.socket = connect(host, port, timeout)
         self.reader = self.socket.makefile("rb")
         authenticated = self.call("AUTH", PASSWORD)
         if authenticated != "OK":
@@ -430,7 +456,7 @@ def http_get(host, port, path, timeout, headers=None):
 
 def http_request(host, port, method, path, timeout, headers=None, body=b""):
     """One request on a new connection; returns (status, headers dict lowercased, body)."""
-    with socket.create_connection((host, port), timeout=timeout) as conn:
+    with connect(host, port, timeout) as conn:
         fields = dict(headers or {})
         fields.setdefault("Authorization", "Bearer " + PASSWORD)
         if body or method in ("PUT", "POST"):

@@ -14,12 +14,13 @@ import sys
 import time
 import traceback
 
-from podnet import Cluster, HTTP_PORT, PASSWORD, VIP, RESP_PORT, http_get, redis_call, wait_until
+from podnet import (Cluster, DOMAIN, HTTP_PORT, PASSWORD, VIP, RESP_PORT, connect, http_get, pod_ip, redis_call,
+                    wait_until)
 
 
 def write_keys(pod, prefix, count):
     """SET prefix:i value-i for i < count, pipelined on one connection to `pod`."""
-    with socket.create_connection((pod.ip, RESP_PORT), timeout=10) as conn:
+    with connect(pod.ip, RESP_PORT, 10) as conn:
         payload = "*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n" % (len(PASSWORD), PASSWORD) + "".join("*3\r\n$3\r\nSET\r\n$%d\r\n%s:%d\r\n$%d\r\nvalue-%d\r\n"
                           % (len("%s:%d" % (prefix, i)), prefix, i, len("value-%d" % i), i) for i in range(count))
         conn.sendall(payload.encode())
@@ -247,6 +248,81 @@ def protected_mode_refuses_outside_clients_without_a_password(cluster):
     converge(cluster)
 
 
+def make_tls_secret(root):
+    """A CA and a certificate for the set, as an operator (or cert-manager) makes the kv-tls
+    Secret: every pod's DNS names, kv-read's, and (for the clients here, which dial IPs) the
+    pods' and the Service's addresses. Returns the directory (tls.crt, tls.key, ca.crt)."""
+    directory = os.path.join(root, "kv-tls")
+    os.makedirs(directory, exist_ok=True)
+    names = []
+    for ordinal in range(5):
+        names += ["DNS:kv-%d.kv" % ordinal, "DNS:kv-%d.kv.%s" % (ordinal, DOMAIN), "IP:" + pod_ip(ordinal)]
+    names += ["DNS:kv-read", "DNS:kv-read." + DOMAIN, "IP:" + VIP]
+    with open(os.path.join(directory, "san.cnf"), "w") as config:
+        config.write("subjectAltName=" + ",".join(names) + "\n")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    for step in (["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=kv-emulation-ca"],
+                 ["req"] + ec + ["-keyout", "tls.key", "-out", "tls.csr", "-subj", "/CN=kv"],
+                 ["x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                  "-out", "tls.crt", "-days", "2", "-extfile", "san.cnf"]):
+        subprocess.run(["openssl"] + step, cwd=directory, check=True, capture_output=True)
+    for name in os.listdir(directory):
+        os.chmod(os.path.join(directory, name), 0o644)  # readable by the image's user, as a Secret volume is
+    return directory
+
+
+def restart_all(cluster):
+    """Every pod stopped, then started again primary first (turning TLS on or off needs the
+    whole set at once: a replica that speaks TLS cannot stream from a primary that does not)."""
+    running = sorted(o for o, p in cluster.pods.items() if p.running)
+    for ordinal in reversed(running):
+        cluster.pod(ordinal).stop()
+    for ordinal in running:
+        pod = cluster.pod(ordinal)
+        pod.start()
+        wait_until(pod.ready, 60, "%s ready" % pod.name, pod)
+    time.sleep(0.5)  # haproxy's next check
+
+
+def tls_between_pods_and_for_clients(cluster):
+    """The set restarted with a TLS Secret mounted (--tls-dir, as the StatefulSet's optional
+    kv-tls volume): replicas stream over TLS, verifying kv-0.kv's certificate by name; clients
+    reach every pod and kv-read over TLS; haproxy's plain-HTTP readiness checks still work;
+    a plain-RESP client gets nothing, plain HTTP gets no data. Then back to plain TCP."""
+    directory = make_tls_secret(cluster.root)
+    cluster.enable_tls(directory)
+    try:
+        restart_all(cluster)
+        primary = cluster.pod(0)
+        assert all("tls=on" in p.log() for p in cluster.pods.values() if p.running)
+        write_keys(primary, "over-tls", 200)
+        converge(cluster)  # streamed over TLS: the replicas dialled kv-0.kv and verified its name
+        check_keys(cluster.pod(2), "over-tls", 200)
+        assert len(pods_answering_reads(cluster)) == 3, "haproxy's plain /readyz checks keep every pod in kv-read"
+        # A real client through the Service.
+        cli = subprocess.run(["redis-cli", "--tls", "--cacert", os.path.join(directory, "ca.crt"), "-h", VIP,
+                              "-a", PASSWORD, "--no-auth-warning", "GET", "over-tls:7"], capture_output=True, text=True, timeout=10)
+        assert cli.stdout.strip() == "value-7", cli
+        # Without TLS: no RESP at all; HTTP probes and metrics but no data.
+        with socket.create_connection((primary.ip, RESP_PORT), timeout=5) as plain:
+            plain.sendall(b"*1\r\n$4\r\nPING\r\n")
+            try:
+                answer = plain.recv(100)
+            except OSError:
+                answer = b""
+            assert not answer.startswith(b"+PONG"), answer
+        plain_http = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                     "http://%s:%d/v1/kv/over-tls:7" % (primary.ip, HTTP_PORT)], capture_output=True, text=True)
+        assert plain_http.stdout == "403", plain_http
+        https = subprocess.run(["curl", "-s", "--cacert", os.path.join(directory, "ca.crt"), "-H", "Authorization: Bearer " + PASSWORD,
+                                "https://%s:%d/v1/kv/over-tls:7" % (VIP, HTTP_PORT)], capture_output=True, text=True)
+        assert https.stdout == "value-7", https
+    finally:
+        cluster.enable_tls(None)
+        restart_all(cluster)
+    converge(cluster)
+
+
 SCENARIOS = [
     ordered_startup,
     write_to_primary_read_through_kv_read,
@@ -259,6 +335,7 @@ SCENARIOS = [
     partitioned_replica_heals_without_full_resync,
     lost_primary_volume_is_restored_from_replicas,
     protected_mode_refuses_outside_clients_without_a_password,
+    tls_between_pods_and_for_clients,
 ]
 
 

@@ -12,8 +12,9 @@ final class TestCertificates {
         (try? Tool.run("openssl", ["version"]).status) == 0
     }
 
-    /// `name`: the CA's common name (two instances with different names do not trust each other).
-    init(name: String = "kv-test-ca") throws {
+    /// `name`: the CA's common name (two instances with different names do not trust each
+    /// other); `subjectAltNames`: what the server certificate names.
+    init(name: String = "kv-test-ca", subjectAltNames: String = "DNS:localhost,IP:127.0.0.1") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kv-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.path
@@ -25,7 +26,7 @@ final class TestCertificates {
             ["x509", "-req", "-in", "\(path)/tls.csr", "-CA", "\(path)/ca.crt", "-CAkey", "\(path)/ca.key",
              "-CAcreateserial", "-out", "\(path)/tls.crt", "-days", "2", "-extfile", "\(path)/san.cnf"],
         ]
-        try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(toFile: "\(path)/san.cnf", atomically: true, encoding: .utf8)
+        try "subjectAltName=\(subjectAltNames)\n".write(toFile: "\(path)/san.cnf", atomically: true, encoding: .utf8)
         for step in steps {
             let result = try Tool.run("openssl", step)
             guard result.status == 0 else { throw HarnessError("openssl \(step[0]) failed: \(result.output)") }
