@@ -74,11 +74,11 @@ public struct SnapshotDecoder {
                 phase = header!.entryCount == 0 ? .trailer : .entries
             case .entries:
                 guard let keyCount = reader.read(UInt32.self) else { return itemStart }
-                try checkField(Int(keyCount), at: itemStart, "key")
+                try checkField(Int(keyCount), at: 0, "key")
                 guard reader.readBytes(Int(keyCount)) != nil, let valueCount = reader.read(UInt32.self) else {
                     return itemStart
                 }
-                try checkField(Int(valueCount), at: reader.position - 4, "value")
+                try checkField(Int(valueCount), at: reader.position - 4 - itemStart, "value")
                 guard reader.readBytes(Int(valueCount)) != nil, reader.read(Int64.self) != nil else {
                     return itemStart
                 }
@@ -103,6 +103,8 @@ public struct SnapshotDecoder {
         }
     }
 
+    /// `offset` is from the start of the entry: `consumed` already counts the items parsed
+    /// before it in the same feed, so an offset into the fed bytes would count them twice.
     private func checkField(_ count: Int, at offset: Int, _ name: String) throws {
         guard count <= Self.maximumFieldBytes else {
             throw StorageError(.corruption, "impossible \(name) length \(count)", offset: consumed + offset)
