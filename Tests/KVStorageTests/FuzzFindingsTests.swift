@@ -53,6 +53,30 @@ import Testing
         0x53, 0x45, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, 0xa1, 0xa5, 0x20, 0x78,
     ]
 
+    /// FuzzSnapshot and FuzzCloneWriter (whole and chunked disagreed): bytes after the trailer
+    /// were refused with a count of those in the same feed ("25 unexpected bytes" whole, "7"
+    /// in pieces), and `finish()` then accepted the snapshot all the same.
+    @Test(arguments: [1, 3, 1000])
+    func bytesAfterTheTrailerAreRefusedAlikeInAnyPieces(pieceSize: Int) throws {
+        let bytes = Self.trailingByte + Array("trailing garbage".utf8)
+        var decoder = SnapshotDecoder()
+        var offset = 0
+        var refusal: StorageError?
+        do {
+            while offset < bytes.count {
+                let end = min(bytes.count, offset + pieceSize)
+                try bytes[offset..<end].withUnsafeBytes { try decoder.feed($0) { _ in } }
+                offset = end
+            }
+        } catch let error as StorageError {
+            refusal = error
+        }
+        #expect(refusal?.description == "corruption at byte 78: unexpected bytes after the snapshot trailer")
+        #expect(!decoder.isComplete)
+        #expect(throws: StorageError.self) { try decoder.finish() }
+        #expect(throws: StorageError.self) { try [UInt8]().withUnsafeBytes { try decoder.feed($0) { _ in } } }
+    }
+
     /// FuzzCloneWriter: when the chunk holding the trailer also held a byte too many, `append`
     /// threw (and did not write the chunk), yet `isComplete` was true and `finish()` returned
     /// the clone — a file without its trailer, had a caller not abandoned it.
