@@ -26,9 +26,15 @@ jobs="${FUZZ_JOBS:-1}"
 # instruments the code: swiftc keeps only the last -sanitize= it is given, so SwiftPM's own
 # `-sanitize=fuzzer -sanitize=address` (two --sanitize options) would drop the fuzzer's
 # coverage instrumentation.
+# One product at a time: a plain `swift build` would also build every product of the
+# dependencies (kv-server, kv-cli, ArgumentParser, NIO's test utilities...).
 build_start=$(date +%s)
-nice -n 10 swift build --package-path Tests/Fuzz --scratch-path "$scratch" -c debug \
-    --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -v "Cannot export local symbol" | tail -3
+for target in "${targets[@]}"; do
+    nice -n 10 swift build --package-path Tests/Fuzz --scratch-path "$scratch" -c debug \
+        --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address --product "$target" 2>&1 |
+        grep -E "error:|Build of product|Compiling.*\.swift$" | grep -v "^\[" | tail -5 || true
+    test -x "$scratch/debug/$target" || { echo "build of $target failed"; exit 1; }
+done
 echo "build: $(( $(date +%s) - build_start )) s"
 
 work="$(mktemp -d "${FUZZ_TMP:-$([ -d /dev/shm ] && echo /dev/shm || echo /tmp)}/kv-fuzz.XXXXXX")"
