@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "kv-cli", targets: ["kv-cli"]),
         .library(name: "KVCore", targets: ["KVCore"]),
         .library(name: "KVStorage", targets: ["KVStorage"]),
+        .library(name: "KVReplication", targets: ["KVReplication"]),
         .library(name: "KVWire", targets: ["KVWire"]),
         .library(name: "KVServer", targets: ["KVServer"]),
     ],

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, the end-to-end tests that start the real kv-server and talk to
-# it with redis-cli, redis-benchmark and curl, the Kubernetes manifest checks (docker/k8s/),
-# and (as root) the Kubernetes tutorial's scenarios and a short chaos run on emulated pods
-# (docker/emulation/).
+# it with redis-cli, redis-benchmark and curl, a short run of every fuzz target (Tests/Fuzz/),
+# the Kubernetes manifest checks (docker/k8s/), and (as root) the Kubernetes tutorial's
+# scenarios and a short chaos run on emulated pods (docker/emulation/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt
+# libFuzzer on every decoder of outside bytes, briefly (Tests/Fuzz/README.md): its own build in
+# .build-fuzz, then 20 s per target, two at a time, on a copy of the seed corpus.
+FUZZ_JOBS="${FUZZ_JOBS:-2}" ./Tests/Fuzz/run.sh "${FUZZ_SECONDS:-20}"
 if command -v kubectl >/dev/null; then
     ./docker/k8s/check.sh
 else

@@ -22,13 +22,17 @@ public final class CloneWriter {
     /// The header, once received.
     public var header: SnapshotHeader? { decoder.header }
     /// True once the trailer has arrived and verified: nothing more belongs to the clone.
-    public var isComplete: Bool { decoder.isComplete }
+    /// False for good once `append` threw.
+    public var isComplete: Bool { !failed && decoder.isComplete }
 
     private let file: SystemFile
     private var decoder = SnapshotDecoder()
     /// The entries received so far; whole (and usable) once `finish()` succeeded.
     private var keyspace = Keyspace()
     private var closed = false
+    /// Set when `append` threw: the bytes that made it throw are not in the file (and the
+    /// decoder may have finished on them), so the clone can never complete.
+    private var failed = false
 
     /// Starts a clone into `directory` (created if missing), replacing an older unfinished one.
     public init(directory: DataDirectory) throws {
@@ -45,13 +49,21 @@ public final class CloneWriter {
     /// Appends received bytes. Throws a `StorageError` when they are not (the rest of) a
     /// snapshot — including any byte after its trailer.
     public func append(_ bytes: UnsafeRawBufferPointer) throws {
+        guard !failed else {
+            throw StorageError(.corruption, "clone already refused", path: path, offset: byteCount)
+        }
         // Moved out and back so that inserting never copies the table (it stays uniquely owned).
         var building = Keyspace()
         swap(&building, &keyspace)
         defer { swap(&building, &keyspace) }
-        try decoder.feed(bytes) { building.insert($0) }
-        var written = 0
-        try file.write(bytes, written: &written)
+        do {
+            try decoder.feed(bytes) { building.insert($0) }
+            var written = 0
+            try file.write(bytes, written: &written)
+        } catch {
+            failed = true
+            throw error
+        }
         byteCount += bytes.count
     }
 
@@ -59,7 +71,7 @@ public final class CloneWriter {
     /// and the keyspace it holds (pass both to `installSnapshot(at:verified:)` and
     /// `Recovery.open(_:preloaded:)`).
     public func finish() throws -> PreloadedSnapshot {
-        guard decoder.isComplete, let header = decoder.header else {
+        guard isComplete, let header = decoder.header else {
             throw StorageError(.corruption, "clone ends early after \(byteCount) bytes (\(entryCount) entries)",
                                path: path, offset: byteCount)
         }

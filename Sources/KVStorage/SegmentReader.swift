@@ -23,6 +23,9 @@ struct SegmentReader {
     static let chunkSize = 1 << 20
 
     let file: SystemFile
+    /// The read-ahead of this reader: `chunkSize` but in tests, where a small one makes
+    /// records straddle refills.
+    let readAhead: Int
     /// File offset of the next record.
     private(set) var offset: Int
     private var buffer: [UInt8] = []
@@ -31,9 +34,10 @@ struct SegmentReader {
     private var end = 0
 
     /// A reader positioned after the segment header.
-    init(file: SystemFile, offset: Int = SegmentHeader.size) {
+    init(file: SystemFile, offset: Int = SegmentHeader.size, readAhead: Int = Self.chunkSize) {
         self.file = file
         self.offset = offset
+        self.readAhead = max(readAhead, 1)
     }
 
     /// The next record, verified and decoded.
@@ -97,9 +101,9 @@ struct SegmentReader {
         // first. (Growing to the claimed size made recovery allocate and zero up to 1 GiB.)
         // A buffer already this large never needs to grow, so the file's size (an fstat per
         // fill: a stream reading the log's tail fills once per batch) is not needed.
-        if buffer.count < max(needed, Self.chunkSize) {
+        if buffer.count < max(needed, readAhead) {
             let fileRemaining = max(0, try file.size() - offset)
-            let wanted = max(min(needed, fileRemaining), Self.chunkSize, end)
+            let wanted = max(min(needed, fileRemaining), readAhead, end)
             if buffer.count < wanted {
                 buffer += [UInt8](repeating: 0, count: wanted - buffer.count)
             }

@@ -15,8 +15,8 @@ public struct SnapshotDecoder {
     public private(set) var header: SnapshotHeader?
     /// Entries decoded so far.
     public private(set) var entriesDecoded: UInt64 = 0
-    /// True once the trailer has verified.
-    public var isComplete: Bool { phase == .done }
+    /// True once the trailer has verified (and no feed threw).
+    public var isComplete: Bool { phase == .done && !failed }
 
     private enum Phase { case header, entries, trailer, done }
     private var phase = Phase.header
@@ -25,12 +25,24 @@ public struct SnapshotDecoder {
     /// Bytes of an entry (or header, trailer) split across feeds.
     private var carry: [UInt8] = []
     private var crc: UInt32 = 0
+    /// Set once a feed threw: the stream is refused for good.
+    private var failed = false
 
     public init() {}
 
     /// Decodes what it can of `bytes` (after any bytes kept from earlier feeds), calling
     /// `onEntry` for every complete entry.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, onEntry: (Entry) throws -> Void) throws {
+        guard !failed else { throw StorageError(.corruption, "snapshot already refused", offset: consumed) }
+        do {
+            try feedAfterCheck(bytes, onEntry: onEntry)
+        } catch {
+            failed = true
+            throw error
+        }
+    }
+
+    private mutating func feedAfterCheck(_ bytes: UnsafeRawBufferPointer, onEntry: (Entry) throws -> Void) throws {
         if carry.isEmpty {
             let used = try parse(bytes, onEntry: onEntry)
             carry.append(contentsOf: bytes[used...])
@@ -49,7 +61,7 @@ public struct SnapshotDecoder {
     /// Declares the end of the stream; throws unless the snapshot was complete and verified.
     @discardableResult
     public func finish() throws -> SnapshotHeader {
-        guard phase == .done, let header, carry.isEmpty else {
+        guard isComplete, let header, carry.isEmpty else {
             throw StorageError(.corruption, "snapshot ends early (\(entriesDecoded) entries read, trailer missing)",
                                offset: consumed + carry.count)
         }
@@ -74,11 +86,11 @@ public struct SnapshotDecoder {
                 phase = header!.entryCount == 0 ? .trailer : .entries
             case .entries:
                 guard let keyCount = reader.read(UInt32.self) else { return itemStart }
-                try checkField(Int(keyCount), at: itemStart, "key")
+                try checkField(Int(keyCount), at: 0, "key")
                 guard reader.readBytes(Int(keyCount)) != nil, let valueCount = reader.read(UInt32.self) else {
                     return itemStart
                 }
-                try checkField(Int(valueCount), at: reader.position - 4, "value")
+                try checkField(Int(valueCount), at: reader.position - 4 - itemStart, "value")
                 guard reader.readBytes(Int(valueCount)) != nil, reader.read(Int64.self) != nil else {
                     return itemStart
                 }
@@ -95,14 +107,16 @@ public struct SnapshotDecoder {
                 phase = .done
             case .done:
                 guard reader.remaining == 0 else {
-                    throw StorageError(.corruption, "\(reader.remaining) unexpected bytes after the snapshot trailer",
-                                       offset: consumed)
+                    // No count: it would be of the bytes in this feed, not of all that follow.
+                    throw StorageError(.corruption, "unexpected bytes after the snapshot trailer", offset: consumed)
                 }
                 return itemStart
             }
         }
     }
 
+    /// `offset` is from the start of the entry: `consumed` already counts the items parsed
+    /// before it in the same feed, so an offset into the fed bytes would count them twice.
     private func checkField(_ count: Int, at offset: Int, _ name: String) throws {
         guard count <= Self.maximumFieldBytes else {
             throw StorageError(.corruption, "impossible \(name) length \(count)", offset: consumed + offset)

@@ -32,9 +32,8 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     private var heartbeat: RepeatedTask?
     private var lastSent = NIODeadline.now()
-    private var parser = RESPCommandParser(limits: RESPLimits(maxBulkLength: 64, maxArgumentCount: 4))
+    private var acks = AckReader()
     private var input: ByteBuffer?
-    private var bounds: [ArgumentBounds] = []
     private var scratch: [UInt8] = []
 
     init(hub: ReplicationHub, after: LSN, podName: String, listeningPort: Int?, logger: Logger, clock: any WallClock) {
@@ -151,32 +150,19 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
         guard var buffer = input else { return }
         defer { input = buffer.readableBytes == 0 ? nil : buffer }
         while buffer.readableBytes > 0 {
-            bounds.removeAll(keepingCapacity: true)
-            let result = buffer.withUnsafeReadableBytes { raw -> (consumed: Int, lsn: LSN?, bad: String?) in
-                switch parser.parse(raw, into: &bounds) {
-                case let .command(consumed):
-                    return bounds.withUnsafeBufferPointer { bounds in
-                        let arguments = Arguments(base: raw.baseAddress, bounds: bounds)
-                        guard arguments.count == 2, arguments.lowercased(0) == "kv.ack",
-                              let lsn = UInt64(arguments.string(1)) else {
-                            return (consumed, nil, "expected KV.ACK <lsn>")
-                        }
-                        return (consumed, LSN(lsn), nil)
-                    }
-                case .incomplete: return (0, nil, nil)
-                case let .empty(consumed): return (consumed, nil, nil)
-                case .inline: return (0, nil, "expected KV.ACK <lsn>")
-                case let .malformed(error): return (0, nil, "\(error)")
-                }
-            }
-            if let bad = result.bad {
-                logger.warning("replica \(podName) sent something other than an ack (\(bad)); closing its stream")
+            switch buffer.withUnsafeReadableBytes({ acks.read($0) }) {
+            case let .ack(lsn, consumed):
+                buffer.moveReaderIndex(forwardBy: consumed)
+                if let id { hub.onAck(id, lsn: lsn) }
+            case let .skip(consumed):
+                buffer.moveReaderIndex(forwardBy: consumed)
+            case .incomplete:
+                return
+            case let .invalid(reason):
+                logger.warning("replica \(podName) sent something other than an ack (\(reason)); closing its stream")
                 context.close(promise: nil)
                 return
             }
-            if result.consumed == 0 { return }
-            buffer.moveReaderIndex(forwardBy: result.consumed)
-            if let lsn = result.lsn, let id { hub.onAck(id, lsn: lsn) }
         }
     }
 }
