@@ -51,9 +51,19 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // TLS for the shell (swift-nio-ssl, BoringSSL inside), apart so that KVServer builds
+        // without a TLS library: the executable plugs it in (`TransportSecurity`).
+        .target(
+            name: "KVTLS",
+            dependencies: [
+                "KVServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -61,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "kv-server",
             dependencies: [
-                "KVServer",
+                "KVServer", "KVTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KVServer
 import KVStorage
+import KVTLS
 import Logging
 
 #if canImport(Glibc)
@@ -150,7 +151,7 @@ struct KVServerCommand: AsyncParsableCommand {
             printError("kv-server: --protected must be yes or no (got '\(protected)').")
             throw ExitCode(2)
         }
-        var tls: PeerTLS?
+        var tls: (any TransportSecurity)?
         var tlsCertFile = tlsCertFile, tlsKeyFile = tlsKeyFile, tlsCACertFile = tlsCACertFile
         if let tlsDir, tlsCertFile == nil, tlsKeyFile == nil,
            access(tlsDir + "/tls.crt", F_OK) == 0 {  // an optional Secret volume is empty when the Secret is absent

@@ -46,7 +46,7 @@ public struct ServerConfiguration: Sendable {
     public var protectedMode: Bool = true
     /// `--tls-cert-file`, `--tls-key-file`, `--tls-ca-cert-file`: TLS on both ports and to
     /// peers; nil: plain TCP.
-    public var tls: PeerTLS?
+    public var tls: (any TransportSecurity)?
     /// Log size since the last snapshot that triggers a new snapshot.
     public var snapshotAfterLogBytes: Int = 64 * 1024 * 1024
     /// Size at which a log segment is closed and a new one started.

@@ -38,7 +38,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             guard let head else { return }
             self.head = nil
             let request = HTTPRequest(head: head, body: body.map { Array($0.readableBytesView) } ?? [],
-                                      remote: context.channel.remoteAddress, isTLS: context.pipeline.syncOperations.isTLS)
+                                      remote: context.channel.remoteAddress, isTLS: routes.server.configuration.tls?.isSecured(context.pipeline.syncOperations) ?? false)
             body = nil
             if tooLarge {
                 write(.error(.payloadTooLarge, "request body exceeds --max-value-size"), for: head, context: context)

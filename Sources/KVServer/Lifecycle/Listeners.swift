@@ -25,7 +25,7 @@ struct Listeners {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handlers = channel.pipeline.syncOperations
-                    try tls?.addServerHandler(to: handlers)
+                    try tls?.addServerHandlers(to: handlers)
                     if idleTimeout > 0 {
                         try handlers.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(idleTimeout))))
                     }
@@ -47,7 +47,7 @@ struct Listeners {
                     channel.eventLoop.makeCompletedFuture {
                         let handlers = channel.pipeline.syncOperations
                         // TLS, or plain HTTP for the probes and metrics only.
-                        if let tls { try handlers.addHandler(HTTPTLSSniffer(tls: tls)) }
+                        try tls?.addHTTPServerHandlers(to: handlers)
                         if let requestTimeout {
                             try handlers.addHandler(HTTPRequestTimerHandler(timeout: requestTimeout))
                         }

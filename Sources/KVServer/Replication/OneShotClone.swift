@@ -14,7 +14,7 @@ final class OneShotClone: ReplicationConnectionDelegate, @unchecked Sendable {
 
     init(loop: any EventLoop) { self.loop = loop }
 
-    func run(from peer: PeerAddress, password: String?, tls: PeerTLS?, directory: DataDirectory, logger: Logger) async throws {
+    func run(from peer: PeerAddress, password: String?, tls: (any TransportSecurity)?, directory: DataDirectory, logger: Logger) async throws {
         guard let (host, port) = ReplicaController.split(peer) else { throw ReplicationProtocolError("'\(peer)' is not HOST:PORT") }
         let promise = loop.makePromise(of: Void.self)
         let handler = try await loop.submit { [self] in
@@ -28,7 +28,7 @@ final class OneShotClone: ReplicationConnectionDelegate, @unchecked Sendable {
                 .connectTimeout(.seconds(5))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try tls.addClientHandler(to: channel.pipeline.syncOperations, host: host)
+                        try tls.addClientHandlers(to: channel.pipeline.syncOperations, host: host)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                 }

@@ -6,7 +6,7 @@ import NIOPosix
 enum PeerRequest {
     /// Succeeds with one reply per command, or fails (no connection, closed early, no
     /// answer within 2 s). Futures only: it runs entirely on one event loop.
-    static func send(_ commands: [[String]], to host: String, port: Int, tls: PeerTLS?,
+    static func send(_ commands: [[String]], to host: String, port: Int, tls: (any TransportSecurity)?,
                      group: any EventLoopGroup) -> EventLoopFuture<[RESPValue]> {
         let loop = group.next()
         let promise = loop.makePromise(of: [RESPValue].self)
@@ -15,7 +15,7 @@ enum PeerRequest {
             .connectTimeout(.seconds(1))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try tls.addClientHandler(to: channel.pipeline.syncOperations, host: host)
+                    try tls.addClientHandlers(to: channel.pipeline.syncOperations, host: host)
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPValueDecoder()))
                     try channel.pipeline.syncOperations.addHandler(ReplyCollector(expected: expected, promise: promise))
                 }

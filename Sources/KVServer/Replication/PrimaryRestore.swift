@@ -64,7 +64,7 @@ enum PrimaryRestore {
     }
 
     /// Asks one peer for its history and LSN (`INFO replication`); nil when it holds no data.
-    static func position(of peer: PeerAddress, password: String?, tls: PeerTLS?, group: any EventLoopGroup) -> EventLoopFuture<Candidate?> {
+    static func position(of peer: PeerAddress, password: String?, tls: (any TransportSecurity)?, group: any EventLoopGroup) -> EventLoopFuture<Candidate?> {
         guard let (host, port) = ReplicaController.split(peer) else {
             return group.next().makeFailedFuture(ReplicationProtocolError("'\(peer)' is not HOST:PORT"))
         }

@@ -221,7 +221,7 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
                 channel.eventLoop.makeCompletedFuture {
                     // Heartbeats come every 100 ms: a stream silent this long is dead even if
                     // TCP has not noticed (a partition), and is replaced.
-                    try tls.addClientHandler(to: channel.pipeline.syncOperations, host: host)
+                    try tls.addClientHandlers(to: channel.pipeline.syncOperations, host: host)
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: readTimeout))
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }

@@ -1,3 +1,4 @@
+import KVServer
 import NIOCore
 import NIOSSL
 
@@ -9,7 +10,7 @@ import NIOSSL
 ///
 /// The files are read once, at startup: a renewed certificate is taken by a restart (a
 /// rolling restart of the set).
-public struct PeerTLS: Sendable {
+public struct PeerTLS: TransportSecurity {
     let server: NIOSSLContext
     let client: NIOSSLContext
 
@@ -53,16 +54,23 @@ public struct PeerTLS: Sendable {
         }
     }
 
-    /// The server side, first in a listening socket's child pipeline.
-    func addServerHandler(to pipeline: ChannelPipeline.SynchronousOperations) throws {
+    public func addServerHandlers(to pipeline: ChannelPipeline.SynchronousOperations) throws {
         try pipeline.addHandler(NIOSSLServerHandler(context: server))
     }
 
-    /// The client side, first in a peer connection's pipeline: verifies `host` (a name, or
-    /// an IP address checked against the certificate's IP addresses).
-    func addClientHandler(to pipeline: ChannelPipeline.SynchronousOperations, host: String) throws {
+    public func addHTTPServerHandlers(to pipeline: ChannelPipeline.SynchronousOperations) throws {
+        try pipeline.addHandler(HTTPTLSSniffer(context: server))
+    }
+
+    /// Verifies `host`: a name, or an IP address checked against the certificate's IP
+    /// addresses (SNI carries names only).
+    public func addClientHandlers(to pipeline: ChannelPipeline.SynchronousOperations, host: String) throws {
         let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
         try pipeline.addHandler(NIOSSLClientHandler(context: client, serverHostname: isAddress ? nil : host))
+    }
+
+    public func isSecured(_ pipeline: ChannelPipeline.SynchronousOperations) -> Bool {
+        (try? pipeline.handler(type: NIOSSLServerHandler.self)) != nil
     }
 }
 
@@ -72,30 +80,23 @@ public struct TLSSetupError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-extension Optional where Wrapped == PeerTLS {
-    /// Adds the client side when TLS is on.
-    func addClientHandler(to pipeline: ChannelPipeline.SynchronousOperations, host: String) throws {
-        try self?.addClientHandler(to: pipeline, host: host)
-    }
-}
-
 /// The HTTP port with TLS on: a connection whose first byte opens a TLS handshake (0x16)
 /// gets TLS; any other is plain HTTP, which serves only the probes and metrics (kubelets and
 /// scrapers need no certificates), while the data routes answer 403 (see `HTTPRoutes`).
 final class HTTPTLSSniffer: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
-    private let tls: PeerTLS
+    private let context: NIOSSLContext
 
-    init(tls: PeerTLS) {
-        self.tls = tls
+    init(context: NIOSSLContext) {
+        self.context = context
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         if buffer.readableBytesView.first == 0x16 {
             do {
-                try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.server), position: .after(self))
+                try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: self.context), position: .after(self))
             } catch {
                 context.close(promise: nil)
                 return
@@ -103,12 +104,5 @@ final class HTTPTLSSniffer: ChannelInboundHandler, RemovableChannelHandler {
         }
         context.fireChannelRead(data)
         context.pipeline.syncOperations.removeHandler(self, promise: nil)
-    }
-}
-
-extension ChannelPipeline.SynchronousOperations {
-    /// True when this connection speaks TLS.
-    var isTLS: Bool {
-        (try? handler(type: NIOSSLServerHandler.self)) != nil
     }
 }
