@@ -87,6 +87,10 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
         requestTimer?.cancel()
+        // The timer's `expired` closure holds this handler: keeping the timer would make a
+        // cycle that outlives the connection — handler, its context, pipeline and channel
+        // (LeakSanitizer found every connection leaked).
+        requestTimer = nil
         if let pendingWait, let hub = server.hub { _ = hub.cancelWait(pendingWait.id, target: pendingWait.target) }
         pendingWait = nil
         if let record { server.clients.unregister(record.id) }
