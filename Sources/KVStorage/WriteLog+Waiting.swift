@@ -44,6 +44,10 @@ extension WriteLog {
         ringDoorbell()
         if first {
             thread.withLock { $0 }?.join()
+            // The flusher has reported its last progress. Let go of the handler: it usually
+            // captures what owns this log, and kept here it would make a retain cycle that
+            // outlives the owner (the server's, found by LeakSanitizer).
+            setProgressHandler(nil)
         }
         let lastAssigned = self.lastAssigned
         return positions.withLock(waitingUntil: { $0.stopped }) { makeProgress(lastAssigned: lastAssigned, $0) }

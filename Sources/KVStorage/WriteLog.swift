@@ -71,9 +71,9 @@ public final class WriteLog: Sendable {
         var stopped = false
     }
 
-    let staging: Mutex<Staging>
+    let staging: KVMutex<Staging>
     /// The open segment and the batch being written (see `WriterState`).
-    let writer: Mutex<WriterState>
+    let writer: KVMutex<WriterState>
     let positions: ConditionLock<Positions>
     /// Rung (set true, signalled) to wake a sleeping flusher.
     let doorbell = ConditionLock(false)
@@ -81,13 +81,13 @@ public final class WriteLog: Sendable {
     /// `inout` access came back wrapped in one more reabstraction thunk per read, so every
     /// call went through a longer chain of thunks (it took half the flusher's CPU after a few
     /// seconds of load).
-    let progressHandler = Mutex<ProgressHandler?>(nil)
+    let progressHandler = KVMutex<ProgressHandler?>(nil)
 
     final class ProgressHandler: Sendable {
         let call: @Sendable (LogProgress) -> Void
         init(_ call: @escaping @Sendable (LogProgress) -> Void) { self.call = call }
     }
-    let thread = Mutex<FlusherThread?>(nil)
+    let thread = KVMutex<FlusherThread?>(nil)
 
     let bytesWritten = Atomic<UInt64>(0)
     let fsyncCount = Atomic<UInt64>(0)
@@ -108,11 +108,11 @@ public final class WriteLog: Sendable {
         self.history = history
         self.policy = policy
         self.segmentBytes = max(segmentBytes, SegmentHeader.size + RecordCodec.frameHeaderSize)
-        staging = Mutex(Staging(lastAssigned: lastLSN))
+        staging = KVMutex(Staging(lastAssigned: lastLSN))
         // Everything recovered from disk counts as written and durable: recovery fsyncs what
         // it keeps.
         positions = ConditionLock(Positions(written: lastLSN, durable: lastLSN))
-        writer = Mutex(WriterState(segment: first, written: lastLSN, durable: lastLSN))
+        writer = KVMutex(WriterState(segment: first, written: lastLSN, durable: lastLSN))
         self.snapshotLSN = Atomic(snapshotLSN.rawValue)
         if segment == nil { segmentsCreated.add(1, ordering: .relaxed) }
         let started = FlusherThread.start(name: "kv-log-flusher") { [self] in

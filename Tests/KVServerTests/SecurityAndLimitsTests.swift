@@ -33,7 +33,10 @@ import Testing
         #expect(try kv.redis("SETRANGE", "ok", "999", "xx") == "ERR string exceeds maximum allowed size (proto-max-bulk-len)")
     }
 
-    @Test func writesAreRefusedAboveMaxMemoryWhileReadsAndDeletesGoOn() throws {
+    // Not under a sanitizer: its allocator replaces malloc, and glibc's statistics, which
+    // --max-memory reads, no longer see the server's memory (Tests/Sanitizers/README.md).
+    @Test(.disabled(if: ServerProcess.sanitizer != nil, "--max-memory reads glibc malloc statistics, which a sanitizer's allocator bypasses"))
+    func writesAreRefusedAboveMaxMemoryWhileReadsAndDeletesGoOn() throws {
         // A fresh server has about 1 MiB allocated.
         let kv = try ServerProcess(arguments: ["--max-memory", "4mb"]).start()
         let value = String(repeating: "m", count: 128 << 10)

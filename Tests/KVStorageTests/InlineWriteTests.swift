@@ -6,7 +6,6 @@ import Darwin
 #endif
 import KVCore
 @testable import KVStorage
-import Synchronization
 import Testing
 
 /// `writeStaged`: the appending thread writes its records itself, racing other callers and the
@@ -14,8 +13,8 @@ import Testing
 @Suite struct InlineWriteTests {
     /// What several "event loops" appended, in LSN order, kept to rebuild the expected keyspace.
     final class Journal: Sendable {
-        let operations = Mutex<[[WriteOperation]]>([])
-        let storeLock = Mutex(())
+        let operations = KVMutex<[[WriteOperation]]>([])
+        let storeLock = KVMutex(())
 
         /// Appends under the store lock, as the server does, and remembers the record.
         @discardableResult
@@ -50,10 +49,10 @@ import Testing
         try withTemporaryDirectory { path in
             let segmentBytes = 16 << 10
             let log = try Recovery.open(StorageOptions(dataDirectory: path, fsync: policy, segmentBytes: segmentBytes)).log
-            let reports = Mutex<[LogProgress]>([])
+            let reports = KVMutex<[LogProgress]>([])
             log.setProgressHandler { progress in reports.withLock { $0.append(progress) } }
             let journal = Journal()
-            let problems = Mutex<[String]>([])
+            let problems = KVMutex<[String]>([])
             DispatchQueue.concurrentPerform(iterations: 5) { client in
                 var lastAcknowledged = LSN.zero
                 for index in 0..<200 {
@@ -109,7 +108,7 @@ import Testing
         try withTemporaryDirectory { path in
             let log = try Recovery.open(StorageOptions(dataDirectory: path, fsync: .no)).log
             let callerThread = pthread_self()
-            let inline = Mutex(0)
+            let inline = KVMutex(0)
             log.setProgressHandler { _ in
                 if pthread_equal(pthread_self(), callerThread) != 0 { inline.withLock { $0 += 1 } }
             }
@@ -170,7 +169,7 @@ import Testing
         try withTemporaryDirectory { path in
             let disk = try FullDiskLog(path: path, policy: .everysec)
             let log = disk.log
-            let reports = Mutex<[LogProgress]>([])
+            let reports = KVMutex<[LogProgress]>([])
             log.setProgressHandler { progress in reports.withLock { $0.append(progress) } }
 
             log.append(timestamp: UnixMillis(1), operations: [put("a", "1")])
@@ -213,7 +212,7 @@ import Testing
         try withTemporaryDirectory { path in
             let log = try Recovery.open(StorageOptions(dataDirectory: path, fsync: .everysec, segmentBytes: 8 << 10)).log
             let journal = Journal()
-            let final = Mutex<LogProgress?>(nil)
+            let final = KVMutex<LogProgress?>(nil)
             DispatchQueue.concurrentPerform(iterations: 4) { worker in
                 if worker == 0 {
                     usleepMilliseconds(20)

@@ -5,7 +5,6 @@ import Darwin
 #endif
 import KVCore
 @testable import KVStorage
-import Synchronization
 import Testing
 
 /// A disk that refuses writes: the log must not acknowledge, must say why, and must write the
@@ -17,7 +16,7 @@ import Testing
             // The log's descriptor first points at /dev/full, where every write fails with ENOSPC.
             let disk = try FullDiskLog(path: path, policy: .always)
             let log = disk.log
-            let reports = Mutex<[LogProgress]>([])
+            let reports = KVMutex<[LogProgress]>([])
             log.setProgressHandler { progress in reports.withLock { $0.append(progress) } }
 
             let lsn = log.append(timestamp: UnixMillis(1), operations: [put("a", "1")])

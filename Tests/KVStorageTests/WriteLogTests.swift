@@ -6,7 +6,6 @@ import Darwin
 #endif
 import KVCore
 @testable import KVStorage
-import Synchronization
 import Testing
 
 @Suite struct WriteLogTests {
@@ -49,7 +48,7 @@ import Testing
     @Test func progressHandlerReportsAcknowledgedPositions() throws {
         try withTemporaryDirectory { path in
             let store = try Recovery.open(StorageOptions(dataDirectory: path))
-            let seen = Mutex<[LogProgress]>([])
+            let seen = KVMutex<[LogProgress]>([])
             store.log.setProgressHandler { progress in seen.withLock { $0.append(progress) } }
             let lsn = store.log.append(timestamp: UnixMillis(1), operations: [put("a", "1")])
             try store.log.waitUntilWritten(lsn, durable: true)
@@ -70,8 +69,8 @@ import Testing
             // Stand in for a slow disk (the temp directory may be tmpfs, where fsync is free):
             // the flusher calls the handler between batches, so records pile up meanwhile.
             log.setProgressHandler { _ in usleepMilliseconds(2) }
-            let storeLock = Mutex(())
-            let failures = Mutex(0)
+            let storeLock = KVMutex(())
+            let failures = KVMutex(0)
             DispatchQueue.concurrentPerform(iterations: 8) { client in
                 for index in 0..<100 {
                     let lsn = storeLock.withLock { _ in

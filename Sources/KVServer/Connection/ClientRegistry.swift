@@ -1,5 +1,4 @@
 import KVCore
-import Synchronization
 
 /// The connected clients, for CLIENT LIST/INFO, INFO clients and the max-clients limit.
 final class ClientRegistry: Sendable {
@@ -16,7 +15,7 @@ final class ClientRegistry: Sendable {
             var version = 2
             var inTransaction = false
         }
-        let activity: Mutex<Activity>
+        let activity: KVMutex<Activity>
 
         init(id: Int, address: String, localAddress: String) {
             self.id = id
@@ -24,7 +23,7 @@ final class ClientRegistry: Sendable {
             self.localAddress = localAddress
             let now = ContinuousClock.now
             self.connectedAt = now
-            self.activity = Mutex(Activity(lastActivity: now))
+            self.activity = KVMutex(Activity(lastActivity: now))
         }
 
         /// One line of CLIENT LIST, in Redis's format.
@@ -46,7 +45,7 @@ final class ClientRegistry: Sendable {
         var records: [Int: Record] = [:]
     }
 
-    private let registry = Mutex(Registry())
+    private let registry = KVMutex(Registry())
 
     /// Registers a new client unless `limit` are connected already; nil when full.
     func register(address: String, localAddress: String, limit: Int) -> Record? {

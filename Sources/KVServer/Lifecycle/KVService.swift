@@ -81,7 +81,8 @@ struct KVService: Service {
             applied: applied
         )
         let waiters = LogWaiterGroup(group: group, log: recovered.log, writesInline: hub != nil)
-        let snapshots = SnapshotScheduler(server: server, threshold: configuration.snapshotAfterLogBytes,
+        let snapshots = SnapshotScheduler(database: database, logger: logger,
+                                          threshold: configuration.snapshotAfterLogBytes,
                                           retainAfter: { hub?.retentionFloor() })
         // Hooks a log (the recovered one; on a replica, each one a re-clone installs) to what
         // waits on its progress.

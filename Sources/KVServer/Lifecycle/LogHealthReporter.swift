@@ -1,12 +1,12 @@
+import KVCore
 import KVStorage
 import Logging
-import Synchronization
 
 /// One log line when the write log starts failing (a full disk, an I/O error) and one when it
 /// writes again — not one per retry.
 final class LogHealthReporter: Sendable {
     private let logger: Logger
-    private let failing = Mutex(false)
+    private let failing = KVMutex(false)
 
     init(logger: Logger) {
         self.logger = logger

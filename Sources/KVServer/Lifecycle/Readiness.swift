@@ -1,8 +1,9 @@
-import Synchronization
+import KVCore
+
 
 /// Whether this pod should receive traffic (`/readyz`), and why not.
 final class Readiness: Sendable {
-    private let state = Mutex<(ready: Bool, reason: String)>((false, "starting"))
+    private let state = KVMutex<(ready: Bool, reason: String)>((false, "starting"))
 
     var isReady: Bool { state.withLock { $0.ready } }
     var reason: String { state.withLock { $0.reason } }

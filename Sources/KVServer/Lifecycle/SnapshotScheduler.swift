@@ -1,5 +1,6 @@
 import KVCore
 import KVStorage
+import Logging
 import NIOPosix
 import Synchronization
 
@@ -14,15 +15,21 @@ import Glibc
 /// the table's pages are shared copy-on-write); the file is written on NIO's blocking pool
 /// while writes go on.
 final class SnapshotScheduler: Sendable {
-    private let server: ServerContext
+    // The database and the logger, not the `ServerContext`: the context owns, through the
+    // database's log (progress handler) and a replica's controller, references back to this
+    // scheduler — holding the context here made a retain cycle that kept the whole server,
+    // keyspace included, alive past shutdown (LeakSanitizer, Tests/Sanitizers/README.md).
+    private let database: Database
+    private let logger: Logger
     private let threshold: UInt64
     private let running = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
     /// Records after this LSN are kept for replicas (the primary's `ReplicationHub`).
     private let retainAfter: @Sendable () -> LSN?
 
-    init(server: ServerContext, threshold: Int, retainAfter: @escaping @Sendable () -> LSN? = { nil }) {
-        self.server = server
+    init(database: Database, logger: Logger, threshold: Int, retainAfter: @escaping @Sendable () -> LSN? = { nil }) {
+        self.database = database
+        self.logger = logger
         self.threshold = UInt64(max(1, threshold))
         self.retainAfter = retainAfter
     }
@@ -30,7 +37,7 @@ final class SnapshotScheduler: Sendable {
     /// Called by the log's flusher after each write: starts a snapshot if one is due.
     func logAdvanced() {
         guard !stopped.load(ordering: .relaxed),
-              server.database.log.statistics.logBytesSinceSnapshot >= threshold,
+              database.log.statistics.logBytesSinceSnapshot >= threshold,
               running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
         else { return }
         NIOThreadPool.singleton.submit { [self] _ in
@@ -41,14 +48,13 @@ final class SnapshotScheduler: Sendable {
 
     /// Writes a snapshot of the keyspace as of now.
     func takeSnapshot() {
-        let database = server.database
         let (snapshot, lsn, log) = database.withLock { state in
             (state.keyspace.snapshot(), state.log.lastAssigned, state.log)
         }
         let started = ContinuousClock.now
         do {
             let result = try log.writeSnapshot(snapshot, at: lsn, retainAfter: retainAfter())
-            server.logger.info("snapshot written", metadata: [
+            logger.info("snapshot written", metadata: [
                 "lsn": "\(lsn)",
                 "keys": "\(snapshot.count)",
                 "seconds": "\(KVService.seconds(since: started))",
@@ -56,7 +62,7 @@ final class SnapshotScheduler: Sendable {
                 "compaction": "\(result.compaction)",
             ])
         } catch {
-            server.logger.error("snapshot at LSN \(lsn) failed: \(error)")
+            logger.error("snapshot at LSN \(lsn) failed: \(error)")
         }
     }
 

@@ -1,3 +1,4 @@
+import KVCore
 import NIOCore
 import Synchronization
 
@@ -13,7 +14,7 @@ final class MemoryGuard: Sendable {
     let limit: Int
     private let sampled = Atomic<Int>(0)
     private let admittedSinceSample = Atomic<Int>(0)
-    private let sampler = Mutex<RepeatedTask?>(nil)
+    private let sampler = KVMutex<RepeatedTask?>(nil)
 
     static let sampleInterval = TimeAmount.milliseconds(100)
 

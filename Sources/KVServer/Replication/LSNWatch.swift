@@ -1,6 +1,5 @@
 import KVCore
 import NIOCore
-import Synchronization
 
 /// The LSN this pod has applied (a replica) or acknowledged (the primary), and the reads
 /// waiting for it to reach theirs: `KV-Min-LSN` over HTTP, `KV.WAITLSN` over RESP.
@@ -11,7 +10,7 @@ final class LSNWatch: Sendable {
         var nextID: UInt64 = 1
     }
 
-    private let state = Mutex(State())
+    private let state = KVMutex(State())
 
     /// The position reached.
     var current: LSN { state.withLock { $0.current } }

@@ -4,7 +4,6 @@ import KVStorage
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// A replica's side of replication in the server: drives the `ReplicaLink` state machine on
 /// one event loop — opens the clone and stream connections it asks for, installs clones,
@@ -43,7 +42,7 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
     private var stopped = false
 
     /// What other threads may read: the link's position, as of its last event.
-    let report: Mutex<LinkReport>
+    let report: KVMutex<LinkReport>
 
     struct LinkReport: Sendable {
         var state: ReplicaLink.State = .idle
@@ -82,7 +81,7 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
         self.readiness = readiness
         self.applied = applied
         self.logger = logger
-        self.report = Mutex(LinkReport())
+        self.report = KVMutex(LinkReport())
     }
 
     /// An empty data directory: clones (retrying, falling back to the primary) until a clone

@@ -11,9 +11,9 @@ import Synchronization
 /// which reads the new records from the log files on its own event loop. Acks arriving on a
 /// stream go to the registry, which says which WAITs they complete.
 final class ReplicationHub: Sendable {
-    private let registry: Mutex<ReplicaRegistry>
-    private let streams = Mutex<[ReplicaRegistry.ConnectionID: StreamHandle]>([:])
-    private let waits = Mutex<[ReplicaRegistry.WaiterID: @Sendable (Int) -> Void]>([:])
+    private let registry: KVMutex<ReplicaRegistry>
+    private let streams = KVMutex<[ReplicaRegistry.ConnectionID: StreamHandle]>([:])
+    private let waits = KVMutex<[ReplicaRegistry.WaiterID: @Sendable (Int) -> Void]>([:])
     private let nextConnection = Atomic<UInt64>(1)
     private let origin = ContinuousClock.now
     let log: WriteLog
@@ -21,7 +21,7 @@ final class ReplicationHub: Sendable {
     init(log: WriteLog, retention: Duration) {
         self.log = log
         let progress = log.progress
-        registry = Mutex(ReplicaRegistry(
+        registry = KVMutex(ReplicaRegistry(
             history: log.history,
             lastLSN: progress.acknowledged,
             oldestRetainedLSN: Self.oldestRetainedLSN(in: log.directory) ?? progress.acknowledged.next,

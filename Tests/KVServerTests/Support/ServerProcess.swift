@@ -39,6 +39,10 @@ final class ServerProcess: @unchecked Sendable {
         return environment
     }()
 
+    /// The sanitizer the suite runs under (`KV_TEST_SANITIZER`, set by Tests/sanitizers.sh), or
+    /// nil.
+    static let sanitizer = ProcessInfo.processInfo.environment["KV_TEST_SANITIZER"]
+
     /// A command the server runs under (`setpriv` for another user, `nsenter` for another
     /// mount namespace): its path and arguments, the server's path and arguments follow.
     let launcher: [String]
