@@ -13,13 +13,13 @@ import Darwin
 /// (checked with two threads incrementing an `Int` in `withLock`: 3 reports; none with a
 /// pthread mutex). TSan intercepts `pthread_mutex_lock`, so with this type it checks kv's
 /// locking instead of drowning it. Never used in a normal build: see the typealias below.
-package final class KVMutex<Value>: @unchecked Sendable {
+public final class KVMutex<Value>: @unchecked Sendable {
     // @unchecked Sendable: `value` is only read or written with `mutex` held; the pointers
     // themselves never change after init.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let value: UnsafeMutablePointer<Value>
 
-    package init(_ initialValue: consuming sending Value) {
+    public init(_ initialValue: consuming sending Value) {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -34,7 +34,7 @@ package final class KVMutex<Value>: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    package func withLock<Result: ~Copyable, E: Error>(
+    public func withLock<Result: ~Copyable, E: Error>(
         _ body: (inout sending Value) throws(E) -> sending Result
     ) throws(E) -> sending Result {
         pthread_mutex_lock(mutex)
@@ -42,7 +42,7 @@ package final class KVMutex<Value>: @unchecked Sendable {
         return try body(&value.pointee)
     }
 
-    package func withLockIfAvailable<Result: ~Copyable, E: Error>(
+    public func withLockIfAvailable<Result: ~Copyable, E: Error>(
         _ body: (inout sending Value) throws(E) -> sending Result
     ) throws(E) -> sending Result? {
         guard pthread_mutex_trylock(mutex) == 0 else { return nil }
@@ -56,5 +56,5 @@ import Synchronization
 /// The mutex every kv type uses for small synchronous state: `Synchronization.Mutex` itself
 /// (a typealias, so the normal build is exactly what it would be without it). Under
 /// `-DKV_TSAN` it is a pthread mutex ThreadSanitizer can see instead (above).
-package typealias KVMutex<Value: ~Copyable> = Mutex<Value>
+public typealias KVMutex<Value: ~Copyable> = Mutex<Value>
 #endif

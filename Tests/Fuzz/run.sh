@@ -29,11 +29,18 @@ jobs="${FUZZ_JOBS:-1}"
 # One product at a time: a plain `swift build` would also build every product of the
 # dependencies (kv-server, kv-cli, ArgumentParser, NIO's test utilities...).
 build_start=$(date +%s)
+# SwiftPM keeps the build plan of a path dependency (the main package) and misses files added
+# to it since: drop the plan (not the objects), so it is made again from the sources.
+rm -f "$scratch/debug.yaml" "$scratch/debug/description.json"
 for target in "${targets[@]}"; do
-    nice -n 10 swift build --package-path Tests/Fuzz --scratch-path "$scratch" -c debug \
-        --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address --product "$target" 2>&1 |
-        grep -E "error:|Build of product|Compiling.*\.swift$" | grep -v "^\[" | tail -5 || true
-    test -x "$scratch/debug/$target" || { echo "build of $target failed"; exit 1; }
+    # A failed build must fail the run: the previous build's binary may still be there.
+    if ! nice -n 10 swift build --package-path Tests/Fuzz --scratch-path "$scratch" -c debug \
+            --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address --product "$target" > "$scratch.build.log" 2>&1; then
+        grep -E "error:" "$scratch.build.log" | sort -u | head -20
+        echo "build of $target failed (log: $scratch.build.log)"
+        exit 1
+    fi
+    grep -E "Build of product" "$scratch.build.log" || true
 done
 echo "build: $(( $(date +%s) - build_start )) s"
 
