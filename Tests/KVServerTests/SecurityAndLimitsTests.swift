@@ -157,6 +157,28 @@ import Testing
         #expect(try kv.redis("INFO", "clients").contains("connected_clients:1"))
     }
 
+    @Test func aClientReadingLargeRepliesSlowlyIsNotClosed() throws {
+        let kv = try ServerProcess(arguments: ["--request-timeout", "1s"]).start()
+        let value = String(repeating: "s", count: 1 << 20)
+        #expect(try kv.cli(["-x", "SET", "big"], input: Data(value.utf8)).output == "OK")
+        // 16 MiB of replies, read 64 KiB every 20 ms (about 5 s): the socket stays full longer
+        // than --request-timeout, but the client keeps reading (faster than the kernel's
+        // send-buffer wake-ups, about a third of the buffer, come), so it keeps its connection.
+        let reader = try RawConnection(port: kv.port)
+        reader.send(String(repeating: "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n", count: 16))
+        let expected = 16 * ("$1048576\r\n".utf8.count + (1 << 20) + 2)
+        var received = 0
+        let deadline = Date().addingTimeInterval(60)
+        while received < expected && Date() < deadline {
+            let chunk = reader.read(atLeast: 1, atMost: 64 << 10)
+            if chunk.isEmpty { break }
+            received += chunk.count
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        #expect(received == expected, "received \(received) of \(expected) bytes")
+        #expect(!kv.logText.contains("has not read its replies"))
+    }
+
     @Test func connectionsThatComeAndGoLeaveNoMemoryBehind() throws {
         let kv = try ServerProcess().start()
         func usedMemory() throws -> Int {

@@ -91,9 +91,10 @@ import Testing
             let seen = reports.withLock { $0 }
             #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.written <= $1.written && $0.durable <= $1.durable })
             #expect(log.statistics.bytesWritten == log.statistics.bytesAppended)
-            // Rolled over while callers raced (how often depends on how the batches fell: a
-            // loaded machine makes fewer, larger batches).
-            #expect(try DataDirectory(path).segments().count > 1)
+            // How many segments depends on how the batches fell (a loaded machine can make one
+            // batch of everything, and a batch never straddles a rollover): not checked here;
+            // rollover itself is, deterministically, in WriteLogTests.
+            // (cursorReadsRecordsAfterAnLSNAcrossSegments).
 
             let recovered = try recoverAndClose(path, segmentBytes: segmentBytes)
             #expect(recovered.lastLSN == LSN(1000))

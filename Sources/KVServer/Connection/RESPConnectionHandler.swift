@@ -38,9 +38,11 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     var closing = false
     /// `--request-timeout`: runs while part of a command has arrived.
     private var requestTimer: RequestTimer?
-    /// `--request-timeout` for the other direction: runs while the client does not read its
-    /// replies (the socket stays unwritable).
+    /// `--request-timeout` for the other direction: runs while the client reads none of its
+    /// replies (the socket stays unwritable and its buffered bytes do not go down).
     private var replyTimer: RequestTimer?
+    /// The bytes buffered for the client when `replyTimer` last started.
+    private var bufferedAtReplyCheck = 0
     /// The last batch stopped early because its replies reached `batchOutputLimit`.
     private var stoppedForOutput = false
 
@@ -91,6 +93,13 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 closeForSlowClient(context: context, "-ERR the command did not arrive whole within --request-timeout")
             }
             replyTimer = RequestTimer(timeout: .nanoseconds(Int64(timeout / .nanoseconds(1)))) { [self] in
+                // A client reading a large reply slowly is making progress: give it more time.
+                let buffered = bufferedBytes(context)
+                if buffered < bufferedAtReplyCheck {
+                    bufferedAtReplyCheck = buffered
+                    replyTimer?.begin(on: context.eventLoop)
+                    return
+                }
                 server.logger.notice("closing a client that has not read its replies within --request-timeout",
                                      metadata: ["client": "\(record.address)"])
                 closeForSlowClient(context: context, nil)
@@ -148,8 +157,9 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         if writable {
             replyTimer?.end()
             if stoppedForOutput { processInput(context: context) }
-        } else {
-            replyTimer?.begin(on: context.eventLoop)
+        } else if let replyTimer {
+            bufferedAtReplyCheck = bufferedBytes(context)
+            replyTimer.begin(on: context.eventLoop)
         }
         context.fireChannelWritabilityChanged()
     }
@@ -330,6 +340,11 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         var buffer = context.channel.allocator.buffer(capacity: 128)
         buffer.writeString("\(error) (\(seconds) s): closing the connection\r\n")
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    /// Bytes written to the channel and not yet taken by the socket.
+    private func bufferedBytes(_ context: ChannelHandlerContext) -> Int {
+        (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
     }
 
     private static func describe(_ address: SocketAddress) -> String {

@@ -44,6 +44,19 @@ final class RawConnection {
 
     func send(_ text: String) { send(Array(text.utf8)) }
 
+    /// One read of at most `limit` bytes, once at least `count` arrived (or the peer closed, or
+    /// 5 s passed): for a client that reads slowly.
+    func read(atLeast count: Int, atMost limit: Int) -> [UInt8] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: limit)
+        while result.count < count {
+            let received = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, limit - result.count, 0) }
+            if received <= 0 { break }
+            result += chunk[0..<received]
+        }
+        return result
+    }
+
     /// Reads until `count` bytes arrived, the peer closed, or 5 s passed.
     func read(atLeast count: Int) -> [UInt8] {
         var result: [UInt8] = []
