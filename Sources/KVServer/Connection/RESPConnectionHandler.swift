@@ -71,26 +71,20 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let local = context.channel.localAddress.map(Self.describe) ?? "?"
         guard let record = server.clients.register(address: remote, localAddress: local, limit: server.configuration.maxClients) else {
             server.counters.rejectedConnections.add(1, ordering: .relaxed)
-            var buffer = context.channel.allocator.buffer(capacity: 64)
-            buffer.writeStaticString("-ERR max number of clients reached\r\n")
-            closing = true
-            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+            close(context: context, saying: "-ERR max number of clients reached")
             return
         }
         self.record = record
         if ProtectedMode.refuses(context.channel.remoteAddress, server.configuration) {
             server.counters.rejectedConnections.add(1, ordering: .relaxed)
             server.logger.warning("protected mode: refused a client from outside loopback (no password is set)", metadata: ["client": "\(remote)"])
-            var buffer = context.channel.allocator.buffer(capacity: 512)
-            buffer.writeString("-\(ProtectedMode.deniedMessage)\r\n")
-            closing = true
-            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+            close(context: context, saying: "-\(ProtectedMode.deniedMessage)")
             return
         }
         session = ClientSession(id: record.id, passwordRequired: server.passwordRequired)
         if let timeout = server.configuration.requestTimeout {
             requestTimer = RequestTimer(timeout: .nanoseconds(Int64(timeout / .nanoseconds(1)))) { [self] in
-                closeForSlowClient(context: context, "-ERR the command did not arrive whole within --request-timeout")
+                close(context: context, saying: "-ERR the command did not arrive whole within --request-timeout (\(timeout.components.seconds) s): closing the connection")
             }
             replyTimer = RequestTimer(timeout: .nanoseconds(Int64(timeout / .nanoseconds(1)))) { [self] in
                 // A client reading a large reply slowly is making progress: give it more time.
@@ -102,7 +96,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 }
                 server.logger.notice("closing a client that has not read its replies within --request-timeout",
                                      metadata: ["client": "\(record.address)"])
-                closeForSlowClient(context: context, nil)
+                close(context: context, saying: nil)
             }
         }
         context.fireChannelActive()
@@ -327,18 +321,17 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
     }
 
-    /// A command took longer than `--request-timeout` to arrive, or the client read no reply
-    /// for that long: say so (when `error` is given) and close.
-    private func closeForSlowClient(context: ChannelHandlerContext, _ error: String?) {
+    /// Closes the connection, after one error line when `error` is given (a refused client,
+    /// a slow one); nothing more is read or run.
+    private func close(context: ChannelHandlerContext, saying error: String?) {
         guard !closing else { return }
         closing = true
         guard let error else {
             context.close(promise: nil)
             return
         }
-        let seconds = server.configuration.requestTimeout.map { "\($0.components.seconds)" } ?? "?"
-        var buffer = context.channel.allocator.buffer(capacity: 128)
-        buffer.writeString("\(error) (\(seconds) s): closing the connection\r\n")
+        var buffer = context.channel.allocator.buffer(capacity: error.utf8.count + 2)
+        buffer.writeString(error + "\r\n")
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 

@@ -84,10 +84,17 @@ final class Database: @unchecked Sendable {
 
     /// Applies records the primary streamed, in order, and appends their frames (`encoded`,
     /// byte for byte as the primary logged them) to the local log (a replica). Returns the
-    /// last LSN applied; throws, applying nothing, when the records do not follow the log.
+    /// last LSN applied; throws, applying nothing, when the records do not follow the log or
+    /// the log cannot write.
     func applyReplicated(_ records: [LogRecord], encoded: [UInt8]) throws -> LSN? {
         guard let first = records.first?.lsn, let last = records.last?.lsn else { return nil }
         return try withLock { state in
+            // A log that cannot write (a full disk) would keep every record in memory until it
+            // can: refuse instead, so the stream pauses while what is applied is served; the
+            // reconnects resume it once the log writes again (its kept records first).
+            if let failure = state.log.failure {
+                throw ReplicationProtocolError("this replica's write log cannot write (\(failure.message)): the stream pauses until it can")
+            }
             try encoded.withUnsafeBytes { try state.log.append(encoded: $0, first: first, last: last, count: records.count) }
             for record in records {
                 for operation in record.operations { state.keyspace.apply(operation) }

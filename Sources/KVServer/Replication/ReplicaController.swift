@@ -289,12 +289,6 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
     /// Applies records streamed on connection `number`, then tells the link.
     func apply(_ records: [LogRecord], encoded: [UInt8], number: UInt64) throws {
         guard isCurrent(number), let database, !records.isEmpty else { return }
-        // A log that cannot write (a full disk) would keep every record in memory until it
-        // can: pause the stream instead, serving what is applied; the retries resume it once
-        // the log writes again (the records it kept are written first).
-        if let failure = database.log.failure {
-            throw ReplicationProtocolError("this replica's write log cannot write (\(failure.message)): the stream pauses until it can")
-        }
         guard let last = try database.applyReplicated(records, encoded: encoded) else { return }
         applied.advanced(to: last)
         feed(.recordApplied(lsn: last, primaryTime: records.last!.timestamp))
