@@ -131,7 +131,9 @@ import Testing
             http.send([byte])
             Thread.sleep(forTimeInterval: 0.2)
         }
-        #expect(http.read(until: "--request-timeout").hasPrefix("HTTP/1.1 408 Request Timeout"))
+        let timedOut = http.read(until: "--request-timeout")
+        #expect(timedOut.hasPrefix("HTTP/1.1 408 Request Timeout"))
+        #expect(timedOut.contains("KV-Pod: kv-0\r\n"))
         #expect(http.isClosedByPeer())
         // A request that arrives whole is unaffected.
         #expect(try kv.curl("GET", "/healthz").status == 200)

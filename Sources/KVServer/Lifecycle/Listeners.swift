@@ -49,7 +49,7 @@ struct Listeners {
                         // TLS, or plain HTTP for the probes and metrics only.
                         try tls?.addHTTPServerHandlers(to: handlers)
                         if let requestTimeout {
-                            try handlers.addHandler(HTTPRequestTimerHandler(timeout: requestTimeout))
+                            try handlers.addHandler(HTTPRequestTimerHandler(timeout: requestTimeout, podName: configuration.identity.podName))
                         }
                         try handlers.configureHTTPServerPipeline(withErrorHandling: true)
                         try handlers.addHandler(HTTPConnectionHandler(routes: routes))

@@ -73,17 +73,21 @@ final class HTTPRequestTimerHandler: ChannelDuplexHandler, RemovableChannelHandl
     struct RequestArrived {}
 
     private let timeout: TimeAmount
+    /// For the `KV-Pod` header every HTTP reply carries.
+    private let podName: String
     private var timer: RequestTimer?
 
-    init(timeout: TimeAmount) {
+    init(timeout: TimeAmount, podName: String) {
         self.timeout = timeout
+        self.podName = podName
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        let podName = podName
         timer = RequestTimer(timeout: timeout) {
             // Written from here, under the HTTP encoder: the request may be half a head.
             let message = "the request did not arrive whole within --request-timeout\n"
-            let response = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain\r\nContent-Length: \(message.utf8.count)\r\nConnection: close\r\n\r\n\(message)"
+            let response = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain\r\nContent-Length: \(message.utf8.count)\r\nKV-Pod: \(podName)\r\nConnection: close\r\n\r\n\(message)"
             context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: response))).whenComplete { _ in
                 context.close(promise: nil)
             }
