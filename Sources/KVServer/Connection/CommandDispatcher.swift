@@ -22,6 +22,9 @@ struct CommandDispatcher {
     ) -> CommandOutcome {
         guard arguments.count > 0 else { return .reply(.error(CommandError("ERR empty command"))) }
         guard let position = CommandTable.position(of: arguments[0]) else {
+            // As Redis: the request line or a header of HTTP sent to this port. Checked only
+            // for unknown names, so the common path pays nothing for it.
+            if arguments.matches(0, "post") || arguments.matches(0, "host:") { return .refuseCrossProtocol }
             if session.inTransaction { session.transactionFailed = true }
             return .reply(.error(.unknownCommand(arguments)))
         }
@@ -101,6 +104,7 @@ struct CommandDispatcher {
                 case .connection:
                     switch runConnectionCommand(spec, arguments, session: &session, state: &state, clock: &clock) {
                     case let .reply(reply), let .replyAndClose(reply): return reply
+                    case .refuseCrossProtocol: return .error(.unknownCommand(arguments))
                     case .waitForReplicas: return .integer(0)
                     case .waitForLSN, .serveClone, .serveStream:
                         return .error(CommandError("ERR \(spec.name.uppercased()) is not allowed inside MULTI"))

@@ -6,6 +6,9 @@ enum CommandOutcome {
     case reply(Reply)
     /// Send the reply, then close the connection (QUIT, a protocol error).
     case replyAndClose(Reply)
+    /// An HTTP request sent to the RESP port (`POST`, `Host:`): close at once, reply nothing,
+    /// run nothing after it — a web page must not reach the store (cross-protocol scripting).
+    case refuseCrossProtocol
     /// Hold this and every later reply until replicas acknowledge (WAIT).
     case waitForReplicas(count: Int, timeoutMilliseconds: Int)
     /// Hold this and every later reply until this pod has applied `lsn` (KV.WAITLSN).

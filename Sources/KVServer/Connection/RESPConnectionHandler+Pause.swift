@@ -31,7 +31,7 @@ extension RESPConnectionHandler {
             CloneSender.serve(channel: context.channel, server: server)
         case let .serveStream(history, after, podName, listeningPort):
             startStream(history: history, after: after, podName: podName, listeningPort: listeningPort, context: context)
-        case .reply, .replyAndClose:
+        case .reply, .replyAndClose, .refuseCrossProtocol:
             resume(with: nil, context: context)
         }
     }

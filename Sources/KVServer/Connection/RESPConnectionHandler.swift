@@ -166,6 +166,8 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         /// The batch wrote: its replies acknowledge a write.
         var wrote = false
         var close = false
+        /// The batch met HTTP sent to this port: it was closed without running the rest.
+        var crossProtocol = false
         /// A command that holds the connection after the batch's replies (WAIT, KV.WAITLSN,
         /// KV.CLONE, KV.STREAM).
         var pause: CommandOutcome?
@@ -193,6 +195,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             input = buffer
         }
         if result.close { closing = true }
+        if result.crossProtocol { warnCrossProtocol(from: record) }
         if result.pause != nil { blocked = true }
         if result.output.readableBytes >= Self.batchOutputLimit && input != nil && !closing && !blocked {
             // Run the rest once these replies have left: at once if the socket takes them,
@@ -260,6 +263,13 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 case let .replyAndClose(reply):
                     result.output.writeReply(reply, version: session.version)
                     result.close = true
+                    break parsing
+                case .refuseCrossProtocol:
+                    // Nothing goes back, not even the replies of this read's earlier lines
+                    // (an HTTP request line): Redis frees such a client with its output.
+                    result.output.clear()
+                    result.close = true
+                    result.crossProtocol = true
                     break parsing
                 case .waitForReplicas, .waitForLSN, .serveClone, .serveStream:
                     result.pause = outcome
@@ -333,6 +343,20 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         var buffer = context.channel.allocator.buffer(capacity: error.utf8.count + 2)
         buffer.writeString(error + "\r\n")
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    /// Counts a cross-protocol request and logs it, at most once a minute as Redis does, so a
+    /// flood of them cannot flood the log.
+    private func warnCrossProtocol(from record: ClientRegistry.Record) {
+        server.counters.crossProtocolRefused.add(1, ordering: .relaxed)
+        let now = Int(monotonicMicroseconds() / 1_000_000)
+        let last = server.counters.crossProtocolLoggedAt.load(ordering: .relaxed)
+        guard last == Int.min || now - last >= 60,
+              server.counters.crossProtocolLoggedAt.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
+        else { return }
+        server.logger.warning(
+            "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to kv. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your kv instance. Connection aborted.",
+            metadata: ["client": "\(record.address)"])
     }
 
     /// Bytes written to the channel and not yet taken by the socket.

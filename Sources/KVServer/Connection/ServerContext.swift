@@ -90,6 +90,10 @@ final class ServerCounters: Sendable {
     let connectionsReceived = Atomic<Int>(0)
     let rejectedConnections = Atomic<Int>(0)
     let protocolErrors = Atomic<Int>(0)
+    /// Connections closed because they sent HTTP to the RESP port (`POST`, `Host:`).
+    let crossProtocolRefused = Atomic<Int>(0)
+    /// When the last cross-protocol warning was logged (monotonic seconds; at most one a minute).
+    let crossProtocolLoggedAt = Atomic<Int>(Int.min)
     let netInputBytes = Atomic<Int>(0)
     let netOutputBytes = Atomic<Int>(0)
     /// Clones served (`sync_full`).

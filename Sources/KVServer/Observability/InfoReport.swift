@@ -118,6 +118,7 @@ struct InfoReport {
                 ("sync_partial_ok", String(replication.syncPartialOK)),
                 ("sync_partial_err", String(replication.syncPartialErr)),
                 ("kv_protocol_errors", String(counters.protocolErrors.load(ordering: .relaxed))),
+                ("kv_cross_protocol_refused", String(counters.crossProtocolRefused.load(ordering: .relaxed))),
             ]
         case "replication":
             return ReplicationStatus(server: server).infoFields

@@ -51,6 +51,7 @@ struct MetricsReport {
         metric("kv_connections_total", "counter", "Connections accepted.", [("", String(counters.connectionsReceived.load(ordering: .relaxed)))])
         metric("kv_rejected_connections_total", "counter", "Connections refused (max clients).", [("", String(counters.rejectedConnections.load(ordering: .relaxed)))])
         metric("kv_protocol_errors_total", "counter", "Connections closed for malformed input.", [("", String(counters.protocolErrors.load(ordering: .relaxed)))])
+        metric("kv_cross_protocol_refused_total", "counter", "Connections closed for sending HTTP to the RESP port (POST, Host:).", [("", String(counters.crossProtocolRefused.load(ordering: .relaxed)))])
         metric("kv_expired_keys_total", "counter", "Keys removed because their TTL passed.", [("", String(statistics.expiredKeys))])
         let replication = ReplicationStatus(server: server)
         metric("kv_sync_full_total", "counter", "Clones served (full syncs).", [("", String(replication.syncFull))])
