@@ -11,20 +11,16 @@ public struct CommandOutcome: Sendable {
 
 extension Keyspace {
     /// Runs `command` (name first) the way the server does: looks the name up in the
-    /// `CommandTable`, checks the arity, and executes it. Connection commands answer an error
-    /// here, since only the server can execute them.
+    /// keyspace's `CommandTable`, checks the arity, and executes it. Commands only the server
+    /// runs (connection state, transactions) are unknown here.
     @discardableResult
     public mutating func run(_ command: [String], context: CommandContext) -> CommandOutcome {
         var effects: [WriteOperation] = []
         let reply = OwnedArguments(command).withArguments { arguments -> Reply in
-            guard arguments.count > 0, let spec = CommandTable.lookup(arguments[0]) else {
+            guard arguments.count > 0, let row = KeyspaceCommands.table.lookup(arguments[0]) else {
                 return .error(.unknownCommand(arguments))
             }
-            guard spec.accepts(argumentCount: arguments.count) else { return .error(spec.wrongArity) }
-            guard case let .keyspace(keyspaceCommand) = spec.handler else {
-                return .error(CommandError("ERR '\(spec.name)' is executed by the server"))
-            }
-            return execute(keyspaceCommand, arguments, context: context, effects: &effects)
+            return execute(row, arguments, context: context, effects: &effects)
         }
         return CommandOutcome(reply: reply, effects: effects)
     }

@@ -132,9 +132,9 @@ struct StringCommandTests {
         let value: [UInt8] = [0, 255, 13, 10, 0]
         var effects: [WriteOperation] = []
         let set = OwnedArguments([Array("SET".utf8), [1, 0, 2], value])
-        _ = set.withArguments { keyspace.execute(.set, $0, context: CommandContext(now: UnixMillis(T0)), effects: &effects) }
+        _ = set.withArguments { keyspace.execute(KeyspaceCommands.table.lookup("set")!, $0, context: CommandContext(now: UnixMillis(T0)), effects: &effects) }
         let get = OwnedArguments([Array("GET".utf8), [1, 0, 2]])
-        let reply = get.withArguments { keyspace.execute(.get, $0, context: CommandContext(now: UnixMillis(T0)), effects: &effects) }
+        let reply = get.withArguments { keyspace.execute(KeyspaceCommands.table.lookup("get")!, $0, context: CommandContext(now: UnixMillis(T0)), effects: &effects) }
         #expect(reply.bulkBytes == value)
     }
 
@@ -142,7 +142,7 @@ struct StringCommandTests {
         var keyspace = Keyspace(hashSeed: 1)
         var effects: [WriteOperation] = []
         let reply = OwnedArguments(["GET"]).withArguments {
-            keyspace.execute(.get, $0, context: CommandContext(now: UnixMillis(T0)), effects: &effects)
+            keyspace.execute(KeyspaceCommands.table.lookup("get")!, $0, context: CommandContext(now: UnixMillis(T0)), effects: &effects)
         }
         #expect(reply == err("ERR wrong number of arguments for 'get' command"))
     }

@@ -33,6 +33,11 @@ public struct CommandFlags: OptionSet, Sendable, Hashable {
     /// Not allowed inside MULTI.
     public static let noMulti = CommandFlags(rawValue: 1 << 13)
 
+    /// kv's own, not a Redis flag (COMMAND INFO does not list it): acts at once between MULTI
+    /// and EXEC instead of being queued (MULTI, EXEC, DISCARD, WATCH, QUIT, RESET — as Redis's
+    /// `processCommand` singles them out).
+    public static let runsInMulti = CommandFlags(rawValue: 1 << 24)
+
     /// The flags' names as COMMAND INFO lists them, in Redis's order.
     public var names: [String] {
         CommandFlags.namedFlags.compactMap { contains($0.flag) ? $0.name : nil }

@@ -1,5 +1,5 @@
-/// One command as the server knows it: Redis's metadata (what COMMAND INFO and COMMAND DOCS
-/// report) and who executes it.
+/// One command's metadata as Redis reports it (COMMAND INFO, COMMAND DOCS): name, arity, flags,
+/// key positions. Who executes it is the `CommandRow` that carries it.
 ///
 /// A class, made once per command and never changed: looking a command up then costs one
 /// reference count, not one per string field, on every command the server runs.
@@ -20,8 +20,6 @@ public final class CommandSpec: Sendable {
     public let group: String
     /// The version of Redis that introduced the command.
     public let since: String
-    /// Who executes the command.
-    public let handler: CommandHandler
     /// The subcommands of a container command (CLIENT, COMMAND, CONFIG).
     public let subcommands: [CommandSpec]
 
@@ -33,8 +31,7 @@ public final class CommandSpec: Sendable {
 
     public init(
         _ name: String, arity: Int, flags: CommandFlags, keys: (first: Int, last: Int, step: Int) = (0, 0, 0),
-        group: String, since: String, summary: StaticString, handler: CommandHandler,
-        subcommands: [CommandSpec] = []
+        group: String, since: String, summary: StaticString, subcommands: [CommandSpec] = []
     ) {
         self.name = name
         self.arity = arity
@@ -45,13 +42,26 @@ public final class CommandSpec: Sendable {
         self.group = group
         self.since = since
         self.summaryText = summary
-        self.handler = handler
         self.subcommands = subcommands
     }
 
     /// True when `argumentCount` arguments (the name included) satisfy the arity.
     @inlinable public func accepts(argumentCount: Int) -> Bool {
         arity >= 0 ? argumentCount == arity : argumentCount >= -arity
+    }
+
+    /// The subcommand named `name` of this container (CLIENT SETNAME), ignoring ASCII case.
+    public func subcommand(_ name: UnsafeRawBufferPointer) -> CommandSpec? {
+        subcommandPosition(name).map { subcommands[$0] }
+    }
+
+    /// The position in `subcommands` of the one named `name`, ignoring ASCII case.
+    public func subcommandPosition(_ name: UnsafeRawBufferPointer) -> Int? {
+        let prefix = self.name.utf8.count + 1
+        return subcommands.firstIndex { sub in
+            let subName = sub.name.utf8.dropFirst(prefix)
+            return subName.count == name.count && zip(subName, name).allSatisfy { $0 == CommandIndex.lowercased($1) }
+        }
     }
 
     /// True for commands that may modify the keyspace (refused on a replica, logged on the primary).

@@ -1,52 +1,57 @@
-/// Every command kv supports, and the lookup from a command name to its spec.
-public enum CommandTable {
+/// A command table: rows from one or more families, and the lookup from a command name to its
+/// row. Dispatch, COMMAND COUNT/INFO/DOCS/LIST, the READONLY refusal on replicas and MULTI's
+/// queueing rules all read it; adding a family is adding a row set.
+public struct CommandTable<Handler: Sendable>: Sendable {
     /// Every top-level command, in the order COMMAND lists them.
-    public static let all: [CommandSpec] = strings + counters + keys + expiry + server + connection + replication
+    public let rows: [CommandRow<Handler>]
+    private let index: CommandIndex
 
-    private static let index = CommandIndex(all)
-
-    /// The spec of the command named `name`, ignoring ASCII case; nil for an unknown command.
-    ///
-    /// Allocates nothing: one pass to hash the name, one comparison per probed slot.
-    public static func lookup(_ name: UnsafeRawBufferPointer) -> CommandSpec? {
-        index.position(of: name).map { all[$0] }
+    /// A table of the given families' rows, in order. Names must be unique.
+    public init(_ families: [[CommandRow<Handler>]]) {
+        rows = families.flatMap { $0 }
+        index = CommandIndex(rows.map(\.spec))
     }
 
-    /// The position in `all` of the command named `name`, ignoring ASCII case: a small integer
-    /// that per-command counters can be indexed by.
-    public static func position(of name: UnsafeRawBufferPointer) -> Int? {
+    /// Every top-level command's metadata.
+    public var specs: [CommandSpec] { rows.map(\.spec) }
+
+    /// The number of top-level commands.
+    public var count: Int { rows.count }
+
+    /// The position in `rows` of the command named `name`, ignoring ASCII case: a small
+    /// integer that per-command counters can be indexed by. Allocates nothing.
+    public func position(of name: UnsafeRawBufferPointer) -> Int? {
         index.position(of: name)
     }
 
-    /// The spec of the command named `name`, ignoring case.
-    public static func lookup(_ name: String) -> CommandSpec? {
-        var name = name
-        return name.withUTF8 { index.position(of: UnsafeRawBufferPointer($0)).map { all[$0] } }
+    /// The row of the command named `name`, ignoring ASCII case; nil for an unknown command.
+    public func lookup(_ name: UnsafeRawBufferPointer) -> CommandRow<Handler>? {
+        index.position(of: name).map { rows[$0] }
     }
 
-    /// The spec of `subcommand` of the container `spec` (CLIENT SETNAME), ignoring case.
-    public static func subcommand(_ subcommand: UnsafeRawBufferPointer, of spec: CommandSpec) -> CommandSpec? {
-        let prefix = spec.name.utf8.count + 1
-        return spec.subcommands.first { sub in
-            let name = sub.name.utf8.dropFirst(prefix)
-            return name.count == subcommand.count
-                && zip(name, subcommand).allSatisfy { $0 == CommandIndex.lowercased($1) }
-        }
+    /// The row of the command named `name`, ignoring case.
+    public func lookup(_ name: String) -> CommandRow<Handler>? {
+        var name = name
+        return name.withUTF8 { lookup(UnsafeRawBufferPointer($0)) }
     }
 }
 
-/// An open-addressing index from lowercase command names to specs, built once.
+/// An open-addressing index from lowercase command names to positions, built once.
 struct CommandIndex: Sendable {
     private let names: [[UInt8]]
     private let slots: [Int16]
-    private static let slotCount = 512
+    private static let slotCount = 1024
 
     init(_ specs: [CommandSpec]) {
+        precondition(specs.count < CommandIndex.slotCount / 2, "the command index is too small for \(specs.count) commands")
         names = specs.map { Array($0.name.utf8) }
         var slots = [Int16](repeating: -1, count: CommandIndex.slotCount)
         for (offset, name) in names.enumerated() {
             var slot = name.withUnsafeBytes { CommandIndex.hash($0) }
-            while slots[slot] >= 0 { slot = (slot + 1) & (CommandIndex.slotCount - 1) }
+            while slots[slot] >= 0 {
+                precondition(names[Int(slots[slot])] != name, "the command \(String(decoding: name, as: UTF8.self)) is in the table twice")
+                slot = (slot + 1) & (CommandIndex.slotCount - 1)
+            }
             slots[slot] = Int16(offset)
         }
         self.slots = slots
@@ -63,7 +68,7 @@ struct CommandIndex: Sendable {
     }
 
     func position(of name: UnsafeRawBufferPointer) -> Int? {
-        guard name.count > 0 && name.count <= 16 else { return nil }
+        guard name.count > 0 && name.count <= 24 else { return nil }
         var slot = CommandIndex.hash(name)
         while true {
             let offset = Int(slots[slot])

@@ -37,7 +37,7 @@ struct ClientSession {
 
 /// A command kept for EXEC, with its table entry.
 struct QueuedCommand {
-    /// The command's position in `CommandTable.all`.
+    /// The command's position in `ServerCommands.table` (a subcommand is found again from the arguments).
     var position: Int
     var arguments: OwnedArguments
 }

@@ -1,107 +1,25 @@
 import KVCore
 import KVWire
 
-/// The commands the keyspace does not know: connection state, transactions, introspection.
+/// What the server's own commands share beyond a line or two (their rows are in `Commands/`).
 extension CommandDispatcher {
-    func runConnectionCommand(
-        _ spec: CommandSpec,
-        _ arguments: Arguments,
-        session: inout ClientSession,
-        state: inout Database.State,
-        clock: inout BatchClock
-    ) -> CommandOutcome {
-        switch spec.name {
-        case "ping":
-            if arguments.count > 2 { return .reply(.error(.wrongArity("ping"))) }
-            return .reply(arguments.count == 2 ? .bulk(arguments.bytes(1)) : .simple("PONG"))
-        case "echo":
-            return .reply(.bulk(arguments.bytes(1)))
-        case "auth":
-            return .reply(authenticate(arguments, from: 1, session: &session))
-        case "hello":
-            return hello(arguments, session: &session, state: &state)
-        case "select":
-            guard let index = Int(arguments.string(1)) else { return .reply(.error(.notInteger)) }
-            return .reply(index == 0 ? .ok : .error(.dbIndexOutOfRange))
-        case "quit":
-            return .replyAndClose(.ok)
-        case "reset":
-            session.reset(passwordRequired: server.passwordRequired)
-            return .reply(.simple("RESET"))
-        case "multi":
-            if session.inTransaction { return .reply(.error(.nestedMulti)) }
-            session.queued = []
-            return .reply(.ok)
-        case "exec":
-            return exec(session: &session, state: &state, clock: &clock)
-        case "discard":
-            guard session.inTransaction else { return .reply(.error(.discardWithoutMulti)) }
-            session.queued = nil
-            session.transactionFailed = false
-            return .reply(.ok)
-        case "client":
-            return .reply(client(arguments, session: &session))
-        case "command":
-            return .reply(command(arguments))
-        case "info":
-            return .reply(.verbatim(InfoReport(server: server, state: state).render(sections: (1..<arguments.count).map { arguments.lowercased($0) })))
-        case "role":
-            return .reply(ReplicationStatus(server: server).roleReply)
-        case "wait":
-            guard let count = Int(arguments.string(1)), let timeout = Int(arguments.string(2)) else {
-                return .reply(.error(.notInteger))
-            }
-            guard timeout >= 0 else { return .reply(.error(CommandError("ERR timeout is negative"))) }
-            if server.isReplica { return .reply(.error(CommandError("ERR WAIT cannot be used with replica instances."))) }
-            return .waitForReplicas(count: count, timeoutMilliseconds: timeout)
-        case "kv.lsn":
-            let lsn = session.wroteInBatch ? state.log.lastAssigned : session.lastWriteLSN
-            return .reply(.integer(Int64(lsn.rawValue)))
-        case "kv.waitlsn":
-            guard let lsn = UInt64(arguments.string(1)), let timeout = Int(arguments.string(2)), timeout >= 0 else {
-                return .reply(.error(.notInteger))
-            }
-            return .waitForLSN(LSN(lsn), timeoutMilliseconds: timeout)
-        case "debug":
-            guard arguments.lowercased(1) == "digest", arguments.count == 2 else {
-                return .reply(.error(CommandError("ERR unknown subcommand '\(arguments.string(1))'. kv supports DEBUG DIGEST only.")))
-            }
-            return .reply(.bulk(Array(Self.hex(state.keyspace.digest()).utf8)))
-        case "kv.digest":
-            // Under the database lock: the digest and the LSN describe the same state.
-            let lsn = state.log.lastAssigned
-            return .reply(.array([.integer(Int64(lsn.rawValue)), .bulk(Array(Self.hex(state.keyspace.digest()).utf8))]))
-        case "kv.clone":
-            if let replica = server.replica {
-                let readiness = replica.report.withLock { $0.readiness }
-                guard readiness == .caughtUp else {
-                    return .reply(.error(CommandError("KVNOTREADY this replica does not serve clones while not ready (\(readiness))")))
-                }
-            }
-            return .serveClone
-        case "kv.stream":
-            guard server.hub != nil else {
-                return .reply(.error(CommandError("ERR KV.STREAM is served by the primary; this pod is a replica of \(server.configuration.primaryPeer)")))
-            }
-            guard arguments.count <= 5, let history = HistoryID(arguments.string(1)), let after = UInt64(arguments.string(2)) else {
-                return .reply(.error(CommandError("ERR KV.STREAM needs a history id (32 hex digits), an LSN, a pod name and optionally a port")))
-            }
-            var port: Int?
-            if arguments.count == 5 {
-                guard let listening = Int(arguments.string(4)), (1...65535).contains(listening) else {
-                    return .reply(.error(CommandError("ERR KV.STREAM: the listening port must be 1-65535")))
-                }
-                port = listening
-            }
-            return .serveStream(history: history, after: LSN(after), podName: arguments.string(3), listeningPort: port)
-        case "time":
-            let micros = server.database.clock.nowMicroseconds()
-            return .reply(.array([.bulk(String(micros / 1_000_000)), .bulk(String(micros % 1_000_000))]))
-        case "config":
-            return .reply(config(arguments))
-        default:
-            return .reply(.error(.unknownCommand(arguments)))
+    /// KV.STREAM <history> <after-lsn> <pod-name> [<port>]: this connection becomes a replica's
+    /// stream (docs/replication.md).
+    func stream(_ arguments: Arguments) -> CommandOutcome {
+        guard server.hub != nil else {
+            return .reply(.error(CommandError("ERR KV.STREAM is served by the primary; this pod is a replica of \(server.configuration.primaryPeer)")))
         }
+        guard arguments.count <= 5, let history = HistoryID(arguments.string(1)), let after = UInt64(arguments.string(2)) else {
+            return .reply(.error(CommandError("ERR KV.STREAM needs a history id (32 hex digits), an LSN, a pod name and optionally a port")))
+        }
+        var port: Int?
+        if arguments.count == 5 {
+            guard let listening = Int(arguments.string(4)), (1...65535).contains(listening) else {
+                return .reply(.error(CommandError("ERR KV.STREAM: the listening port must be 1-65535")))
+            }
+            port = listening
+        }
+        return .serveStream(history: history, after: LSN(after), podName: arguments.string(3), listeningPort: port)
     }
 
     static func hex(_ bytes: [UInt8]) -> String {
@@ -128,7 +46,7 @@ extension CommandDispatcher {
     }
 
     /// HELLO [protover [AUTH username password] [SETNAME name]]
-    func hello(_ arguments: Arguments, session: inout ClientSession, state: inout Database.State) -> CommandOutcome {
+    func hello(_ arguments: Arguments, session: inout ClientSession) -> CommandOutcome {
         var version = session.version
         var index = 1
         if arguments.count > 1 {
@@ -179,63 +97,32 @@ extension CommandDispatcher {
             .withArguments { authenticate($0, from: 1, session: &session) }
     }
 
-    /// CLIENT SETNAME | GETNAME | ID | INFO | LIST | SETINFO
-    func client(_ arguments: Arguments, session: inout ClientSession) -> Reply {
-        let sub = arguments.lowercased(1)
-        switch sub {
-        case "id":
-            return .integer(Int64(session.id))
-        case "getname":
-            return session.name.map { .bulk($0) } ?? .null
-        case "setname":
-            guard arguments.count == 3 else { return .error(.wrongArity("client|setname")) }
-            let name = arguments.string(2)
-            if name.utf8.contains(where: { $0 <= 32 || $0 >= 127 }) {
-                return .error(CommandError("ERR Client names cannot contain spaces, newlines or special characters."))
-            }
-            session.name = name.isEmpty ? nil : name
-            record.activity.withLock { $0.name = session.name }
-            return .ok
-        case "setinfo":
-            return arguments.count == 4 ? .ok : .error(.wrongArity("client|setinfo"))
-        case "info":
-            return .verbatim(record.line() + "\n")
-        case "list":
-            return .verbatim(server.clients.all.map { $0.line() + "\n" }.joined())
-        case "help":
-            return .array(["CLIENT <subcommand> [<arg> ...]", "ID", "GETNAME", "SETNAME <name>", "SETINFO <attr> <value>", "INFO", "LIST"].map { .simple($0) })
-        default:
-            return .error(.unknownSubcommand(arguments.string(1), of: "client"))
+    /// CLIENT SETNAME: a name without spaces or control characters; empty clears it.
+    func setName(_ name: String, session: inout ClientSession) -> Reply {
+        if name.utf8.contains(where: { $0 <= 32 || $0 >= 127 }) {
+            return .error(CommandError("ERR Client names cannot contain spaces, newlines or special characters."))
         }
+        session.name = name.isEmpty ? nil : name
+        record.activity.withLock { $0.name = session.name }
+        return .ok
     }
 
-    /// CONFIG GET pattern… (read-only view of the settings clients and tools ask about).
-    func config(_ arguments: Arguments) -> Reply {
-        let sub = arguments.lowercased(1)
-        switch sub {
-        case "get":
-            guard arguments.count >= 3 else { return .error(.wrongArity("config|get")) }
-            let values = ConfigView(configuration: server.configuration).values
-            var pairs: [(Reply, Reply)] = []
-            for index in 2..<arguments.count {
-                let pattern = arguments.bytes(index).map { ($0 >= 65 && $0 <= 90) ? $0 | 0x20 : $0 }
-                let matching = values.filter { key, _ in
-                    pattern.withUnsafeBytes { pattern in
-                        Array(key.utf8).withUnsafeBytes { GlobPattern(pattern: pattern).matches($0) }
-                    }
-                }
-                for (key, value) in matching {
-                    if !pairs.contains(where: { $0.0 == .bulk(key) }) { pairs.append((.bulk(key), .bulk(value))) }
+    /// CONFIG GET pattern…: a read-only view of the settings clients and tools ask about.
+    func configGet(_ arguments: Arguments) -> Reply {
+        let values = ConfigView(configuration: server.configuration).values
+        var pairs: [(Reply, Reply)] = []
+        for index in 2..<arguments.count {
+            let pattern = arguments.bytes(index).map { ($0 >= 65 && $0 <= 90) ? $0 | 0x20 : $0 }
+            let matching = values.filter { key, _ in
+                pattern.withUnsafeBytes { pattern in
+                    Array(key.utf8).withUnsafeBytes { GlobPattern(pattern: pattern).matches($0) }
                 }
             }
-            return .map(pairs)
-        case "set":
-            return .error(CommandError("ERR CONFIG SET is not supported by kv; settings are flags and environment variables (see kv-server --help)"))
-        case "resetstat":
-            return .ok
-        default:
-            return .error(.unknownSubcommand(arguments.string(1), of: "config"))
+            for (key, value) in matching {
+                if !pairs.contains(where: { $0.0 == .bulk(key) }) { pairs.append((.bulk(key), .bulk(value))) }
+            }
         }
+        return .map(pairs)
     }
 }
 

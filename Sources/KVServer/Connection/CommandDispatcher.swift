@@ -21,20 +21,24 @@ struct CommandDispatcher {
         clock: inout BatchClock
     ) -> CommandOutcome {
         guard arguments.count > 0 else { return .reply(.error(CommandError("ERR empty command"))) }
-        guard let position = CommandTable.position(of: arguments[0]) else {
+        let table = ServerCommands.table
+        guard let position = table.position(of: arguments[0]) else {
             // As Redis: the request line or a header of HTTP sent to this port. Checked only
             // for unknown names, so the common path pays nothing for it.
             if arguments.matches(0, "post") || arguments.matches(0, "host:") { return .refuseCrossProtocol }
             if session.inTransaction { session.transactionFailed = true }
             return .reply(.error(.unknownCommand(arguments)))
         }
-        let spec = CommandTable.all[position]
-        guard spec.accepts(argumentCount: arguments.count) else {
+        let row: CommandRow<ServerHandler>
+        switch Self.resolve(table.rows[position], arguments) {
+        case let .success(resolved): row = resolved
+        case let .failure(error):
             if session.inTransaction { session.transactionFailed = true }
-            return .reply(.error(.wrongArity(spec.name)))
+            return .reply(.error(error))
         }
+        let spec = row.spec
         if !session.authenticated && !spec.flags.contains(.noAuth) {
-            if spec.name == "kv.clone" || spec.name == "kv.stream" {
+            if spec.group == "kv" && spec.flags.contains(.noMulti) {
                 server.logger.warning("refused a replication request without authentication", metadata: [
                     "client": "\(record.address)", "command": "\(spec.name.uppercased())",
                 ])
@@ -45,33 +49,46 @@ struct CommandDispatcher {
             if session.inTransaction { session.transactionFailed = true }
             return .reply(.error(refusal))
         }
-        if session.inTransaction && !Self.runsInsideMulti.contains(spec.name) {
+        if session.inTransaction && !spec.flags.contains(.runsInMulti) {
             session.queued!.append(QueuedCommand(position: position, arguments: OwnedArguments(arguments)))
             return .reply(.simple("QUEUED"))
         }
         if spec.flags.contains(.denyOOM) { server.memory.admitted(bytes: arguments.byteCount) }
-        return execute(position, arguments, session: &session, state: &state, clock: &clock)
+        return execute(row, position: position, arguments, session: &session, state: &state, clock: &clock)
     }
 
-    /// Commands that act at once even between MULTI and EXEC.
-    static let runsInsideMulti: Set<String> = ["exec", "discard", "multi", "quit", "reset", "watch"]
+    /// The row that runs `arguments`: the command's own, or its subcommand's for a container
+    /// (CLIENT SETNAME) — with the arity checked, as Redis's `lookupCommand` and
+    /// `processCommand` do.
+    static func resolve(_ row: CommandRow<ServerHandler>, _ arguments: Arguments) -> Result<CommandRow<ServerHandler>, CommandError> {
+        var row = row
+        if !row.subcommands.isEmpty && arguments.count >= 2 {
+            guard let subcommand = row.subcommand(arguments[1]) else {
+                return .failure(.unknownSubcommand(arguments.string(1), of: row.spec.name))
+            }
+            row = subcommand
+        }
+        guard row.spec.accepts(argumentCount: arguments.count) else { return .failure(row.spec.wrongArity) }
+        return .success(row)
+    }
 
-    /// Executes a command that passed the checks, timing it for the statistics.
+    /// Executes a command that passed the checks, timing it for the statistics (counted under
+    /// the top-level command at `position`).
     func execute(
-        _ position: Int,
+        _ row: CommandRow<ServerHandler>,
+        position: Int,
         _ arguments: Arguments,
         session: inout ClientSession,
         state: inout Database.State,
         clock: inout BatchClock
     ) -> CommandOutcome {
-        let spec = CommandTable.all[position]
         let outcome: CommandOutcome
-        switch spec.handler {
-        case let .keyspace(command):
-            outcome = .reply(state.execute(command, arguments, context: clock.context))
-            if spec.isWrite { session.wroteInBatch = true }
-        case .connection:
-            outcome = runConnectionCommand(spec, arguments, session: &session, state: &state, clock: &clock)
+        switch row.handler {
+        case let .keyspace(handler):
+            outcome = .reply(state.execute(handler, row.spec, arguments, context: clock.context))
+            if row.spec.isWrite { session.wroteInBatch = true }
+        case let .server(handler):
+            outcome = handler(self, arguments, &session, &state, &clock)
         }
         var failed = false
         if case .reply(.error) = outcome { failed = true }
@@ -86,28 +103,31 @@ struct CommandDispatcher {
         session.queued = nil
         session.transactionFailed = false
         if failed { return .reply(.error(.execAbort)) }
+        let table = ServerCommands.table
         // What changed since the commands were queued (the disk filled, memory grew) refuses
         // the whole transaction, as Redis refuses the EXEC.
         for command in queued {
-            let spec = CommandTable.all[command.position]
+            let spec = table.rows[command.position].spec
             if spec.isWrite, let refusal = server.writeRefusal(for: spec, log: state.log) { return .reply(.error(refusal)) }
         }
         let context = clock.context
         var replies: [Reply] = []
         replies.reserveCapacity(queued.count)
         for command in queued {
-            let spec = CommandTable.all[command.position]
             let reply: Reply = command.arguments.withArguments { arguments in
-                switch spec.handler {
-                case let .keyspace(keyspaceCommand):
-                    return state.keyspace.execute(keyspaceCommand, arguments, context: context, effects: &state.effects)
-                case .connection:
-                    switch runConnectionCommand(spec, arguments, session: &session, state: &state, clock: &clock) {
+                // Queued only once resolved: this finds the same row again.
+                guard case let .success(row) = Self.resolve(table.rows[command.position], arguments) else {
+                    return .error(.execAbort)
+                }
+                switch row.handler {
+                case let .keyspace(handler):
+                    return state.keyspace.execute(handler, row.spec, arguments, context: context, effects: &state.effects)
+                case let .server(handler):
+                    switch handler(self, arguments, &session, &state, &clock) {
                     case let .reply(reply), let .replyAndClose(reply): return reply
-                    case .refuseCrossProtocol: return .error(.unknownCommand(arguments))
                     case .waitForReplicas: return .integer(0)
-                    case .waitForLSN, .serveClone, .serveStream:
-                        return .error(CommandError("ERR \(spec.name.uppercased()) is not allowed inside MULTI"))
+                    case .waitForLSN, .serveClone, .serveStream, .refuseCrossProtocol:
+                        return .error(CommandError("ERR \(row.spec.name.uppercased()) is not allowed inside MULTI"))
                     }
                 }
             }

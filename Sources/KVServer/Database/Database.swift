@@ -106,8 +106,8 @@ final class Database: @unchecked Sendable {
 
 extension Database.State {
     /// Executes one keyspace command and logs its effects (if any) as one record.
-    mutating func execute(_ command: KeyspaceCommand, _ arguments: Arguments, context: CommandContext) -> Reply {
-        let reply = keyspace.execute(command, arguments, context: context, effects: &effects)
+    mutating func execute(_ handler: KeyspaceHandler, _ spec: CommandSpec, _ arguments: Arguments, context: CommandContext) -> Reply {
+        let reply = keyspace.execute(handler, spec, arguments, context: context, effects: &effects)
         _ = commitEffects(now: context.now)
         return reply
     }

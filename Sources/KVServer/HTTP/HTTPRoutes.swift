@@ -129,18 +129,18 @@ struct HTTPRoutes: Sendable {
     private func run(_ command: OwnedArguments) -> (Reply, LSN) {
         command.withArguments { arguments in
             server.database.withLock { state in
-                guard let position = CommandTable.position(of: arguments[0]),
-                      case let .keyspace(keyspaceCommand) = CommandTable.all[position].handler
+                guard let position = ServerCommands.table.position(of: arguments[0]),
+                      case let .keyspace(handler) = ServerCommands.table.rows[position].handler
                 else {
                     return (.error(.unknownCommand(arguments)), state.log.lastAssigned)
                 }
-                let spec = CommandTable.all[position]
+                let spec = ServerCommands.table.rows[position].spec
                 if spec.isWrite, let refusal = server.writeRefusal(for: spec, log: state.log) {
                     return (.error(refusal), .zero)  // wrote and saw nothing: nothing to wait for
                 }
                 if spec.flags.contains(.denyOOM) { server.memory.admitted(bytes: arguments.byteCount) }
                 var clock = BatchClock(context: server.database.context())
-                let reply = state.execute(keyspaceCommand, arguments, context: clock.context)
+                let reply = state.execute(handler, spec, arguments, context: clock.context)
                 var failed = false
                 if case .error = reply { failed = true }
                 state.statistics.record(position, microseconds: clock.lap(), failed: failed)

@@ -2,7 +2,7 @@ import KVCore
 
 /// Calls and time per command, counted under the database lock (where the command runs
 /// anyway, so counting costs no synchronisation of its own). Indexed by the command's
-/// position in `CommandTable.all`: no hashing on the hot path.
+/// position in `ServerCommands.table`: no hashing on the hot path.
 struct CommandStatistics {
     struct Counter {
         var calls: Int = 0
@@ -13,13 +13,13 @@ struct CommandStatistics {
     /// Upper bounds of the latency histogram buckets, in microseconds.
     static let bucketBounds: [Int] = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000, 100_000, 1_000_000]
 
-    private var counters = [Counter](repeating: Counter(), count: CommandTable.all.count)
+    private var counters = [Counter](repeating: Counter(), count: ServerCommands.table.count)
     /// Command latencies counted into `bucketBounds` (+Inf last).
     private(set) var latencyBuckets = [Int](repeating: 0, count: bucketBounds.count + 1)
     private(set) var totalCalls = 0
     var expiredKeys = 0
 
-    /// Counts one call of the command at `position` in `CommandTable.all`.
+    /// Counts one call of the command at `position` in `ServerCommands.table`.
     mutating func record(_ position: Int, microseconds: Int, failed: Bool) {
         counters[position].calls += 1
         counters[position].microseconds += microseconds
@@ -34,7 +34,7 @@ struct CommandStatistics {
     var byName: [String: Counter] {
         var result: [String: Counter] = [:]
         for (position, counter) in counters.enumerated() where counter.calls > 0 {
-            result[CommandTable.all[position].name] = counter
+            result[ServerCommands.table.rows[position].spec.name] = counter
         }
         return result
     }

@@ -1,0 +1,63 @@
+/// Redis 7's metadata for the string commands (arity, flags, key positions, group, summary, version), from
+/// Redis's `src/commands/*.json`, and the keyspace method that runs each.
+extension KeyspaceCommands {
+    private typealias Row = CommandRow<KeyspaceHandler>
+
+    static let strings: [CommandRow<KeyspaceHandler>] = [
+        Row("get", arity: 2, flags: [.readonly, .fast], keys: oneKey, group: "string", since: "1.0.0",
+            summary: "Returns the string value of a key.", handler: { $0.get($1, $2, &$3) }),
+        Row("set", arity: -3, flags: [.write, .denyOOM], keys: oneKey, group: "string", since: "1.0.0",
+            summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
+            handler: { try $0.set($1, $2, &$3) }),
+        Row("setnx", arity: 3, flags: [.write, .denyOOM, .fast], keys: oneKey, group: "string", since: "1.0.0",
+            summary: "Set the string value of a key only when the key doesn't exist.", handler: { try $0.setnx($1, $2, &$3) }),
+        Row("setex", arity: 4, flags: [.write, .denyOOM], keys: oneKey, group: "string", since: "2.0.0",
+            summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
+            handler: { try $0.setex($1, $2, &$3, unit: .seconds) }),
+        Row("psetex", arity: 4, flags: [.write, .denyOOM], keys: oneKey, group: "string", since: "2.6.0",
+            summary: "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
+            handler: { try $0.setex($1, $2, &$3, unit: .milliseconds) }),
+        Row("getset", arity: 3, flags: [.write, .denyOOM, .fast], keys: oneKey, group: "string", since: "1.0.0",
+            summary: "Returns the previous string value of a key after setting it to a new value.",
+            handler: { $0.getset($1, $2, &$3) }),
+        Row("getdel", arity: 2, flags: [.write, .fast], keys: oneKey, group: "string", since: "6.2.0",
+            summary: "Returns the string value of a key after deleting the key.", handler: { $0.getdel($1, $2, &$3) }),
+        Row("getex", arity: -2, flags: [.write, .fast], keys: oneKey, group: "string", since: "6.2.0",
+            summary: "Returns the string value of a key after setting its expiration time.", handler: { try $0.getex($1, $2, &$3) }),
+        Row("mget", arity: -2, flags: [.readonly, .fast], keys: allKeys, group: "string", since: "1.0.0",
+            summary: "Atomically returns the string values of one or more keys.", handler: { $0.mget($1, $2, &$3) }),
+        Row("mset", arity: -3, flags: [.write, .denyOOM], keys: keyValuePairs, group: "string", since: "1.0.1",
+            summary: "Atomically creates or modifies the string values of one or more keys.", handler: { try $0.mset($1, $2, &$3) }),
+        Row("msetnx", arity: -3, flags: [.write, .denyOOM], keys: keyValuePairs, group: "string", since: "1.0.1",
+            summary: "Atomically modifies the string values of one or more keys only when all keys don't exist.",
+            handler: { try $0.msetnx($1, $2, &$3) }),
+        Row("append", arity: 3, flags: [.write, .denyOOM, .fast], keys: oneKey, group: "string", since: "2.0.0",
+            summary: "Appends a string to the value of a key. Creates the key if it doesn't exist.",
+            handler: { try $0.append($1, $2, &$3) }),
+        Row("strlen", arity: 2, flags: [.readonly, .fast], keys: oneKey, group: "string", since: "2.2.0",
+            summary: "Returns the length of a string value.", handler: { $0.strlen($1, $2, &$3) }),
+        Row("getrange", arity: 4, flags: [.readonly], keys: oneKey, group: "string", since: "2.4.0",
+            summary: "Returns a substring of the string stored at a key.", handler: { try $0.getrange($1, $2, &$3) }),
+        Row("setrange", arity: 4, flags: [.write, .denyOOM], keys: oneKey, group: "string", since: "2.2.0",
+            summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
+            handler: { try $0.setrange($1, $2, &$3) }),
+    ]
+
+    static let counters: [CommandRow<KeyspaceHandler>] = [
+        Row("incr", arity: 2, flags: [.write, .denyOOM, .fast], keys: oneKey, group: "string", since: "1.0.0",
+            summary: "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
+            handler: { try $0.incrementBy($1, $2, &$3, 1) }),
+        Row("decr", arity: 2, flags: [.write, .denyOOM, .fast], keys: oneKey, group: "string", since: "1.0.0",
+            summary: "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
+            handler: { try $0.incrementBy($1, $2, &$3, -1) }),
+        Row("incrby", arity: 3, flags: [.write, .denyOOM, .fast], keys: oneKey, group: "string", since: "1.0.0",
+            summary: "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+            handler: { try $0.incrby($1, $2, &$3) }),
+        Row("decrby", arity: 3, flags: [.write, .denyOOM, .fast], keys: oneKey, group: "string", since: "1.0.0",
+            summary: "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
+            handler: { try $0.decrby($1, $2, &$3) }),
+        Row("incrbyfloat", arity: 3, flags: [.write, .denyOOM, .fast], keys: oneKey, group: "string", since: "2.6.0",
+            summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+            handler: { try $0.incrbyfloat($1, $2, &$3) }),
+    ]
+}

@@ -1,0 +1,52 @@
+import KVCore
+
+/// WAIT, kv's read-your-writes commands and the replication handshakes (docs/replication.md).
+enum ReplicationCommands {
+    private typealias Row = CommandRow<ServerHandler>
+
+    static let rows: [CommandRow<ServerHandler>] = [
+        Row("wait", arity: 3, flags: [.noscript, .blocking], group: "generic", since: "3.0.0",
+            summary: "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.",
+            handler: .server { dispatcher, arguments, _, _, _ in
+                guard let count = Int(arguments.string(1)), let timeout = Int(arguments.string(2)) else {
+                    return .reply(.error(.notInteger))
+                }
+                guard timeout >= 0 else { return .reply(.error(CommandError("ERR timeout is negative"))) }
+                if dispatcher.server.isReplica { return .reply(.error(CommandError("ERR WAIT cannot be used with replica instances."))) }
+                return .waitForReplicas(count: count, timeoutMilliseconds: timeout)
+            }),
+        Row("kv.lsn", arity: 1, flags: [.fast, .loading, .stale], group: "kv", since: "0.1.0",
+            summary: "Returns the LSN of the connection's last write (0 if none).", handler: .server { _, _, session, state, _ in
+                let lsn = session.wroteInBatch ? state.log.lastAssigned : session.lastWriteLSN
+                return .reply(.integer(Int64(lsn.rawValue)))
+            }),
+        Row("kv.waitlsn", arity: 3, flags: [.noscript, .blocking, .loading, .stale], group: "kv", since: "0.1.0",
+            summary: "Blocks until this pod has applied the given LSN, or fails after the timeout in milliseconds.",
+            handler: .server { _, arguments, _, _, _ in
+                guard let lsn = UInt64(arguments.string(1)), let timeout = Int(arguments.string(2)), timeout >= 0 else {
+                    return .reply(.error(.notInteger))
+                }
+                return .waitForLSN(LSN(lsn), timeoutMilliseconds: timeout)
+            }),
+        Row("kv.digest", arity: 1, flags: [.loading, .stale], group: "kv", since: "0.1.0",
+            summary: "Returns this pod's LSN and its dataset digest, taken together.", handler: .server { _, _, _, state, _ in
+                // Under the database lock: the digest and the LSN describe the same state.
+                let lsn = state.log.lastAssigned
+                return .reply(.array([.integer(Int64(lsn.rawValue)), .bulk(Array(CommandDispatcher.hex(state.keyspace.digest()).utf8))]))
+            }),
+        Row("kv.clone", arity: 1, flags: [.admin, .noscript, .noMulti], group: "kv", since: "0.1.0",
+            summary: "Turns the connection into a snapshot of this pod's data (replicas cloning).", handler: .server { dispatcher, _, _, _, _ in
+                if let replica = dispatcher.server.replica {
+                    let readiness = replica.report.withLock { $0.readiness }
+                    guard readiness == .caughtUp else {
+                        return .reply(.error(CommandError("KVNOTREADY this replica does not serve clones while not ready (\(readiness))")))
+                    }
+                }
+                return .serveClone
+            }),
+        Row("kv.stream", arity: -4, flags: [.admin, .noscript, .noMulti], group: "kv", since: "0.1.0",
+            summary: "Turns the connection into the primary's write-log stream (replicas).", handler: .server { dispatcher, arguments, _, _, _ in
+                dispatcher.stream(arguments)
+            }),
+    ]
+}
