@@ -48,6 +48,13 @@ extension ReplicaRegistry {
         return .waiting(id)
     }
 
+    /// When `onTick` must next be called: the earliest deadline of a blocked WAIT, nil when
+    /// none has one. The shell arms one timer for it (a directive, as SWIM's timers are); a
+    /// tick that comes early answers nothing and this says when to try again.
+    public var nextWaitDeadline: ReplicationInstant? {
+        waiters.values.compactMap(\.deadline).min()
+    }
+
     /// Whether heartbeats should ask replicas to ack now (some WAIT is blocked).
     public var wantsAcks: Bool { !waiters.isEmpty }
 

@@ -62,6 +62,27 @@ import Testing
         #expect(!registry.wantsAcks)
     }
 
+    /// The timer the shell arms is the registry's: the earliest deadline of a blocked WAIT; an
+    /// early tick answers nothing and leaves the deadline armed; WAIT 0 (no deadline) arms none.
+    @Test func theNextWaitDeadlineIsTheTimerToArm() {
+        var registry = registry()
+        registry.register(name: "kv-1", address: "kv-1:6379", connection: .init(1), after: LSN(100), now: t0)
+        registry.onWrite(lsn: LSN(101))
+        #expect(registry.nextWaitDeadline == nil)
+        guard case .waiting = registry.registerWait(target: LSN(101), count: 1, deadline: nil, now: t0),
+              case .waiting(let late) = registry.registerWait(target: LSN(101), count: 2, deadline: t0 + .seconds(2), now: t0),
+              case .waiting(let early) = registry.registerWait(target: LSN(101), count: 2, deadline: t0 + .milliseconds(500), now: t0)
+        else { Issue.record("should block"); return }
+        #expect(registry.nextWaitDeadline == t0 + .milliseconds(500))
+        #expect(registry.onTick(now: t0 + .milliseconds(499)).isEmpty, "a timer that fires early answers nothing")
+        #expect(registry.nextWaitDeadline == t0 + .milliseconds(500))
+        #expect(registry.onTick(now: t0 + .milliseconds(500)) == [.init(id: early, acked: 0)])
+        #expect(registry.nextWaitDeadline == t0 + .seconds(2))
+        registry.cancelWait(late)
+        #expect(registry.nextWaitDeadline == nil, "the client left: no timer; WAIT 0 waits for acks alone")
+        #expect(registry.wantsAcks)
+    }
+
     @Test func staleUnregisterDoesNotDropTheNewConnection() {
         var registry = registry()
         registry.register(name: "kv-1", address: "kv-1:6379", connection: .init(1), after: LSN(100), now: t0)

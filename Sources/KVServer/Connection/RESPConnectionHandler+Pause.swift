@@ -51,25 +51,21 @@ extension RESPConnectionHandler {
     }
 
     /// WAIT: answers once `count` replicas acknowledged this client's last write, or when the
-    /// timeout ends (never, for timeout 0, as in Redis) with how many did.
+    /// timeout ends (never, for timeout 0, as in Redis) with how many did. Both are the
+    /// registry's decisions (`ReplicaRegistry.registerWait`, `onTick`); the hub arms the timer.
     private func startWait(count: Int, timeoutMilliseconds: Int, context: ChannelHandlerContext) {
         guard let hub = server.hub else { return resume(with: .integer(0), context: context) }
         let target = session.lastWriteLSN
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
-        switch hub.registerWait(target: target, count: count, complete: { acked in
+        let timeout: Duration? = timeoutMilliseconds > 0 ? .milliseconds(timeoutMilliseconds) : nil
+        switch hub.registerWait(target: target, count: count, timeout: timeout, on: loop, complete: { acked in
             loop.execute { bound.value.handler.resume(with: .integer(Int64(acked)), context: bound.value.context) }
         }) {
         case let .done(acked):
             resume(with: .integer(Int64(acked)), context: context)
         case let .waiting(id):
-            pendingWait = (id, target)
-            guard timeoutMilliseconds > 0 else { return }
-            loop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(timeoutMilliseconds))) { [self] in
-                guard let pending = pendingWait, pending.id == id,
-                      let acked = hub.cancelWait(id, target: target) else { return }
-                resume(with: .integer(Int64(acked)), context: context)
-            }
+            pendingWait = id
         }
     }
 

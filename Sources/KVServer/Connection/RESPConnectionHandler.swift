@@ -32,8 +32,8 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var heldWrites = 0
     /// A WAIT or KV.WAITLSN is in progress: later commands wait for it.
     var blocked = false
-    /// The hub's id for a WAIT in progress, and the LSN it waits for.
-    var pendingWait: (id: ReplicaRegistry.WaiterID, target: LSN)?
+    /// The hub's id for a WAIT in progress (cancelled if the client leaves).
+    var pendingWait: ReplicaRegistry.WaiterID?
     /// The connection is closing: nothing more is read or run.
     var closing = false
     /// `--request-timeout`: runs while part of a command has arrived.
@@ -110,7 +110,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         replyTimer?.cancel()
         requestTimer = nil
         replyTimer = nil
-        if let pendingWait, let hub = server.hub { _ = hub.cancelWait(pendingWait.id, target: pendingWait.target) }
+        if let pendingWait, let hub = server.hub { hub.cancelWait(pendingWait) }
         pendingWait = nil
         if let record { server.clients.unregister(record.id) }
         context.fireChannelInactive()

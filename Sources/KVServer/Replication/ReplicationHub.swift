@@ -14,6 +14,8 @@ final class ReplicationHub: Sendable {
     private let registry: KVMutex<ReplicaRegistry>
     private let streams = KVMutex<[ReplicaRegistry.ConnectionID: StreamHandle]>([:])
     private let waits = KVMutex<[ReplicaRegistry.WaiterID: @Sendable (Int) -> Void]>([:])
+    /// The one timer armed for the registry's `nextWaitDeadline`, and when it fires.
+    private let waitTimer = KVMutex<(task: Scheduled<Void>, deadline: ReplicationInstant)?>(nil)
     private let nextConnection = Atomic<UInt64>(1)
     private let origin = ContinuousClock.now
     let log: WriteLog
@@ -75,13 +77,16 @@ final class ReplicationHub: Sendable {
         complete(completions)
     }
 
-    /// `WAIT count` for a client whose last write was `target`: `complete` is called (on any
-    /// thread) with the number of replicas that acknowledged it, once `count` did. Returns the
-    /// answer at once when it is already known, else the waiter to cancel at the timeout.
-    func registerWait(target: LSN, count: Int, complete: @escaping @Sendable (Int) -> Void) -> ReplicaRegistry.WaitRegistration {
+    /// `WAIT count timeout` for a client whose last write was `target`: `complete` is called
+    /// (on any thread) with the number of replicas that acknowledged it, once `count` did or
+    /// once `timeout` passed (nil: never, Redis's `WAIT n 0`). Returns the answer at once
+    /// when it is already known. The deadline is the registry's (`onTick`); `loop` runs the
+    /// timer that calls it.
+    func registerWait(target: LSN, count: Int, timeout: Duration?, on loop: any EventLoop,
+                      complete: @escaping @Sendable (Int) -> Void) -> ReplicaRegistry.WaitRegistration {
         let now = now()
         let registration = registry.withLock { registry in
-            let registration = registry.registerWait(target: target, count: count, deadline: nil, now: now)
+            let registration = registry.registerWait(target: target, count: count, deadline: timeout.map { now + $0 }, now: now)
             // Registered under the registry's lock, so an ack cannot complete it unseen.
             if case let .waiting(id) = registration { waits.withLock { $0[id] = complete } }
             return registration
@@ -89,18 +94,39 @@ final class ReplicationHub: Sendable {
         if case .waiting = registration {
             // Ask every replica to ack now rather than at its next ack tick.
             for stream in streams.withLock({ Array($0.values) }) { stream.requestAck() }
+            armWaitTimer(on: loop)
         }
         return registration
     }
 
-    /// The WAIT `id` timed out (or its client left): returns how many replicas acked its
-    /// target, or nil when it had completed already.
-    func cancelWait(_ id: ReplicaRegistry.WaiterID, target: LSN) -> Int? {
-        registry.withLock { registry -> Int? in
-            guard waits.withLock({ $0.removeValue(forKey: id) }) != nil else { return nil }
-            registry.cancelWait(id)
-            return registry.ackedCount(atLeast: target)
+    /// The client of WAIT `id` left: forget it.
+    func cancelWait(_ id: ReplicaRegistry.WaiterID) {
+        registry.withLock { registry in
+            if waits.withLock({ $0.removeValue(forKey: id) }) != nil { registry.cancelWait(id) }
         }
+    }
+
+    /// Arms the timer for the registry's next WAIT deadline, unless one is armed for it or
+    /// earlier. When it fires, due WAITs are answered and the next deadline armed.
+    private func armWaitTimer(on loop: any EventLoop) {
+        guard let deadline = registry.withLock({ $0.nextWaitDeadline }) else { return }
+        waitTimer.withLock { armed in
+            if let armed, armed.deadline <= deadline { return }
+            armed?.task.cancel()
+            let delay = max(deadline - now(), .milliseconds(1))
+            let task = loop.scheduleTask(in: .nanoseconds(Int64(delay / .nanoseconds(1)))) { [self] in
+                waitTimer.withLock { $0 = nil }
+                tick()
+                armWaitTimer(on: loop)
+            }
+            armed = (task, deadline)
+        }
+    }
+
+    /// The time passed: answers WAITs whose deadline is due.
+    private func tick() {
+        let now = now()
+        complete(registry.withLock { $0.onTick(now: now) })
     }
 
     private func complete(_ completions: [ReplicaRegistry.WaitCompletion]) {
