@@ -56,8 +56,8 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
     private var phase: Phase
     private var input: ByteBuffer?
     private var answers = ReplicationAnswerDecoder()
-    /// The frames of the records being applied, reused between reads.
-    private var encoded: [UInt8] = []
+    /// Also holds the frames of the records being applied, reused between reads.
+    private var frames = ReplicationFrameDecoder()
     private var lastProgressLog = ContinuousClock.now
     private var cloneStarted = ContinuousClock.now
 
@@ -205,32 +205,20 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
     private func stream(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) throws {
         var records: [LogRecord] = []
         var heartbeats: [ReplicaLink.Event] = []
-        encoded.removeAll(keepingCapacity: true)
-        while buffer.readableBytes > 0 {
-            let decoded = buffer.withUnsafeReadableBytes { ReplicationFrame.decode($0) }
-            switch decoded {
-            case .incomplete:
-                break
-            case let .invalid(reason):
-                throw ReplicationProtocolError(reason)
-            case let .frame(frame, byteCount):
-                switch frame {
-                case let .record(record):
-                    if let previous = records.last?.lsn, record.lsn != previous.next {
-                        throw ReplicationProtocolError("record \(record.lsn) does not follow \(previous)")
-                    }
-                    records.append(record)
-                    // The frame after its kind byte, exactly as the primary logged it.
-                    buffer.withUnsafeReadableBytes { encoded.append(contentsOf: $0[1..<byteCount]) }
-                case let .heartbeat(lsn, time, ackRequested):
-                    heartbeats.append(.heartbeat(primaryLSN: lsn, primaryTime: time, ackRequested: ackRequested))
+        frames.recordFrames.removeAll(keepingCapacity: true)
+        while let frame = try frames.decode(buffer: &buffer) {
+            switch frame {
+            case let .record(record):
+                if let previous = records.last?.lsn, record.lsn != previous.next {
+                    throw ReplicationProtocolError("record \(record.lsn) does not follow \(previous)")
                 }
-                buffer.moveReaderIndex(forwardBy: byteCount)
-                continue
+                records.append(record)
+            case let .heartbeat(lsn, time, ackRequested):
+                heartbeats.append(.heartbeat(primaryLSN: lsn, primaryTime: time, ackRequested: ackRequested))
             }
-            break
         }
-        try controller.apply(records, encoded: encoded, number: number)
+        // The records' frames as the primary logged them, for this replica's own log.
+        try controller.apply(records, encoded: frames.recordFrames, number: number)
         for heartbeat in heartbeats { controller.feedIfCurrent(number, heartbeat) }
     }
 
