@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "KVStorage", targets: ["KVStorage"]),
         .library(name: "KVReplication", targets: ["KVReplication"]),
         .library(name: "KVWire", targets: ["KVWire"]),
+        .library(name: "KVReplicationWire", targets: ["KVReplicationWire"]),
         .library(name: "KVServer", targets: ["KVServer"]),
     ],
     dependencies: [
@@ -40,13 +41,25 @@ let package = Package(
             dependencies: ["KVCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        // Layer 3½ — the replication protocol's bytes, in one place: what pods send each other
+        // (KV.CLONE, KV.STREAM, KV.ACK, the answer lines, the stream's frames). A target of its
+        // own rather than part of KVWire: record frames are KVStorage's and `-KVRESYNC` carries
+        // KVReplication's `ResyncReason`, which KVWire (RESP only; kv-cli uses it) must not need.
+        .target(
+            name: "KVReplicationWire",
+            dependencies: [
+                "KVCore", "KVStorage", "KVReplication", "KVWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The C library calls Swift's Glibc module does not expose (malloc statistics).
         .target(name: "CKVSystem"),
         // Layer 4 — the shell: listeners, HTTP, lifecycle; turns the layers below into IO.
         .target(
             name: "KVServer",
             dependencies: [
-                "KVCore", "KVStorage", "KVWire", "KVReplication", "CKVSystem",
+                "KVCore", "KVStorage", "KVWire", "KVReplication", "KVReplicationWire", "CKVSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -95,6 +108,15 @@ let package = Package(
             name: "KVWireTests",
             dependencies: [
                 "KVWire", "KVTestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KVReplicationWireTests",
+            dependencies: [
+                "KVReplicationWire", "KVCore", "KVStorage", "KVReplication", "KVWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],

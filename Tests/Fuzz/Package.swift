@@ -36,10 +36,11 @@ let package = Package(
         fuzzTarget("FuzzSnapshot", [kv("KVCore"), kv("KVStorage")]),
         fuzzTarget("FuzzCloneWriter", [kv("KVCore"), kv("KVStorage")]),
         fuzzTarget("FuzzReplicationStream", [
-            kv("KVCore"), kv("KVStorage"), kv("KVReplication"), kv("KVServer"), nio("NIOCore"), nio("NIOEmbedded"),
+            kv("KVCore"), kv("KVStorage"), kv("KVReplication"), kv("KVReplicationWire"), kv("KVServer"),
+            nio("NIOCore"), nio("NIOEmbedded"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        fuzzTarget("FuzzStreamAck", [kv("KVCore"), kv("KVServer")]),
+        fuzzTarget("FuzzStreamAck", [kv("KVCore"), kv("KVReplicationWire")]),
         fuzzTarget("FuzzHTTP", [
             kv("KVCore"), kv("KVStorage"), kv("KVServer"), nio("NIOCore"), nio("NIOEmbedded"), nio("NIOHTTP1"),
             .product(name: "Logging", package: "swift-log"),

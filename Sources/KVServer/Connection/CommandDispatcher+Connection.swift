@@ -9,17 +9,7 @@ extension CommandDispatcher {
         guard server.hub != nil else {
             return .reply(.error(CommandError("ERR KV.STREAM is served by the primary; this pod is a replica of \(server.configuration.primaryPeer)")))
         }
-        guard arguments.count <= 5, let history = HistoryID(arguments.string(1)), let after = UInt64(arguments.string(2)) else {
-            return .reply(.error(CommandError("ERR KV.STREAM needs a history id (32 hex digits), an LSN, a pod name and optionally a port")))
-        }
-        var port: Int?
-        if arguments.count == 5 {
-            guard let listening = Int(arguments.string(4)), (1...65535).contains(listening) else {
-                return .reply(.error(CommandError("ERR KV.STREAM: the listening port must be 1-65535")))
-            }
-            port = listening
-        }
-        return .serveStream(history: history, after: LSN(after), podName: arguments.string(3), listeningPort: port)
+        return .serveStream(requestedBy: arguments)
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

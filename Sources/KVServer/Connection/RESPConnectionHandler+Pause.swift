@@ -1,5 +1,6 @@
 import KVCore
 import KVReplication
+import KVReplicationWire
 import KVWire
 import NIOCore
 
@@ -69,21 +70,21 @@ extension RESPConnectionHandler {
         }
     }
 
-    /// KV.STREAM: answers the replica and, when it may stream, hands the connection to a
-    /// `StreamSender`.
+    /// KV.STREAM: answers the replica (`+STREAM …` or `-KVRESYNC …`, written by the replication
+    /// codec) and, when it may stream, hands the connection to a `StreamSender`.
     private func startStream(history: HistoryID, after: LSN, podName: String, listeningPort: Int?, context: ChannelHandlerContext) {
         guard let hub = server.hub else { return resume(with: .error(CommandError("ERR not the primary")), context: context) }
         let (refusal, primaryLSN) = hub.decideStream(history: history, after: after)
         if let refusal {
             server.logger.warning("refused a stream: \(refusal)", metadata: ["replica": "\(podName)", "after_lsn": "\(after)"])
-            return resume(with: .error(CommandError("KVRESYNC \(refusal)")), context: context)
+            return resume(with: ReplicationAnswer.resync(refusal).reply, context: context)
         }
         closing = true
         // No longer a client: the stream is listed under INFO replication instead.
         if let record { server.clients.unregister(record.id) }
         record = nil
         var answer = context.channel.allocator.buffer(capacity: 64)
-        answer.writeString("+STREAM \(hub.log.history) \(primaryLSN.rawValue)\r\n")
+        ReplicationAnswer.stream(history: hub.log.history, primaryLSN: primaryLSN).encode(into: &answer)
         context.writeAndFlush(wrapOutboundOut(answer), promise: nil)
         let sender = StreamSender(hub: hub, after: after, podName: podName, listeningPort: listeningPort,
                                   logger: server.logger, clock: server.database.clock)

@@ -1,4 +1,5 @@
 import KVCore
+import KVReplicationWire
 import KVStorage
 import NIOConcurrencyHelpers
 

@@ -1,12 +1,13 @@
 import KVCore
+import KVReplicationWire
 import KVStorage
 import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
 
-/// Serves `KV.CLONE` on any pod: `+CLONE <history> <lsn> <entries>`, then the snapshot bytes
-/// (docs/storage-format.md), then closes the connection.
+/// Serves `KV.CLONE` on any pod: `+CLONE <history> <lsn> <entries>` (`ReplicationAnswer`), then
+/// the snapshot bytes (docs/storage-format.md), then closes the connection.
 ///
 /// The keyspace is frozen under the database lock in microseconds (its pages are shared
 /// copy-on-write); encoding and sending run on NIO's blocking pool, with a few chunks in
@@ -33,7 +34,7 @@ enum CloneSender {
                 // ahead of a primary that crashed before they reached its disk.
                 try log.waitUntilWritten(lsn, durable: log.policy == .always)
                 var header = channel.allocator.buffer(capacity: 80)
-                header.writeString("+CLONE \(history) \(lsn.rawValue) \(snapshot.count)\r\n")
+                ReplicationAnswer.clone(history: history, lsn: lsn, entries: UInt64(snapshot.count)).encode(into: &header)
                 var pending: [EventLoopFuture<Void>] = [channel.writeAndFlush(header)]
                 var encoder = SnapshotEncoder(history: history, lsn: lsn, snapshot: snapshot)
                 var bytes = 0

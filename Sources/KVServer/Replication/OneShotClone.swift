@@ -1,5 +1,6 @@
 import KVCore
 import KVReplication
+import KVReplicationWire
 import KVStorage
 import Logging
 import NIOCore

@@ -1,3 +1,4 @@
+import KVReplicationWire
 import KVWire
 import NIOCore
 import NIOPosix

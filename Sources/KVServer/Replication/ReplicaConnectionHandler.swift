@@ -1,5 +1,6 @@
 import KVCore
 import KVReplication
+import KVReplicationWire
 import KVStorage
 import Logging
 import NIOCore
@@ -8,6 +9,8 @@ import NIOPosix
 /// The replica's end of one replication connection: sends `AUTH` (when a password is set)
 /// and `KV.CLONE` or `KV.STREAM`, reads the answer, then receives the snapshot into a
 /// `CloneWriter` or the record stream into the store, reporting to the `ReplicaController`.
+/// Every byte is written and read by the replication codec (`KVReplicationWire`); this
+/// handler only switches on what it decodes.
 ///
 /// Runs on the controller's loop, so it calls the controller directly; every report carries
 /// the connection's number, and the controller ignores reports of a connection it replaced.
@@ -18,6 +21,15 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
     enum Mode {
         case clone
         case stream(history: HistoryID, after: LSN, podName: String, listeningPort: Int)
+
+        /// The request that opens the connection.
+        var request: ReplicationRequest {
+            switch self {
+            case .clone: .clone
+            case let .stream(history, after, podName, listeningPort):
+                .stream(StreamRequest(history: history, after: after, podName: podName, listeningPort: listeningPort))
+            }
+        }
     }
 
     private enum Phase {
@@ -43,12 +55,11 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
     private let logger: Logger
     private var phase: Phase
     private var input: ByteBuffer?
-    /// The frames of the records being applied, reused between reads.
-    private var encoded: [UInt8] = []
+    private var answers = ReplicationAnswerDecoder()
+    /// Also holds the frames of the records being applied, reused between reads.
+    private var frames = ReplicationFrameDecoder()
     private var lastProgressLog = ContinuousClock.now
     private var cloneStarted = ContinuousClock.now
-    /// Longest answer line accepted before the snapshot or stream starts.
-    static let maxLineLength = 4096
 
     init(mode: Mode, number: UInt64, controller: any ReplicationConnectionDelegate, password: String?,
          directory: DataDirectory, logger: Logger) {
@@ -64,13 +75,7 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         controller.feedIfCurrent(number, .connected)
         var request = context.channel.allocator.buffer(capacity: 128)
-        if let password { request.writeCommand(["AUTH", password]) }
-        switch mode {
-        case .clone:
-            request.writeCommand(["KV.CLONE"])
-        case let .stream(history, after, podName, listeningPort):
-            request.writeCommand(["KV.STREAM", history.description, String(after.rawValue), podName, String(listeningPort)])
-        }
+        mode.request.encode(into: &request, authenticatingWith: password)
         context.writeAndFlush(wrapOutboundOut(request), promise: nil)
         context.fireChannelActive()
     }
@@ -127,12 +132,12 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
         while buffer.readableBytes > 0 {
             switch phase {
             case let .answer(authReplies):
-                guard let line = try readLine(&buffer) else { return }
+                guard let answer = try answers.decode(buffer: &buffer) else { return }
                 if authReplies > 0 {
-                    guard line == "+OK" else { return fail(context: context, "AUTH refused: \(line)") }
+                    guard answer == .ok else { return fail(context: context, "AUTH refused: \(answer.line)") }
                     phase = .answer(authReplies: authReplies - 1)
                 } else {
-                    try answer(line, context: context)
+                    try accept(answer, context: context)
                 }
             case let .cloning(writer, total):
                 try buffer.withUnsafeReadableBytes { try writer.append($0) }
@@ -149,55 +154,22 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func readLine(_ buffer: inout ByteBuffer) throws -> String? {
-        let view = buffer.readableBytesView
-        guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
-            if view.count > Self.maxLineLength { throw ReplicationProtocolError("answer line longer than \(Self.maxLineLength) bytes") }
-            return nil
-        }
-        let length = newline - view.startIndex + 1
-        guard length <= Self.maxLineLength, var line = buffer.readString(length: length) else {
-            throw ReplicationProtocolError("answer line longer than \(Self.maxLineLength) bytes")
-        }
-        line.removeLast()
-        if line.hasSuffix("\r") { line.removeLast() }
-        return line
-    }
-
     /// The answer to KV.CLONE or KV.STREAM.
-    private func answer(_ line: String, context: ChannelHandlerContext) throws {
-        let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-        switch (mode, words.first) {
-        case (.clone, "+CLONE"):
-            guard words.count == 4, let history = HistoryID(words[1]), let lsn = UInt64(words[2]), let total = UInt64(words[3]) else {
-                throw ReplicationProtocolError("malformed clone answer '\(line)'")
-            }
+    private func accept(_ answer: ReplicationAnswer, context: ChannelHandlerContext) throws {
+        switch (mode, answer) {
+        case let (.clone, .clone(history, lsn, total)):
             let writer = try CloneWriter(directory: directory)
             phase = .cloning(writer, total: total)
             cloneStarted = .now
-            controller.feedIfCurrent(number, .cloneAccepted(history: history, lsn: LSN(lsn)))
-        case (.stream, "+STREAM"):
-            guard words.count == 3, let history = HistoryID(words[1]), let lsn = UInt64(words[2]) else {
-                throw ReplicationProtocolError("malformed stream answer '\(line)'")
-            }
+            controller.feedIfCurrent(number, .cloneAccepted(history: history, lsn: lsn))
+        case let (.stream, .stream(history, primaryLSN)):
             phase = .streaming
-            controller.feedIfCurrent(number, .streamAccepted(history: history, primaryLSN: LSN(lsn)))
-        case (.stream, "-KVRESYNC"):
-            guard let reason = Self.resyncReason(words) else { throw ReplicationProtocolError("malformed resync answer '\(line)'") }
+            controller.feedIfCurrent(number, .streamAccepted(history: history, primaryLSN: primaryLSN))
+        case let (.stream, .resync(reason)):
             phase = .done
             controller.feedIfCurrent(number, .resyncRequired(reason))
         default:
-            fail(context: context, "peer answered '\(line.prefix(200))'")
-        }
-    }
-
-    static func resyncReason(_ words: [String]) -> ResyncReason? {
-        guard words.count == 3 else { return nil }
-        switch words[1] {
-        case "history": return HistoryID(words[2]).map { .history($0) }
-        case "compacted": return UInt64(words[2]).map { .compacted(oldest: LSN($0)) }
-        case "ahead": return UInt64(words[2]).map { .ahead(primaryLSN: LSN($0)) }
-        default: return nil
+            fail(context: context, "peer answered '\(answer.line.prefix(200))'")
         }
     }
 
@@ -233,32 +205,20 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
     private func stream(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) throws {
         var records: [LogRecord] = []
         var heartbeats: [ReplicaLink.Event] = []
-        encoded.removeAll(keepingCapacity: true)
-        while buffer.readableBytes > 0 {
-            let decoded = buffer.withUnsafeReadableBytes { ReplicationFrame.decode($0) }
-            switch decoded {
-            case .incomplete:
-                break
-            case let .invalid(reason):
-                throw ReplicationProtocolError(reason)
-            case let .frame(frame, byteCount):
-                switch frame {
-                case let .record(record):
-                    if let previous = records.last?.lsn, record.lsn != previous.next {
-                        throw ReplicationProtocolError("record \(record.lsn) does not follow \(previous)")
-                    }
-                    records.append(record)
-                    // The frame after its kind byte, exactly as the primary logged it.
-                    buffer.withUnsafeReadableBytes { encoded.append(contentsOf: $0[1..<byteCount]) }
-                case let .heartbeat(lsn, time, ackRequested):
-                    heartbeats.append(.heartbeat(primaryLSN: lsn, primaryTime: time, ackRequested: ackRequested))
+        frames.recordFrames.removeAll(keepingCapacity: true)
+        while let frame = try frames.decode(buffer: &buffer) {
+            switch frame {
+            case let .record(record):
+                if let previous = records.last?.lsn, record.lsn != previous.next {
+                    throw ReplicationProtocolError("record \(record.lsn) does not follow \(previous)")
                 }
-                buffer.moveReaderIndex(forwardBy: byteCount)
-                continue
+                records.append(record)
+            case let .heartbeat(lsn, time, ackRequested):
+                heartbeats.append(.heartbeat(primaryLSN: lsn, primaryTime: time, ackRequested: ackRequested))
             }
-            break
         }
-        try controller.apply(records, encoded: encoded, number: number)
+        // The records' frames as the primary logged them, for this replica's own log.
+        try controller.apply(records, encoded: frames.recordFrames, number: number)
         for heartbeat in heartbeats { controller.feedIfCurrent(number, heartbeat) }
     }
 
@@ -294,10 +254,4 @@ protocol ReplicationConnectionDelegate: AnyObject {
     /// Records streamed on connection `number`, to apply in order; `encoded` holds their
     /// frames as received, for the local log.
     func apply(_ records: [LogRecord], encoded: [UInt8], number: UInt64) throws
-}
-
-/// The peer sent something the replication protocol does not allow.
-struct ReplicationProtocolError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

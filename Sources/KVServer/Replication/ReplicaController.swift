@@ -1,5 +1,6 @@
 import KVCore
 import KVReplication
+import KVReplicationWire
 import KVStorage
 import Logging
 import NIOCore
@@ -255,9 +256,8 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
 
     private func sendAck(_ lsn: LSN) {
         guard let channel else { return }
-        let text = String(lsn.rawValue)
-        var buffer = channel.allocator.buffer(capacity: 32)
-        buffer.writeString("*2\r\n$6\r\nKV.ACK\r\n$\(text.utf8.count)\r\n\(text)\r\n")
+        var buffer = channel.allocator.buffer(capacity: 40)
+        ReplicationRequest.ack(applied: lsn).encode(into: &buffer)
         channel.writeAndFlush(buffer, promise: nil)
     }
 

@@ -1,5 +1,6 @@
 import KVCore
 import KVReplication
+import KVReplicationWire
 import KVStorage
 import KVWire
 import Logging
@@ -98,13 +99,8 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
         scratch.removeAll(keepingCapacity: true)
         do {
             // Frames go out as they are in the log files: no decoding, no re-encoding.
-            while scratch.count < Self.maxBytesPerTurn {
-                scratch.append(ReplicationFrame.recordKind)
-                guard try cursor.nextFrame(into: &scratch) != nil else {
-                    scratch.removeLast()
-                    break
-                }
-            }
+            while scratch.count < Self.maxBytesPerTurn,
+                  try ReplicationFrame.appendRecord(into: &scratch, { try cursor.nextFrame(into: &$0) != nil }) {}
         } catch {
             logger.error("replica stream to \(podName) stopped: \(error)")
             context.close(promise: nil)
@@ -130,8 +126,8 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
     func sendHeartbeat(ackRequested: Bool) {
         guard let context, context.channel.isActive else { return }
         var buffer = context.channel.allocator.buffer(capacity: ReplicationFrame.heartbeatSize)
-        ReplicationFrame.writeHeartbeat(primaryLSN: hub.log.progress.acknowledged, primaryTime: clock.now(),
-                                        ackRequested: ackRequested, into: &buffer)
+        ReplicationFrame.heartbeat(primaryLSN: hub.log.progress.acknowledged, primaryTime: clock.now(),
+                                   ackRequested: ackRequested).encode(into: &buffer)
         context.writeAndFlush(NIOAny(buffer), promise: nil)
         lastSent = .now()
     }
@@ -149,20 +145,13 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
         if input == nil { input = bytes } else { input!.writeBuffer(&bytes) }
         guard var buffer = input else { return }
         defer { input = buffer.readableBytes == 0 ? nil : buffer }
-        while buffer.readableBytes > 0 {
-            switch buffer.withUnsafeReadableBytes({ acks.read($0) }) {
-            case let .ack(lsn, consumed):
-                buffer.moveReaderIndex(forwardBy: consumed)
+        do {
+            while let lsn = try acks.decode(buffer: &buffer) {
                 if let id { hub.onAck(id, lsn: lsn) }
-            case let .skip(consumed):
-                buffer.moveReaderIndex(forwardBy: consumed)
-            case .incomplete:
-                return
-            case let .invalid(reason):
-                logger.warning("replica \(podName) sent something other than an ack (\(reason)); closing its stream")
-                context.close(promise: nil)
-                return
             }
+        } catch {
+            logger.warning("replica \(podName) sent something other than an ack (\(error)); closing its stream")
+            context.close(promise: nil)
         }
     }
 }

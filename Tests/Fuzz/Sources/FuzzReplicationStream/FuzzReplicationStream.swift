@@ -1,6 +1,7 @@
 import FuzzSupport
 import KVCore
 import KVReplication
+import KVReplicationWire
 import KVStorage
 import Logging
 import NIOCore

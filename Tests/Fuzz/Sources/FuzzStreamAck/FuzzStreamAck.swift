@@ -1,9 +1,9 @@
 import FuzzSupport
 import KVCore
-@testable import KVServer
+import KVReplicationWire
 
 // What a primary reads from a replica on its stream: `KV.ACK <lsn>` and nothing else
-// (`AckReader`, used by StreamSender). Checks that the reader fed the payload in chunks finds
+// (`KVReplicationWire.AckReader`, used by StreamSender). Checks that the reader fed the payload in chunks finds
 // the same acks and the same refusal as when fed it whole.
 
 @_cdecl("LLVMFuzzerTestOneInput")

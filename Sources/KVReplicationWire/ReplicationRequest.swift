@@ -1,0 +1,68 @@
+import KVCore
+import KVWire
+import NIOCore
+
+/// What a replica sends to another pod, as RESP arrays of bulk strings on the Redis port
+/// (docs/replication.md, "Wire format"):
+///
+/// ```
+/// KV.CLONE                                           replica → clone source (any pod)
+/// KV.STREAM <history> <after-lsn> <pod-name> [<port>] replica → primary
+/// KV.ACK <applied-lsn>                               replica → primary, on its stream
+/// ```
+///
+/// A connection's first request may follow `AUTH <password>` (`encode(into:authenticatingWith:)`).
+public enum ReplicationRequest: Hashable, Sendable {
+    /// `KV.CLONE`: send me your snapshot.
+    case clone
+    /// `KV.STREAM …`: stream me every record after mine.
+    case stream(StreamRequest)
+    /// `KV.ACK <lsn>`: this replica has applied every record up to `applied`.
+    case ack(applied: LSN)
+
+    /// Appends the request as a RESP array of bulk strings.
+    public func encode(into buffer: inout ByteBuffer) {
+        switch self {
+        case .clone:
+            buffer.writeCommand(["KV.CLONE"])
+        case let .stream(request):
+            var arguments = ["KV.STREAM", request.history.description, String(request.after.rawValue), request.podName]
+            if let port = request.listeningPort { arguments.append(String(port)) }
+            buffer.writeCommand(arguments)
+        case let .ack(lsn):
+            buffer.writeCommand(["KV.ACK", String(lsn.rawValue)])
+        }
+    }
+
+    /// Appends what a replica sends when its connection opens: `AUTH <password>` when a
+    /// password is set, then the request. Both are pipelined; the answers come in order.
+    public func encode(into buffer: inout ByteBuffer, authenticatingWith password: String?) {
+        if let password { buffer.writeCommand(["AUTH", password]) }
+        encode(into: &buffer)
+    }
+
+    /// Reads a request from its arguments (the command name first, in any case).
+    ///
+    /// Throws the error to answer: for `KV.STREAM` the texts of `StreamRequest(arguments:)`,
+    /// for the others `expected KV.ACK <lsn>` or `wrong number of arguments`.
+    public init(arguments: Arguments) throws(CommandError) {
+        guard arguments.count > 0 else { throw Self.notARequest }
+        switch arguments.lowercased(0) {
+        case "kv.clone":
+            guard arguments.count == 1 else { throw CommandError.wrongArity("kv.clone") }
+            self = .clone
+        case "kv.stream":
+            self = .stream(try StreamRequest(arguments: arguments))
+        case "kv.ack":
+            guard arguments.count == 2, let lsn = UInt64(arguments.string(1)) else { throw Self.malformedAck }
+            self = .ack(applied: LSN(lsn))
+        default:
+            throw Self.notARequest
+        }
+    }
+
+    /// `KV.ACK` without exactly one unsigned decimal LSN.
+    public static let malformedAck = CommandError("ERR expected KV.ACK <lsn>")
+    /// A command that is none of the replication requests.
+    public static let notARequest = CommandError("ERR expected KV.CLONE, KV.STREAM or KV.ACK")
+}
