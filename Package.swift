@@ -127,6 +127,7 @@ let package = Package(
             dependencies: [
                 "KVServer", "KVTestKit", "kv-server",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

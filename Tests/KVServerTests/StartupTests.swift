@@ -83,4 +83,19 @@ import Testing
         #expect(throws: HarnessError.self) { try second.start() }
         #expect(second.logText.contains("in use"))
     }
+
+    /// A port in use is named with its flag, in words: no Swift function names, no errno dump.
+    @Test(arguments: ["--port", "--http-port"])
+    func aPortInUseIsNamedWithItsFlag(flag: String) throws {
+        let first = try ServerProcess().start()
+        let port = flag == "--port" ? first.port : first.httpPort
+        let other = try ServerProcess.freePort()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kv-port-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ports = flag == "--port" ? ["--port", String(port), "--http-port", String(other)] : ["--port", String(other), "--http-port", String(port)]
+        let result = try Tool.run(ServerProcess.executable.path, ["--hostname", "kv-0", "--bind", "127.0.0.1", "--data-dir", directory.path] + ports)
+        #expect(result.status != 0)
+        #expect(result.output.contains("cannot listen on 127.0.0.1:\(port) (\(flag)): Address already in use"), "\(result.output)")
+        #expect(!result.output.contains("bind(descriptor"), "\(result.output)")
+    }
 }

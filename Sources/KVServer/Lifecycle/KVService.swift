@@ -6,8 +6,9 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// The whole server as one lifecycle service: recover, listen, serve, and on SIGTERM stop
-/// accepting, finish in-flight writes, flush the log, exit.
+/// The whole server as one lifecycle service: recover (or clone), listen, then run the
+/// server's parts (`ServerPart`) as services of one group, which at SIGTERM stop accepting,
+/// finish in-flight writes, flush the log and stop the loops, in that order.
 struct KVService: Service {
     let configuration: ServerConfiguration
     let logger: Logger
@@ -109,7 +110,7 @@ struct KVService: Service {
             await controller?.stop()
             recovered.log.close()
             try? await group.shutdownGracefully()
-            throw StartupError("cannot listen on \(configuration.bindHost):\(configuration.port) / :\(configuration.httpPort): \(error)")
+            throw error
         }
         let sweeper = ExpirySweeper(server: server, eventLoop: group.next())
         server.memory.start(on: group.next())
@@ -140,23 +141,32 @@ struct KVService: Service {
             "fsync": "\(configuration.fsync.rawValue)",
         ])
 
-        try? await gracefulShutdown()
-
-        logger.info("shutting down: no new connections; finishing in-flight writes")
-        readiness.markNotReady("shutting down")
-        await listeners.stopAccepting()
-        await controller?.stop()
-        sweeper.stop()
-        server.memory.stop()
-        snapshots.stop()
-        let final = database.log.close()
-        if let failure = final.failure {
-            logger.error("flushing the log at shutdown failed: \(failure)")
-        }
-        // Let the loops send the replies the final flush released before the connections close.
-        for loop in group.makeIterator() { try? await loop.submit {}.get() }
-        try? await group.shutdownGracefully()
-        logger.info("stopped", metadata: ["lsn": "\(final.lastAssigned)", "durable_lsn": "\(final.durable)"])
+        // The running server's parts as services of one group: at SIGTERM (the parent group's
+        // graceful shutdown) they stop one by one in `ServerPart.Name`'s order.
+        var stops: [ServerPart.Name: @Sendable () async -> Void] = [
+            .listeners: {
+                logger.info("shutting down: no new connections; finishing in-flight writes")
+                readiness.markNotReady("shutting down")
+                await listeners.stopAccepting()
+            },
+            .memorySampler: { server.memory.stop() },
+            .expirySweeper: { sweeper.stop() },
+            .snapshots: { snapshots.stop() },
+            .writeLog: {
+                let final = database.log.close()
+                if let failure = final.failure {
+                    logger.error("flushing the log at shutdown failed: \(failure)")
+                }
+                logger.info("log closed", metadata: ["lsn": "\(final.lastAssigned)", "durable_lsn": "\(final.durable)"])
+            },
+            .eventLoops: {
+                for loop in group.makeIterator() { try? await loop.submit {}.get() }
+                try? await group.shutdownGracefully()
+            },
+        ]
+        if let controller { stops[.replicaStream] = { await controller.stop() } }
+        try await ServiceGroup(services: ServerPart.inShutdownOrder(stops), logger: logger).run()
+        logger.info("stopped")
     }
 
     /// A primary on an empty data directory continues the history a peer holds, if any

@@ -1,4 +1,7 @@
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOHTTP1
 import NIOPosix
 
@@ -17,7 +20,7 @@ struct Listeners {
         let idleTimeout = configuration.idleTimeoutSeconds
         let tls = configuration.tls
         let requestTimeout = configuration.requestTimeout.map { TimeAmount.nanoseconds(Int64($0 / .nanoseconds(1))) }
-        let resp = try await ServerBootstrap(group: group)
+        let resp = try await listening(on: configuration.bindHost, port: configuration.port, flag: "--port") { try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 511)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -37,10 +40,11 @@ struct Listeners {
             }
             .bind(host: configuration.bindHost, port: configuration.port)
             .get()
+        }
         let routes = HTTPRoutes(server: server, waiters: waiters, readiness: readiness)
         let http: any Channel
         do {
-            http = try await ServerBootstrap(group: group)
+            http = try await listening(on: configuration.bindHost, port: configuration.httpPort, flag: "--http-port") { try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 128)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
@@ -57,11 +61,26 @@ struct Listeners {
                 }
                 .bind(host: configuration.bindHost, port: configuration.httpPort)
                 .get()
+            }
         } catch {
             try? await resp.close()
             throw error
         }
         return Listeners(resp: resp, http: http)
+    }
+
+    /// Runs `bind`; a failure becomes a startup error naming the address and the flag that
+    /// set it, in words ("Address already in use"), not NIO's function names.
+    private static func listening(
+        on host: String, port: Int, flag: String, _ bind: () async throws -> any Channel
+    ) async throws -> any Channel {
+        do {
+            return try await bind()
+        } catch let error as IOError {
+            throw StartupError("cannot listen on \(host):\(port) (\(flag)): \(String(cString: strerror(error.errnoCode)))")
+        } catch {
+            throw StartupError("cannot listen on \(host):\(port) (\(flag)): \(error)")
+        }
     }
 
     /// Closes the listening sockets; connected clients stay until the loops shut down.
