@@ -178,13 +178,13 @@ struct KVService: Service {
             return
         }
         logger.warning("""
-            the data directory is empty but \(candidate.address) holds history \(candidate.history) up to LSN \(candidate.lsn): \
+            the data directory is empty but \(candidate.peer) holds history \(candidate.history) up to LSN \(candidate.lsn): \
             restoring from it instead of starting a new, empty history that would wipe the replicas
             """)
         do {
             try await PrimaryRestore.restore(from: candidate, configuration: configuration, group: group, logger: logger)
         } catch {
-            throw StartupError("restoring from \(candidate.address) failed (\(error)); refusing to start a new history while a peer holds data")
+            throw StartupError("restoring from \(candidate.peer) failed (\(error)); refusing to start a new history while a peer holds data")
         }
     }
 

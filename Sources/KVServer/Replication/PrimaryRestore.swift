@@ -13,49 +13,43 @@ import NIOPosix
 /// that would make every replica wipe itself.
 ///
 /// A pod counts as holding data when `INFO replication` names a history and an LSN above 0.
-/// Peers that do not resolve or refuse the connection do not exist yet (a new set: in a
-/// StatefulSet, kv-1 is only created once kv-0 is ready), so after a few short rounds without
-/// an answer the primary starts a new history.
+/// Peers that do not resolve do not exist yet (a new set: in a StatefulSet, kv-1 is only
+/// created once kv-0 is ready); what each answer means, and how many rounds to ask, is
+/// `PeerSurvey`'s to decide.
 enum PrimaryRestore {
-    struct Candidate {
-        var address: PeerAddress
-        var history: HistoryID
-        var lsn: LSN
-    }
+    typealias Candidate = PeerSurvey.Candidate
 
-    static let rounds = 3
-    static let roundDelay = TimeAmount.milliseconds(500)
-
-    /// The most advanced peer holding data, or nil when none answered with data.
+    /// The most advanced peer holding data, or nil to start a new history. The rounds and
+    /// what each answer means are `PeerSurvey`'s decisions; this asks and waits.
     static func mostAdvancedPeer(configuration: ServerConfiguration, group: any EventLoopGroup,
                                  logger: Logger) async -> Candidate? {
         let peers = configuration.restorePeers.map { PeerAddress($0) }
-        guard !peers.isEmpty else { return nil }
-        for round in 1...rounds {
+        var survey = PeerSurvey()
+        while true {
             // All peers at once, as futures on the event loops (one await for all of them).
             let asked = peers.map { position(of: $0, password: configuration.password, tls: configuration.tls, group: group) }
-            let results = (try? await EventLoopFuture.whenAllComplete(asked, on: group.next()).get()) ?? []
-            var answered = 0
-            var resolved = 0
-            var best: Candidate?
-            for (peer, result) in zip(peers, results) {
+            let results = peers.isEmpty ? [] : ((try? await EventLoopFuture.whenAllComplete(asked, on: group.next()).get()) ?? [])
+            let answers = zip(peers, results).map { peer, result -> (peer: PeerAddress, answer: PeerSurvey.Answer) in
                 switch result {
                 case let .success(candidate):
-                    answered += 1
                     logger.debug("peer \(peer) answered: \(candidate.map { "history \($0.history) lsn \($0.lsn)" } ?? "no data")")
-                    if let candidate, candidate.lsn > (best?.lsn ?? .zero) { best = candidate }
+                    return (peer, candidate.map { .data(history: $0.history, lsn: $0.lsn) } ?? .noData)
                 case let .failure(error):
-                    if !Self.doesNotResolve(error) { resolved += 1 }
                     logger.debug("peer \(peer) did not answer: \(error)")
+                    return (peer, Self.doesNotResolve(error) ? .doesNotResolve : .unreachable)
                 }
             }
-            if let best { return best }
-            if answered > 0 { return nil }  // peers are up, and hold nothing
-            if resolved == 0 { return nil }  // no such pods: a new set
-            logger.info("peers exist but did not answer yet; asking again", metadata: ["round": "\(round)"])
-            if round < rounds { try? await Task.sleep(nanoseconds: UInt64(roundDelay.nanoseconds)) }
+            switch survey.onRound(answers) {
+            case let .restore(candidate):
+                return candidate
+            case let .startNewHistory(reason):
+                logger.info("no peer to restore from: \(reason)")
+                return nil
+            case let .askAgain(delay):
+                logger.info("peers exist but did not answer yet; asking again", metadata: ["round": "\(survey.round)"])
+                try? await Task.sleep(for: delay)
+            }
         }
-        return nil
     }
 
     /// True when the peer's name does not resolve: the pod does not exist.
@@ -86,7 +80,7 @@ enum PrimaryRestore {
         }
         guard let historyText = fields["kv_history"], let history = HistoryID(historyText),
               let lsn = fields["master_repl_offset"].flatMap(UInt64.init), lsn > 0 else { return nil }
-        return Candidate(address: peer, history: history, lsn: LSN(lsn))
+        return Candidate(peer: peer, history: history, lsn: LSN(lsn))
     }
 
     /// Clones `candidate` into the (empty) data directory and installs it.
@@ -94,9 +88,9 @@ enum PrimaryRestore {
                         logger: Logger) async throws {
         let directory = DataDirectory(configuration.dataDirectory)
         let clone = OneShotClone(loop: group.next())
-        try await clone.run(from: candidate.address, password: configuration.password, tls: configuration.tls,
+        try await clone.run(from: candidate.peer, password: configuration.password, tls: configuration.tls,
                             directory: directory, logger: logger)
         let header = try await NIOThreadPool.singleton.runIfActive { try directory.installSnapshot(at: directory.cloneSnapshotPath) }
-        logger.warning("restored the primary's data from \(candidate.address): history \(header.history), LSN \(header.lsn), \(header.entryCount) keys")
+        logger.warning("restored the primary's data from \(candidate.peer): history \(header.history), LSN \(header.lsn), \(header.entryCount) keys")
     }
 }
