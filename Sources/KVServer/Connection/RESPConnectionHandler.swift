@@ -41,8 +41,6 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// `--request-timeout` for the other direction: runs while the client reads none of its
     /// replies (the socket stays unwritable and its buffered bytes do not go down).
     private var replyTimer: RequestTimer?
-    /// The bytes buffered for the client when `replyTimer` last started.
-    private var bufferedAtReplyCheck = 0
     /// The last batch stopped early because its replies reached `batchOutputLimit`.
     private var stoppedForOutput = false
 
@@ -83,17 +81,12 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         session = ClientSession(id: record.id, passwordRequired: server.passwordRequired)
         if let timeout = server.configuration.requestTimeout {
-            requestTimer = RequestTimer(timeout: .nanoseconds(Int64(timeout / .nanoseconds(1)))) { [self] in
+            requestTimer = RequestTimer(timeout: timeout) { [self] in
                 close(context: context, saying: "-ERR the command did not arrive whole within --request-timeout (\(timeout.components.seconds) s): closing the connection")
             }
-            replyTimer = RequestTimer(timeout: .nanoseconds(Int64(timeout / .nanoseconds(1)))) { [self] in
-                // A client reading a large reply slowly is making progress: give it more time.
-                let buffered = bufferedBytes(context)
-                if buffered < bufferedAtReplyCheck {
-                    bufferedAtReplyCheck = buffered
-                    replyTimer?.begin(on: context.eventLoop)
-                    return
-                }
+            // A client reading a large reply slowly is making progress: the bytes buffered for
+            // it go down, and the clock starts again (`RequestDeadline`).
+            replyTimer = RequestTimer(timeout: timeout, progress: { [self] in bufferedBytes(context) }) { [self] in
                 server.logger.notice("closing a client that has not read its replies within --request-timeout",
                                      metadata: ["client": "\(record.address)"])
                 close(context: context, saying: nil)
@@ -152,7 +145,6 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             replyTimer?.end()
             if stoppedForOutput { processInput(context: context) }
         } else if let replyTimer {
-            bufferedAtReplyCheck = bufferedBytes(context)
             replyTimer.begin(on: context.eventLoop)
         }
         context.fireChannelWritabilityChanged()

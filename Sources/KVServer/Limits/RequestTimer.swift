@@ -6,57 +6,57 @@ import NIOCore
 /// a client slot forever. (The idle timeout, `--idle-timeout`, is for clients that send
 /// nothing at all.)
 ///
-/// One scheduled check per connection at most: moving the start of the pending request
-/// (`restart`) only records a time; the check re-arms itself for whatever remains. Loop-bound.
+/// The shell of `RequestDeadline`, which decides; this schedules the one check it asks for on
+/// the connection's loop and calls `expired` when it says so. Loop-bound.
 final class RequestTimer {
-    private let timeout: TimeAmount
+    private var deadline: RequestDeadline<ContinuousClock.Instant>
     private let expired: () -> Void
-    /// When the first byte of the request still arriving came; nil when nothing is pending.
-    private var since: NIODeadline?
+    /// The progress measure a check compares with (see `RequestDeadline`); 0 when none.
+    private let progress: () -> Int
     private var check: Scheduled<Void>?
 
-    /// `expired` runs on the loop when a request took too long.
-    init(timeout: TimeAmount, expired: @escaping () -> Void) {
-        self.timeout = timeout
+    /// `expired` runs on the loop when a request took too long. `progress`, when given, is a
+    /// measure that goes down while the peer makes progress (bytes still buffered for it).
+    init(timeout: Duration, progress: @escaping () -> Int = { 0 }, expired: @escaping () -> Void) {
+        self.deadline = RequestDeadline(timeout: timeout)
+        self.progress = progress
         self.expired = expired
     }
 
     /// Part of a request has arrived: the clock runs unless it already does.
     func begin(on loop: any EventLoop) {
-        guard since == nil else { return }
-        since = .now()
-        arm(on: loop, at: since! + timeout)
+        perform(deadline.begin(now: .now, mark: progress()), on: loop)
     }
 
     /// A request completed and the next one has begun arriving.
     func restart(on loop: any EventLoop) {
-        since = .now()
-        if check == nil { arm(on: loop, at: since! + timeout) }
+        perform(deadline.restart(now: .now), on: loop)
     }
 
     /// Nothing is pending.
     func end() {
-        since = nil
+        deadline.end()
     }
 
     /// The connection closed.
     func cancel() {
-        since = nil
+        deadline.cancel()
         check?.cancel()
         check = nil
     }
 
-    private func arm(on loop: any EventLoop, at deadline: NIODeadline) {
-        check?.cancel()
-        check = loop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
-            check = nil
-            guard let since else { return }
-            let due = since + timeout
-            if NIODeadline.now() >= due {
-                self.since = nil
-                expired()
-            } else {
-                arm(on: loop, at: due)
+    private func perform(_ action: RequestDeadline<ContinuousClock.Instant>.Action, on loop: any EventLoop) {
+        switch action {
+        case .none:
+            return
+        case .expire:
+            expired()
+        case let .arm(at):
+            check?.cancel()
+            let delay = max(at - .now, .zero)
+            check = loop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(delay / .nanoseconds(1)))) { [self] in
+                check = nil
+                perform(deadline.checkFired(now: .now, mark: progress()), on: loop)
             }
         }
     }
@@ -84,7 +84,7 @@ final class HTTPRequestTimerHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func handlerAdded(context: ChannelHandlerContext) {
         let podName = podName
-        timer = RequestTimer(timeout: timeout) {
+        timer = RequestTimer(timeout: .nanoseconds(timeout.nanoseconds)) {
             // Written from here, under the HTTP encoder: the request may be half a head.
             let message = "the request did not arrive whole within --request-timeout\n"
             let response = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain\r\nContent-Length: \(message.utf8.count)\r\nKV-Pod: \(podName)\r\nConnection: close\r\n\r\n\(message)"
