@@ -12,14 +12,14 @@ import Synchronization
 /// write as the log acknowledges it; heartbeats when idle; reads `KV.ACK <lsn>` back.
 ///
 /// Records are read from the files (not from the writers' memory) on the connection's event
-/// loop, at most `maxBytesPerTurn` per loop turn, and only while the socket takes them: a slow
-/// replica slows its own stream, never the primary's writes.
+/// loop, at most `StreamPacing.maxBytesPerTurn` per loop turn, and only while the socket takes
+/// them: a slow replica slows its own stream, never the primary's writes. The pacing and the
+/// heartbeats are `StreamPacing`'s decisions.
 final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    static let maxBytesPerTurn = 1 << 20
-    static let heartbeatInterval = TimeAmount.milliseconds(100)
+    static let heartbeatInterval = Duration.milliseconds(100)
 
     private let hub: ReplicationHub
     private let cursor: LogCursor
@@ -32,7 +32,8 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
     private var handle: StreamHandle?
     private var context: ChannelHandlerContext?
     private var heartbeat: RepeatedTask?
-    private var lastSent = NIODeadline.now()
+    /// How much a turn sends, whether to go on, when to heartbeat: `StreamPacing` decides.
+    private var pacing = StreamPacing(now: ContinuousClock.now, heartbeatInterval: StreamSender.heartbeatInterval)
     private var acks = AckReader()
     private var input: ByteBuffer?
     private var scratch: [UInt8] = []
@@ -54,9 +55,10 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
         id = hub.register(name: podName, address: address, after: cursor.after, stream: handle)
         logger.info("replica stream started", metadata: ["replica": "\(podName)", "address": "\(address)", "after_lsn": "\(cursor.after)"])
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        heartbeat = context.eventLoop.scheduleRepeatedTask(
-            initialDelay: Self.heartbeatInterval, delay: Self.heartbeatInterval
-        ) { _ in bound.value.heartbeatTick() }
+        let interval = TimeAmount.nanoseconds(Int64(Self.heartbeatInterval / .nanoseconds(1)))
+        heartbeat = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            bound.value.heartbeatTick()
+        }
         pump()
     }
 
@@ -99,7 +101,7 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
         scratch.removeAll(keepingCapacity: true)
         do {
             // Frames go out as they are in the log files: no decoding, no re-encoding.
-            while scratch.count < Self.maxBytesPerTurn,
+            while pacing.batchHasRoom(scratch.count),
                   try ReplicationFrame.appendRecord(into: &scratch, { try cursor.nextFrame(into: &$0) != nil }) {}
         } catch {
             logger.error("replica stream to \(podName) stopped: \(error)")
@@ -110,8 +112,7 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
         var buffer = context.channel.allocator.buffer(capacity: scratch.count)
         buffer.writeBytes(scratch)
         context.writeAndFlush(NIOAny(buffer), promise: nil)
-        lastSent = .now()
-        if cursor.position < cursor.limit && context.channel.isWritable {
+        if pacing.sent(now: .now, ready: cursor.position < cursor.limit, writable: context.channel.isWritable) {
             // More to send: yield the loop to other connections first.
             context.eventLoop.assumeIsolated().execute { [self] in pump() }
         }
@@ -119,7 +120,9 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Every heartbeat interval: a heartbeat when nothing else was sent meanwhile.
     func heartbeatTick() {
-        if NIODeadline.now() - lastSent >= Self.heartbeatInterval { sendHeartbeat(ackRequested: hub.wantsAcks) }
+        if case let .send(askForAck) = pacing.onTick(now: .now, waitBlocked: hub.wantsAcks) {
+            sendHeartbeat(ackRequested: askForAck)
+        }
     }
 
     /// Sends a heartbeat now (after whatever records are ready), asking for an ack if `ackRequested`.
@@ -129,7 +132,7 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
         ReplicationFrame.heartbeat(primaryLSN: hub.log.progress.acknowledged, primaryTime: clock.now(),
                                    ackRequested: ackRequested).encode(into: &buffer)
         context.writeAndFlush(NIOAny(buffer), promise: nil)
-        lastSent = .now()
+        _ = pacing.sent(now: .now)
     }
 
     /// A WAIT is blocked: send what is ready, then ask for an ack.
