@@ -21,7 +21,11 @@ public struct AckReader {
     }
 
     /// Acks are short: tight limits refuse a large or long request at its header.
-    private var parser = RESPCommandParser(limits: RESPLimits(maxBulkLength: 64, maxArgumentCount: 4))
+    private var parser: RESPCommandParser = {
+        var limits = RESPLimits(maxBulkLength: 64, maxArgumentCount: 4)
+        limits.maxBulkLengthName = "an ack's limit"
+        return RESPCommandParser(limits: limits)
+    }()
     private var bounds: [ArgumentBounds] = []
 
     /// A reader at the start of a stream.

@@ -183,17 +183,18 @@ extension RESPCommandParser {
             progress.scanned = cr
             return .incomplete(needed: cr + 2)
         }
-        guard bytes[cr + 1] == ASCII.lf, let length = ASCIIDecimal.parse(bytes, (start + 1)..<cr),
-            length >= 0, length <= limits.maxBulkLength
-        else {
+        guard bytes[cr + 1] == ASCII.lf, let length = ASCIIDecimal.parse(bytes, (start + 1)..<cr), length >= 0 else {
             return .malformed(.invalidBulkLength)
+        }
+        guard length <= limits.maxBulkLength else {
+            return .malformed(.bulkOverLimit(limits.maxBulkLength, name: limits.maxBulkLengthName))
         }
         if limits.requiresAuthentication && length > RESPLimits.unauthenticatedBulkLength {
             return .malformed(.unauthenticatedBulkLength)
         }
         // Checked before waiting for the data, so an oversized request is refused at once.
         guard Int64(cr + 4) + length <= Int64(limits.maxRequestLength) else {
-            return .malformed(.tooBigRequest)
+            return .malformed(.requestOverLimit(limits.maxRequestLength, name: limits.maxRequestLengthName))
         }
         progress.position = cr + 2
         progress.bulkLength = Int(length)

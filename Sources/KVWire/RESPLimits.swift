@@ -22,6 +22,11 @@ public struct RESPLimits: Sendable, Equatable {
     /// `Protocol error: too big request`.
     public var maxRequestLength: Int
 
+    /// What a request past `maxBulkLength` / `maxRequestLength` is told the limit is called:
+    /// Redis's setting by default, the server's flag when it sets one (`--max-value-size`).
+    public var maxBulkLengthName = "proto-max-bulk-len"
+    public var maxRequestLengthName = "client-query-buffer-limit"
+
     /// True for a connection that must still authenticate: Redis then accepts at most 10
     /// arguments and 16 KiB bulk strings, so that an unauthenticated client cannot make the
     /// server buffer much, and answers `Protocol error: unauthenticated multibulk length` /

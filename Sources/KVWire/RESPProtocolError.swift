@@ -22,6 +22,15 @@ public struct RESPProtocolError: Error, Equatable, Sendable, CustomStringConvert
     public static let invalidMultibulkLength = RESPProtocolError("Protocol error: invalid multibulk length")
     /// `$N` where N is not a number, negative or more than `maxBulkLength`.
     public static let invalidBulkLength = RESPProtocolError("Protocol error: invalid bulk length")
+    /// `$N` where N is a number past the bulk limit: Redis's text, then which limit it is, so
+    /// that the user knows which flag to raise.
+    public static func bulkOverLimit(_ limit: Int, name: String) -> RESPProtocolError {
+        RESPProtocolError("Protocol error: invalid bulk length (over \(name), \(limit) bytes)")
+    }
+    /// A command past the request limit, naming the limit.
+    public static func requestOverLimit(_ limit: Int, name: String) -> RESPProtocolError {
+        RESPProtocolError("Protocol error: too big request (over \(name), \(limit) bytes)")
+    }
     /// An inline line longer than `maxInlineLength`.
     public static let tooBigInlineRequest = RESPProtocolError("Protocol error: too big inline request")
     /// A `*N` line longer than `maxInlineLength`.

@@ -56,11 +56,11 @@ struct KVServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-clients"), help: "Most clients connected at once. Env: KV_MAX_CLIENTS.")
     var maxClients: Int = 10_000
 
-    @Option(name: .customLong("max-value-size"), help: "Largest key or value in bytes. Env: KV_MAX_VALUE_SIZE.")
-    var maxValueSize: Int = 512 * 1024 * 1024
+    @Option(name: .customLong("max-value-size"), help: "Largest key or value (1000, 64kb, 1mb, 512mb). Env: KV_MAX_VALUE_SIZE.")
+    var maxValueSize: String = "512mb"
 
-    @Option(name: .customLong("max-request-size"), help: "Largest request in bytes. Env: KV_MAX_REQUEST_SIZE.")
-    var maxRequestSize: Int = 1024 * 1024 * 1024
+    @Option(name: .customLong("max-request-size"), help: "Largest request (64mb, 1gb). Env: KV_MAX_REQUEST_SIZE.")
+    var maxRequestSize: String = "1gb"
 
     @Option(name: .customLong("idle-timeout"), help: "Close clients idle this many seconds; 0 = never. Env: KV_IDLE_TIMEOUT.")
     var idleTimeout: Int = 0
@@ -86,11 +86,11 @@ struct KVServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-dir"), help: "A mounted kubernetes.io/tls Secret: TLS is on when it holds tls.crt (with tls.key, and ca.crt if present), off when empty. Env: KV_TLS_DIR.")
     var tlsDir: String?
 
-    @Option(name: .customLong("snapshot-after-bytes"), help: "Take a snapshot when the log grew this much. Env: KV_SNAPSHOT_AFTER_BYTES.")
-    var snapshotAfterBytes: Int = 64 * 1024 * 1024
+    @Option(name: .customLong("snapshot-after-bytes"), help: "Take a snapshot when the log grew this much (64mb). Env: KV_SNAPSHOT_AFTER_BYTES.")
+    var snapshotAfterBytes: String = "64mb"
 
-    @Option(name: .customLong("log-segment-bytes"), help: "Size of one log segment file. Env: KV_LOG_SEGMENT_BYTES.")
-    var logSegmentBytes: Int = 64 * 1024 * 1024
+    @Option(name: .customLong("log-segment-bytes"), help: "Size of one log segment file (64mb). Env: KV_LOG_SEGMENT_BYTES.")
+    var logSegmentBytes: String = "64mb"
 
     @Option(name: .customLong("replica-retention"), help: "Keep the log a replica needs to resume for this long after it was last seen (500ms, 10s, 5m, 1h). Env: KV_REPLICA_RETENTION.")
     var replicaRetention: String = "1h"
@@ -143,10 +143,17 @@ struct KVServerCommand: AsyncParsableCommand {
             }
             durations[flag] = duration
         }
-        guard let memoryLimit = ByteSizeText.parse(maxMemory) else {
-            printError("kv-server: --max-memory must be a size like 0, 100mb or 2gb (got '\(maxMemory)').")
-            throw ExitCode(2)
+        // Every size flag takes the same units (bytes, or k/kb, m/mb, g/gb: powers of 1024).
+        var sizes: [String: Int] = [:]
+        for (flag, text) in [("max-memory", maxMemory), ("max-value-size", maxValueSize), ("max-request-size", maxRequestSize),
+                             ("snapshot-after-bytes", snapshotAfterBytes), ("log-segment-bytes", logSegmentBytes)] {
+            guard let bytes = ByteSizeText.parse(text) else {
+                printError("kv-server: --\(flag) must be a size like 1000, 64kb, 100mb or 2gb (got '\(text)').")
+                throw ExitCode(2)
+            }
+            sizes[flag] = bytes
         }
+        let memoryLimit = sizes["max-memory"]!
         guard let protectedMode = ["yes": true, "true": true, "no": false, "false": false][protected.lowercased()] else {
             printError("kv-server: --protected must be yes or no (got '\(protected)').")
             throw ExitCode(2)
@@ -189,14 +196,14 @@ struct KVServerCommand: AsyncParsableCommand {
         configuration.cloneFromAddress = cloneFrom
         configuration.threads = max(1, threads ?? System.coreCount)
         configuration.maxClients = maxClients
-        configuration.maxValueSize = maxValueSize
-        configuration.maxRequestSize = maxRequestSize
+        configuration.maxValueSize = sizes["max-value-size"]!
+        configuration.maxRequestSize = sizes["max-request-size"]!
         configuration.idleTimeoutSeconds = idleTimeout
         configuration.requestTimeout = durations["request-timeout"] == .zero ? nil : durations["request-timeout"]
         configuration.maxMemory = memoryLimit
         configuration.protectedMode = protectedMode
-        configuration.snapshotAfterLogBytes = snapshotAfterBytes
-        configuration.logSegmentBytes = logSegmentBytes
+        configuration.snapshotAfterLogBytes = sizes["snapshot-after-bytes"]!
+        configuration.logSegmentBytes = sizes["log-segment-bytes"]!
         configuration.logLevel = level
         configuration.replicaRetention = durations["replica-retention"]!
         configuration.cloneTimeout = durations["clone-timeout"]!

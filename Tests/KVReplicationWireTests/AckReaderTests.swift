@@ -25,7 +25,7 @@ let refusedAcks: [RefusedAck] = [
     RefusedAck(command("PING"), "expected KV.ACK <lsn>"),
     RefusedAck(command("KV.CLONE"), "expected KV.ACK <lsn>"),
     // Acks are short: a long or wide request is refused at its header.
-    RefusedAck(bytes("*2\r\n$6\r\nKV.ACK\r\n$65\r\n"), "Protocol error: invalid bulk length"),
+    RefusedAck(bytes("*2\r\n$6\r\nKV.ACK\r\n$65\r\n"), "Protocol error: invalid bulk length (over an ack's limit, 64 bytes)"),
     RefusedAck(bytes("*5\r\n"), "Protocol error: invalid multibulk length"),
     RefusedAck(bytes("*2\r\n$6\r\nKV.ACKX\r\n"), "Protocol error: expected CRLF after bulk data"),
     RefusedAck(bytes("*1\r\n:1\r\n"), "Protocol error: expected '$', got ':'"),

@@ -55,7 +55,7 @@ import Testing
         ("*abc\r\n", "-ERR Protocol error: invalid multibulk length\r\n"),
         ("*2\r\n$3\r\nGET\r\n:5\r\n", "-ERR Protocol error: expected '$', got ':'\r\n"),
         ("*1\r\n$-5\r\n", "-ERR Protocol error: invalid bulk length\r\n"),
-        ("*1\r\n$99999999999999\r\n", "-ERR Protocol error: invalid bulk length\r\n"),
+        ("*1\r\n$99999999999999\r\n", "-ERR Protocol error: invalid bulk length (over --max-value-size, 536870912 bytes)\r\n"),
         ("SET \"unbalanced\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n"),
     ])
     func malformedInputIsRefusedAndClosed(input: String, expected: String) throws {

@@ -27,10 +27,22 @@ import Testing
         let kv = try ServerProcess(arguments: ["--max-value-size", "1000"]).start()
         let connection = try RawConnection(port: kv.port)
         connection.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000\r\n")
-        #expect(connection.read(until: "\r\n") == "-ERR Protocol error: invalid bulk length\r\n")
+        #expect(connection.read(until: "\r\n") == "-ERR Protocol error: invalid bulk length (over --max-value-size, 1000 bytes)\r\n")
         #expect(try kv.redis("SET", "ok", String(repeating: "a", count: 900)) == "OK")
         #expect(try kv.redis("APPEND", "ok", String(repeating: "b", count: 200)) == "ERR string exceeds maximum allowed size (proto-max-bulk-len)")
         #expect(try kv.redis("SETRANGE", "ok", "999", "xx") == "ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+    }
+
+    /// Every size flag takes units, and the refusal names the limit and its flag.
+    @Test func sizeFlagsTakeUnitsAndTheRefusalNamesTheFlag() throws {
+        let kv = try ServerProcess(arguments: ["--max-value-size", "1kb", "--max-request-size", "1mb", "--snapshot-after-bytes", "8mb"]).start()
+        #expect(try kv.redis("SET", "k", String(repeating: "v", count: 1024)) == "OK")
+        let connection = try RawConnection(port: kv.port)
+        connection.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1025\r\n")
+        #expect(connection.read(until: "\r\n") == "-ERR Protocol error: invalid bulk length (over --max-value-size, 1024 bytes)\r\n")
+        let bad = try Tool.run(ServerProcess.executable.path, ["--hostname", "kv-0", "--max-value-size", "1 parsec", "--data-dir", "/tmp/kv-never"])
+        #expect(bad.status == 2)
+        #expect(bad.output.contains("--max-value-size must be a size like"), "\(bad.output)")
     }
 
     // Not under a sanitizer: its allocator replaces malloc, and glibc's statistics, which

@@ -31,7 +31,7 @@ let malformedFrames: [MalformedFrame] = [
     MalformedFrame("*1\r\n$abc\r\n", .invalidBulkLength),
     MalformedFrame("*1\r\n$\r\n", .invalidBulkLength),
     MalformedFrame("*1\r\n$3\rX", .invalidBulkLength),
-    MalformedFrame("*1\r\n$536870913\r\n", .invalidBulkLength),
+    MalformedFrame("*1\r\n$536870913\r\n", .bulkOverLimit(536_870_912, name: "proto-max-bulk-len")),
     MalformedFrame("*3\r\n$3\r\nSET\r\n$1\r\nx\r\nfooz\r\n", RESPProtocolError("Protocol error: expected '$', got 'f'")),
     MalformedFrame("*1\r\n:1\r\n", RESPProtocolError("Protocol error: expected '$', got ':'")),
     MalformedFrame("*1\r\n\r\n", RESPProtocolError("Protocol error: expected '$', got ' '")),
@@ -45,12 +45,12 @@ let malformedFrames: [MalformedFrame] = [
     MalformedFrame("ECHO a\"b c\"d\r\n", .unbalancedQuotes),
     // Limits, each refused before the data it announces arrives.
     MalformedFrame("*4\r\n", .invalidMultibulkLength, limits: RESPLimits(maxArgumentCount: 3)),
-    MalformedFrame("*1\r\n$6\r\n", .invalidBulkLength, limits: RESPLimits(maxBulkLength: 5)),
+    MalformedFrame("*1\r\n$6\r\n", .bulkOverLimit(5, name: "proto-max-bulk-len"), limits: RESPLimits(maxBulkLength: 5)),
     MalformedFrame("GET abcdefgh", .tooBigInlineRequest, limits: RESPLimits(maxInlineLength: 8)),
     MalformedFrame("GET abcdefghi\r\n", .tooBigInlineRequest, limits: RESPLimits(maxInlineLength: 8)),
     MalformedFrame("*123456", .tooBigMultibulkCountString, limits: RESPLimits(maxInlineLength: 4)),
     MalformedFrame("*1\r\n$123456", .tooBigBulkCountString, limits: RESPLimits(maxInlineLength: 4)),
-    MalformedFrame("*2\r\n$3\r\nSET\r\n$20\r\n", .tooBigRequest, limits: RESPLimits(maxRequestLength: 32)),
+    MalformedFrame("*2\r\n$3\r\nSET\r\n$20\r\n", .requestOverLimit(32, name: "client-query-buffer-limit"), limits: RESPLimits(maxRequestLength: 32)),
     MalformedFrame("*11\r\n", .unauthenticatedMultibulkLength, limits: RESPLimits(requiresAuthentication: true)),
     MalformedFrame("*1\r\n$16385\r\n", .unauthenticatedBulkLength, limits: RESPLimits(requiresAuthentication: true)),
 ]
@@ -101,7 +101,7 @@ let malformedFrames: [MalformedFrame] = [
     @Test func hugeDeclaredLength() {
         let maxBulk = RESPLimits().maxBulkLength
         #expect(parseOnce(bytes("*1\r\n$\(maxBulk)\r\n")).result == .incomplete(needed: 16 + maxBulk + 2))
-        #expect(parseOnce(bytes("*1\r\n$\(maxBulk + 1)\r\n")).result == .malformed(.invalidBulkLength))
+        #expect(parseOnce(bytes("*1\r\n$\(maxBulk + 1)\r\n")).result == .malformed(.bulkOverLimit(maxBulk, name: "proto-max-bulk-len")))
         #expect(parseOnce(bytes("*1048576\r\n")).result == .incomplete(needed: 11))
         #expect(parseOnce(bytes("*1048577\r\n")).result == .malformed(.invalidMultibulkLength))
     }

@@ -53,13 +53,16 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         self.server = server
         self.waiters = waiters
         let configuration = server.configuration
-        self.parser = RESPCommandParser(limits: RESPLimits(
+        var limits = RESPLimits(
             maxBulkLength: configuration.maxValueSize,
             maxArgumentCount: 1024 * 1024,
             maxInlineLength: 64 * 1024,
             maxRequestLength: configuration.maxRequestSize,
             requiresAuthentication: server.passwordRequired
-        ))
+        )
+        limits.maxBulkLengthName = "--max-value-size"
+        limits.maxRequestLengthName = "--max-request-size"
+        self.parser = RESPCommandParser(limits: limits)
         self.session = ClientSession(id: 0, passwordRequired: server.passwordRequired)
     }
 
