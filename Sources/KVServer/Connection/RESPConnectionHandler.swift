@@ -254,6 +254,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 needed = 0
                 switch outcome {
                 case let .reply(reply):
+                    if case let .error(error) = reply { state.statistics.recordError(error.message) }
                     result.output.writeReply(reply, version: session.version)
                 case let .replyAndClose(reply):
                     result.output.writeReply(reply, version: session.version)

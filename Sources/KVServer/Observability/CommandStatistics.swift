@@ -39,6 +39,16 @@ struct CommandStatistics {
         return result
     }
 
+    /// Error replies by their code (the first word: `ERR`, `WRONGTYPE`, `NOAUTH`), as Redis's
+    /// `errorstat_<code>` in INFO errorstats.
+    private(set) var errorsByCode: [String: Int] = [:]
+
+    /// Counts one error reply sent to a client (only errors pay for this).
+    mutating func recordError(_ message: String) {
+        let code = message.prefix { $0 != " " }
+        errorsByCode[String(code.prefix(128)), default: 0] += 1
+    }
+
     var totalMicroseconds: Int { counters.reduce(0) { $0 + $1.microseconds } }
     var totalFailedCalls: Int { counters.reduce(0) { $0 + $1.failedCalls } }
 }

@@ -25,19 +25,25 @@ struct InfoReport {
         self.statistics = state.statistics
     }
 
-    static let defaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "keyspace"]
+    /// Redis 7's sections, in the order it renders them whatever order they are asked in.
+    static let order = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules",
+                        "commandstats", "errorstats", "cluster", "keyspace"]
+    /// What `INFO` and `INFO default` show: every section but the command statistics, as Redis.
+    static let defaultSections: Set<String> = Set(order).subtracting(["commandstats"])
 
-    /// The requested sections (`default`, `all`, `everything` or names), rendered.
+    /// The requested sections rendered: names in any case and order, `default`, `all` (every
+    /// section) or `everything` (the same: kv has no modules); unknown names add nothing, as
+    /// in Redis. (Redis's `latencystats` needs per-command histograms, which kv does not keep:
+    /// asking for it adds nothing.)
     func render(sections requested: [String]) -> String {
-        var names = requested.isEmpty ? ["default"] : requested
-        if names.contains(where: { ["default", "all", "everything"].contains($0) }) {
-            names = Self.defaultSections + (names.contains("default") ? [] : ["commandstats"])
-        }
+        var names = Set(requested.map { $0.lowercased() })
+        if names.isEmpty || names.remove("default") != nil { names.formUnion(Self.defaultSections) }
+        if names.remove("all") != nil || names.remove("everything") != nil { names.formUnion(Self.order) }
         var text = ""
-        for name in names {
+        for name in Self.order where names.contains(name) {
             guard let fields = section(name) else { continue }
             if !text.isEmpty { text += "\r\n" }
-            text += "# \(name.prefix(1).uppercased() + name.dropFirst())\r\n"
+            text += "# \(name == "cpu" ? "CPU" : name.prefix(1).uppercased() + name.dropFirst())\r\n"
             for (key, value) in fields { text += "\(key):\(value)\r\n" }
         }
         return text
@@ -122,6 +128,26 @@ struct InfoReport {
             ]
         case "replication":
             return ReplicationStatus(server: server).infoFields
+        case "cpu":
+            var own = rusage(), children = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &own)
+            getrusage(RUSAGE_CHILDREN.rawValue, &children)
+            func seconds(_ time: timeval) -> String {
+                let micros = String(time.tv_usec)
+                return "\(time.tv_sec)." + String(repeating: "0", count: max(0, 6 - micros.count)) + micros
+            }
+            return [
+                ("used_cpu_sys", seconds(own.ru_stime)),
+                ("used_cpu_user", seconds(own.ru_utime)),
+                ("used_cpu_sys_children", seconds(children.ru_stime)),
+                ("used_cpu_user_children", seconds(children.ru_utime)),
+            ]
+        case "modules":
+            return []
+        case "errorstats":
+            return statistics.errorsByCode.sorted { $0.key < $1.key }.map { ("errorstat_\($0.key)", "count=\($0.value)") }
+        case "cluster":
+            return [("cluster_enabled", "0")]
         case "keyspace":
             let keys = keyCount
             return keys == 0 ? [] : [("db0", "keys=\(keys),expires=\(expiringCount),avg_ttl=0")]
