@@ -97,6 +97,45 @@ extension CommandDispatcher {
         return .ok
     }
 
+    /// CLIENT SETINFO lib-name|lib-ver <value>, as Redis 7.2.
+    func setInfo(_ attribute: String, _ value: String) -> Reply {
+        let name = attribute.lowercased()
+        guard name == "lib-name" || name == "lib-ver" else {
+            return .error(CommandError("ERR Unrecognized option '\(attribute)'"))
+        }
+        if value.utf8.contains(where: { $0 <= 32 || $0 >= 127 }) {
+            return .error(CommandError("ERR \(attribute) cannot contain spaces, newlines or special characters."))
+        }
+        record.activity.withLock { activity in
+            if name == "lib-name" { activity.libraryName = value } else { activity.libraryVersion = value }
+        }
+        return .ok
+    }
+
+    /// CLIENT LIST [TYPE normal|master|replica|pubsub | ID id …], as Redis 7.0: one filter or
+    /// the other. kv's clients are all of type normal (replicas' streams are listed in INFO
+    /// replication instead).
+    func clientList(_ arguments: Arguments) -> Reply {
+        var keep: (ClientRegistry.Record) -> Bool = { _ in true }
+        if arguments.count == 4 && arguments.matches(2, "type") {
+            let name = arguments.lowercased(3)
+            guard ["normal", "master", "replica", "slave", "pubsub"].contains(name) else {
+                return .error(CommandError("ERR Unknown client type '\(arguments.string(3))'"))
+            }
+            keep = { _ in name == "normal" }
+        } else if arguments.count >= 4 && arguments.matches(2, "id") {
+            var ids: Set<Int> = []
+            for index in 3..<arguments.count {
+                guard let id = Int(arguments.string(index)) else { return .error(CommandError("ERR Invalid client ID")) }
+                ids.insert(id)
+            }
+            keep = { ids.contains($0.id) }
+        } else if arguments.count != 2 {
+            return .error(.syntax)
+        }
+        return .verbatim(server.clients.all.filter(keep).map { $0.line() + "\n" }.joined())
+    }
+
     /// CONFIG GET pattern…: a read-only view of the settings clients and tools ask about.
     func configGet(_ arguments: Arguments) -> Reply {
         let values = ConfigView(configuration: server.configuration).values

@@ -232,13 +232,13 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                     offset += consumed
                     outcome = bounds.withUnsafeBufferPointer { bounds in
                         let arguments = Arguments(base: rest.baseAddress, bounds: bounds)
-                        if lastCommand == nil || offset == raw.count { lastCommand = arguments.lowercased(0) }
+                        if lastCommand == nil || offset == raw.count { lastCommand = Self.listedName(arguments) }
                         return dispatcher.run(arguments, session: &session, state: &state, clock: &clock)
                     }
                 case let .inline(consumed, owned):
                     offset += consumed
                     outcome = owned.withArguments { arguments in
-                        lastCommand = arguments.lowercased(0)
+                        lastCommand = Self.listedName(arguments)
                         return dispatcher.run(arguments, session: &session, state: &state, clock: &clock)
                     }
                 case let .empty(consumed):
@@ -339,6 +339,15 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         var buffer = context.channel.allocator.buffer(capacity: error.utf8.count + 2)
         buffer.writeString(error + "\r\n")
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    /// The command's name as CLIENT LIST's `cmd=` shows it: `client|list` for a subcommand,
+    /// as Redis 7 does.
+    static func listedName(_ arguments: Arguments) -> String {
+        let name = arguments.lowercased(0)
+        guard arguments.count > 1, let row = ServerCommands.table.lookup(arguments[0]), !row.subcommands.isEmpty,
+              let subcommand = row.subcommand(arguments[1]) else { return name }
+        return subcommand.spec.name
     }
 
     /// Counts a cross-protocol request and logs it, at most once a minute as Redis does, so a

@@ -57,15 +57,18 @@ enum ConnectionCommands {
                 .reply(.verbatim(dispatcher.record.line() + "\n"))
             }),
         Row("client|list", arity: -2, flags: [.admin, .noscript, .loading, .stale], group: "connection",
-            since: "2.4.0", summary: "Lists open connections.", handler: .server { dispatcher, _, _, _, _ in
-                .reply(.verbatim(dispatcher.server.clients.all.map { $0.line() + "\n" }.joined()))
+            since: "2.4.0", summary: "Lists open connections.", handler: .server { dispatcher, arguments, _, _, _ in
+                .reply(dispatcher.clientList(arguments))
             }),
         Row("client|setinfo", arity: 4, flags: [.noscript, .loading, .stale], group: "connection",
             since: "7.2.0", summary: "Sets information specific to the client or connection.",
-            handler: .server { _, _, _, _, _ in .reply(.ok) }),
+            handler: .server { dispatcher, arguments, _, _, _ in
+                .reply(dispatcher.setInfo(arguments.string(2), arguments.string(3)))
+            }),
         Row("client|help", arity: 2, flags: [.loading, .stale], group: "connection",
             since: "5.0.0", summary: "Returns helpful text about the different subcommands.", handler: .server { _, _, _, _, _ in
-                helpReply(["CLIENT <subcommand> [<arg> ...]", "ID", "GETNAME", "SETNAME <name>", "SETINFO <attr> <value>", "INFO", "LIST"])
+                helpReply(["CLIENT <subcommand> [<arg> ...]", "ID", "GETNAME", "SETNAME <name>", "SETINFO <lib-name|lib-ver> <value>",
+                          "INFO", "LIST [TYPE normal] [ID <id> [<id> ...]]"])
             }),
     ]
 }
