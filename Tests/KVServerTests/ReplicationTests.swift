@@ -169,6 +169,19 @@ import Testing
         #expect(try cluster.replicas[0].redis("WAIT", "1", "10").hasPrefix("ERR WAIT cannot be used with replica instances"))
     }
 
+    /// Redis accepts any timeout that fits in a long (10^13 ms is 300 years): WAIT blocks, and
+    /// the server neither traps nor stops serving; a timeout past a long is refused as Redis does.
+    @Test func waitTakesAHugeTimeout() throws {
+        let kv = try ServerProcess().start()
+        let waiting = try RawConnection(port: kv.port)
+        waiting.send("SET a 1\r\nWAIT 1 10000000000000\r\n")
+        #expect(waiting.read(until: "+OK\r\n") == "+OK\r\n")
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try kv.redis("PING") == "PONG")
+        #expect(try kv.redis("WAIT", "1", "99999999999999999999") == "ERR timeout is not an integer or out of range")
+        #expect(try kv.redis("KV.WAITLSN", "1", "10000000000000000") == "1", "applied already: answers at once")
+    }
+
     @Test func replicasRefuseWritesNamingThePrimary() throws {
         let cluster = try TestCluster()
         try cluster.startPrimary()

@@ -18,7 +18,8 @@ extension RESPConnectionHandler {
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
             let loop = context.eventLoop
             let applied = server.applied
-            applied.wait(for: lsn, timeout: .milliseconds(Int64(timeout)), on: loop) { reached in
+            // At most ~100 years: TimeAmount counts nanoseconds in an Int64.
+            applied.wait(for: lsn, timeout: .milliseconds(Int64(min(timeout, 3_153_600_000_000))), on: loop) { reached in
                 loop.execute {
                     let current = applied.current
                     bound.value.handler.resume(with: reached

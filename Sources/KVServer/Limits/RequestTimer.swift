@@ -53,7 +53,8 @@ final class RequestTimer {
             expired()
         case let .arm(at):
             check?.cancel()
-            let delay = max(at - .now, .zero)
+            // At most a day ahead: a check that comes early re-arms (`RequestDeadline`).
+            let delay = min(max(at - .now, .zero), .seconds(86_400))
             check = loop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(delay / .nanoseconds(1)))) { [self] in
                 check = nil
                 perform(deadline.checkFired(now: .now, mark: progress()), on: loop)

@@ -15,7 +15,9 @@ final class ReplicationHub: Sendable {
     private let streams = KVMutex<[ReplicaRegistry.ConnectionID: StreamHandle]>([:])
     private let waits = KVMutex<[ReplicaRegistry.WaiterID: @Sendable (Int) -> Void]>([:])
     /// The one timer armed for the registry's `nextWaitDeadline`, and when it fires.
-    private let waitTimer = KVMutex<(task: Scheduled<Void>, deadline: ReplicationInstant)?>(nil)
+    private let waitTimer = KVMutex<(task: Scheduled<Void>, deadline: ReplicationInstant, generation: UInt64)?>(nil)
+    /// Tells a timer that fired from the one armed after it (a fired callback cannot be cancelled).
+    private let waitTimerGeneration = Atomic<UInt64>(0)
     private let nextConnection = Atomic<UInt64>(1)
     private let origin = ContinuousClock.now
     let log: WriteLog
@@ -113,13 +115,16 @@ final class ReplicationHub: Sendable {
         waitTimer.withLock { armed in
             if let armed, armed.deadline <= deadline { return }
             armed?.task.cancel()
-            let delay = max(deadline - now(), .milliseconds(1))
+            // At most a day ahead (WAIT's timeout may be ~10^13 ms, as Redis accepts): a timer
+            // that fires before the deadline answers nothing and is armed again.
+            let delay = min(max(deadline - now(), .milliseconds(1)), .seconds(86_400))
+            let generation = waitTimerGeneration.add(1, ordering: .relaxed).newValue
             let task = loop.scheduleTask(in: .nanoseconds(Int64(delay / .nanoseconds(1)))) { [self] in
-                waitTimer.withLock { $0 = nil }
+                waitTimer.withLock { if $0?.generation == generation { $0 = nil } }
                 tick()
                 armWaitTimer(on: loop)
             }
-            armed = (task, deadline)
+            armed = (task, deadline, generation)
         }
     }
 

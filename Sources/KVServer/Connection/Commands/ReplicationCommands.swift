@@ -8,8 +8,9 @@ enum ReplicationCommands {
         Row("wait", arity: 3, flags: [.noscript, .blocking], group: "generic", since: "3.0.0",
             summary: "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.",
             handler: .server { dispatcher, arguments, _, _, _ in
-                guard let count = Int(arguments.string(1)), let timeout = Int(arguments.string(2)) else {
-                    return .reply(.error(.notInteger))
+                guard let count = Int(arguments.string(1)) else { return .reply(.error(.notInteger)) }
+                guard let timeout = Int(arguments.string(2)) else {
+                    return .reply(.error(CommandError("ERR timeout is not an integer or out of range")))
                 }
                 guard timeout >= 0 else { return .reply(.error(CommandError("ERR timeout is negative"))) }
                 if dispatcher.server.isReplica { return .reply(.error(CommandError("ERR WAIT cannot be used with replica instances."))) }
