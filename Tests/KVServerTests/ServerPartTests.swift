@@ -26,7 +26,7 @@ import Testing
                 stopped.withLock { $0.append(name.rawValue) }
             }
         }
-        let group = ServiceGroup(services: ServerPart.inShutdownOrder(stops), logger: Logger(label: "test"))
+        let group = ServiceGroup(services: ServerPart.inShutdownOrder(ServerStops(stops)), logger: Logger(label: "test"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             try await Task.sleep(for: .milliseconds(50))
@@ -35,5 +35,25 @@ import Testing
         }
         let expected = Self.documented.filter { replica || $0 != "replica stream" }
         #expect(stopped.withLock { $0 } == expected)
+    }
+
+    /// Cancelled instead of shut down: no part stops concurrently with another; what is left
+    /// stops afterwards in the documented order, each once.
+    @Test func afterACancellationThePartsStopInOrderOnce() async throws {
+        let stopped = Mutex<[String]>([])
+        var actions: [ServerPart.Name: @Sendable () async -> Void] = [:]
+        for name in ServerPart.Name.allCases {
+            actions[name] = { stopped.withLock { $0.append(name.rawValue) } }
+        }
+        let stops = ServerStops(actions)
+        let group = ServiceGroup(services: ServerPart.inShutdownOrder(stops), logger: Logger(label: "test"))
+        let running = Task { try await group.run() }
+        try await Task.sleep(for: .milliseconds(50))
+        running.cancel()
+        _ = await running.result
+        #expect(stopped.withLock { $0 }.isEmpty, "a cancelled part stops nothing by itself")
+        await stops.stopRemaining()
+        await stops.stopRemaining()
+        #expect(stopped.withLock { $0 } == Self.documented)
     }
 }

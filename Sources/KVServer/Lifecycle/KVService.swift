@@ -165,8 +165,15 @@ struct KVService: Service {
             },
         ]
         if let controller { stops[.replicaStream] = { await controller.stop() } }
-        try await ServiceGroup(services: ServerPart.inShutdownOrder(stops), logger: logger).run()
-        logger.info("stopped")
+        let parts = ServerStops(stops)
+        defer { logger.info("stopped") }
+        do {
+            try await ServiceGroup(services: ServerPart.inShutdownOrder(parts), logger: logger).run()
+        } catch {
+            await parts.stopRemaining()
+            throw error
+        }
+        await parts.stopRemaining()  // after a cancellation: what the group did not stop, in order
     }
 
     /// A primary on an empty data directory continues the history a peer holds, if any

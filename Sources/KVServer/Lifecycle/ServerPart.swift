@@ -1,3 +1,4 @@
+import KVCore
 import ServiceLifecycle
 
 /// One part of a running server as a lifecycle `Service`: it runs until its group shuts it down
@@ -28,20 +29,47 @@ struct ServerPart: Service, CustomStringConvertible {
     }
 
     let name: Name
-    let stop: @Sendable () async -> Void
+    let stops: ServerStops
 
     var description: String { name.rawValue }
 
     func run() async throws {
-        // Returns at graceful shutdown; throws when the group is cancelled instead, and the
-        // part is stopped all the same.
-        try? await gracefulShutdown()
-        await stop()
+        do {
+            try await gracefulShutdown()
+        } catch {
+            // Cancelled rather than shut down: every part would stop at once, out of order.
+            // The parts left are stopped in order once the group has returned
+            // (`ServerStops.stopRemaining`).
+            return
+        }
+        await stops.stop(name)
     }
 
-    /// The services for a `ServiceGroup`, so that the parts stop in `Name`'s order. Parts
-    /// without an entry in `stops` have nothing to stop on this pod.
-    static func inShutdownOrder(_ stops: [Name: @Sendable () async -> Void]) -> [ServerPart] {
-        Name.allCases.reversed().compactMap { name in stops[name].map { ServerPart(name: name, stop: $0) } }
+    /// The services for a `ServiceGroup`, so that the parts stop in `Name`'s order.
+    static func inShutdownOrder(_ stops: ServerStops) -> [ServerPart] {
+        Name.allCases.reversed().filter(stops.has).map { ServerPart(name: $0, stops: stops) }
+    }
+}
+
+/// What stopping each part does, and which have been stopped: each runs once, whether the
+/// group stopped it or, after a cancellation, `stopRemaining` did.
+final class ServerStops: Sendable {
+    private let actions: [ServerPart.Name: @Sendable () async -> Void]
+    private let done = KVMutex<Set<ServerPart.Name>>([])
+
+    /// Parts without an action have nothing to stop on this pod.
+    init(_ actions: [ServerPart.Name: @Sendable () async -> Void]) { self.actions = actions }
+
+    func has(_ name: ServerPart.Name) -> Bool { actions[name] != nil }
+
+    /// Stops `name` unless it was stopped already.
+    func stop(_ name: ServerPart.Name) async {
+        guard let action = actions[name], done.withLock({ $0.insert(name).inserted }) else { return }
+        await action()
+    }
+
+    /// Stops, one after another in `Name`'s order, every part not stopped yet.
+    func stopRemaining() async {
+        for name in ServerPart.Name.allCases { await stop(name) }
     }
 }
