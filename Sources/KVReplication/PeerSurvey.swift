@@ -54,9 +54,10 @@ public struct PeerSurvey: Sendable {
     }
 
     /// The answers of one round, one per peer. A peer holding data decides at once (the one
-    /// with the highest LSN; the first listed on a tie); peers that answered with nothing
-    /// mean a set whose data is gone or never was; peers that do not resolve mean a new set.
-    /// Only peers that exist but did not answer make it ask again, `rounds` times at most.
+    /// with the highest LSN; the first listed on a tie). A peer that exists but did not answer
+    /// makes it ask again, `rounds` times at most — it may hold data. Otherwise peers that
+    /// answered with nothing mean a set whose data is gone or never was, and peers that do not
+    /// resolve a new set: a new history.
     public mutating func onRound(_ answers: [(peer: PeerAddress, answer: Answer)]) -> Decision {
         round += 1
         var best: Candidate?
@@ -67,15 +68,17 @@ public struct PeerSurvey: Sendable {
         }
         if let best { return .restore(from: best) }
         if answers.isEmpty { return .startNewHistory(reason: "no peers to ask") }
+        // A peer that exists but did not answer may be the one holding data: while one is
+        // silent, ask again (a new history now would make it wipe itself).
+        if answers.contains(where: { $0.answer == .unreachable }) {
+            if round >= rounds {
+                return .startNewHistory(reason: "peers exist but did not answer in \(rounds) rounds")
+            }
+            return .askAgain(after: roundDelay)
+        }
         if answers.contains(where: { $0.answer == .noData }) {
             return .startNewHistory(reason: "the peers that answered hold no data")
         }
-        if answers.allSatisfy({ $0.answer == .doesNotResolve }) {
-            return .startNewHistory(reason: "no peer exists yet (a new set)")
-        }
-        if round >= rounds {
-            return .startNewHistory(reason: "peers exist but none answered in \(rounds) rounds")
-        }
-        return .askAgain(after: roundDelay)
+        return .startNewHistory(reason: "no peer exists yet (a new set)")
     }
 }

@@ -44,8 +44,6 @@ public struct RESPProtocolError: Error, Equatable, Sendable, CustomStringConvert
         "Protocol error: unauthenticated multibulk length")
     /// An unauthenticated client declared a bulk string longer than 16 KiB.
     public static let unauthenticatedBulkLength = RESPProtocolError("Protocol error: unauthenticated bulk length")
-    /// A command larger than `maxRequestLength`. (Redis closes such a client silently; kv says why.)
-    public static let tooBigRequest = RESPProtocolError("Protocol error: too big request")
     /// Bulk data not followed by CRLF. (Redis skips two bytes unchecked; kv refuses, since a
     /// wrong length means the rest of the stream would be misread.)
     public static let missingBulkTerminator = RESPProtocolError("Protocol error: expected CRLF after bulk data")

@@ -151,6 +151,10 @@ struct KVServerCommand: AsyncParsableCommand {
                 printError("kv-server: --\(flag) must be a size like 1000, 64kb, 100mb or 2gb (got '\(text)').")
                 throw ExitCode(2)
             }
+            if bytes == 0 && ["max-value-size", "max-request-size", "log-segment-bytes"].contains(flag) {
+                printError("kv-server: --\(flag) must be more than 0.")
+                throw ExitCode(2)
+            }
             sizes[flag] = bytes
         }
         let memoryLimit = sizes["max-memory"]!

@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test(arguments: [
-        [PeerSurvey.Answer.noData, .unreachable],
+        [PeerSurvey.Answer.noData, .noData],
         [.doesNotResolve, .doesNotResolve],
         [.noData, .doesNotResolve],
     ])
@@ -43,6 +43,15 @@ import Testing
             return
         }
         #expect(reason.contains("3 rounds"))
+    }
+
+    /// A wiped kv-1 answers "no data" while kv-2, which holds the data, is briefly unreachable:
+    /// ask again rather than start a history that would make kv-2 wipe itself.
+    @Test func aSilentPeerIsWaitedForEvenWhenAnotherHoldsNothing() {
+        var survey = PeerSurvey()
+        #expect(survey.onRound([("kv-1.kv:6379", .noData), ("kv-2.kv:6379", .unreachable)]) == .askAgain(after: .milliseconds(500)))
+        #expect(survey.onRound([("kv-1.kv:6379", .noData), ("kv-2.kv:6379", .data(history: history, lsn: LSN(40)))])
+            == .restore(from: .init(peer: "kv-2.kv:6379", history: history, lsn: LSN(40))))
     }
 
     @Test func aPeerThatComesUpInALaterRoundIsRestoredFrom() {

@@ -5,7 +5,10 @@
 /// this module; the server's table wraps those and adds the commands only it can run
 /// (connection state, transactions, replication). A container command (CLIENT, CONFIG) has
 /// its subcommands as rows of their own, each with its arity and handler.
-public struct CommandRow<Handler: Sendable>: Sendable {
+///
+/// A class, made once per command and never changed: taking a row from the table on the hot
+/// path costs one reference count, not one per field.
+public final class CommandRow<Handler: Sendable>: Sendable {
     /// Redis's metadata.
     public let spec: CommandSpec
     /// Runs the command.

@@ -50,11 +50,6 @@ public final class CommandSpec: Sendable {
         arity >= 0 ? argumentCount == arity : argumentCount >= -arity
     }
 
-    /// The subcommand named `name` of this container (CLIENT SETNAME), ignoring ASCII case.
-    public func subcommand(_ name: UnsafeRawBufferPointer) -> CommandSpec? {
-        subcommandPosition(name).map { subcommands[$0] }
-    }
-
     /// The position in `subcommands` of the one named `name`, ignoring ASCII case.
     public func subcommandPosition(_ name: UnsafeRawBufferPointer) -> Int? {
         let prefix = self.name.utf8.count + 1

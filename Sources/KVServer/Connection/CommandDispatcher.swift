@@ -38,7 +38,7 @@ struct CommandDispatcher {
         }
         let spec = row.spec
         if !session.authenticated && !spec.flags.contains(.noAuth) {
-            if spec.group == "kv" && spec.flags.contains(.noMulti) {
+            if Self.replicationRequests.contains(spec.name) {
                 server.logger.warning("refused a replication request without authentication", metadata: [
                     "client": "\(record.address)", "command": "\(spec.name.uppercased())",
                 ])
@@ -56,6 +56,9 @@ struct CommandDispatcher {
         if spec.flags.contains(.denyOOM) { server.memory.admitted(bytes: arguments.byteCount) }
         return execute(row, position: position, arguments, session: &session, state: &state, clock: &clock)
     }
+
+    /// The requests that open a replication connection: refused ones are logged.
+    static let replicationRequests: Set<String> = ["kv.clone", "kv.stream"]
 
     /// The row that runs `arguments`: the command's own, or its subcommand's for a container
     /// (CLIENT SETNAME) — with the arity checked, as Redis's `lookupCommand` and
