@@ -24,6 +24,12 @@ import Testing
             let normal = first.read(until: "cmd=client|list")
             #expect(normal.contains("id=\(firstID) ") && normal.contains("id=\(secondID) "), "\(port): \(normal)")
         }
+        // Subcommands by their full name, as Redis 7 takes them.
+        for command in [["COMMAND", "INFO", "client|setname"], ["COMMAND", "INFO", "client|nosuch"]] {
+            let ours = try kv.cli(command).output.split(separator: "\n").prefix(2)
+            let theirs = try redis.cli(command).split(separator: "\n").prefix(2)
+            #expect(ours == theirs, "\(command)")
+        }
         // The errors, byte for byte.
         for command in [["CLIENT", "LIST", "ID", "abc"], ["CLIENT", "LIST", "ID", "0"], ["CLIENT", "LIST", "TYPE", "bogus"],
                         ["CLIENT", "LIST", "WHAT"], ["CLIENT", "LIST", "TYPE", "pubsub"], ["CLIENT", "LIST", "ID", "1", "x"],

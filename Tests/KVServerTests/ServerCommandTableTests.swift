@@ -66,6 +66,14 @@ import Testing
         #expect(failure.message == error)
     }
 
+    @Test func subcommandsAreFoundByTheirFullName() {
+        let setname = Array("CLIENT|SetName".utf8).withUnsafeBytes { table.lookup(fullName: $0) }
+        #expect(setname?.spec.name == "client|setname")
+        #expect(Array("client|kill".utf8).withUnsafeBytes { table.lookup(fullName: $0) } == nil)
+        #expect(Array("get".utf8).withUnsafeBytes { table.lookup(fullName: $0) }?.spec.name == "get")
+        #expect(Array("get|x".utf8).withUnsafeBytes { table.lookup(fullName: $0) } == nil)
+    }
+
     @Test func resolvingFindsTheSubcommandRow() throws {
         let row = try #require(table.lookup("CONFIG"))
         let result = OwnedArguments(["CONFIG", "Get", "maxmemory"]).withArguments { CommandDispatcher.resolve(row, $0) }

@@ -29,6 +29,14 @@ public struct CommandTable<Handler: Sendable>: Sendable {
         index.position(of: name).map { rows[$0] }
     }
 
+    /// The row named `name`, where a subcommand is named `container|sub` (`client|setname`),
+    /// as COMMAND INFO and COMMAND DOCS take names in Redis 7.
+    public func lookup(fullName name: UnsafeRawBufferPointer) -> CommandRow<Handler>? {
+        guard let bar = name.firstIndex(of: UInt8(ascii: "|")) else { return lookup(name) }
+        return lookup(UnsafeRawBufferPointer(rebasing: name[..<bar]))?
+            .subcommand(UnsafeRawBufferPointer(rebasing: name[(bar + 1)...]))
+    }
+
     /// The row of the command named `name`, ignoring case.
     public func lookup(_ name: String) -> CommandRow<Handler>? {
         var name = name

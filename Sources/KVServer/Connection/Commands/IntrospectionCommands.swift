@@ -44,14 +44,14 @@ enum IntrospectionCommands {
             summary: "Returns documentary information about one, multiple or all commands.", handler: .server { _, arguments, _, _, _ in
                 let specs = arguments.count == 2
                     ? ServerCommands.table.specs
-                    : (2..<arguments.count).compactMap { ServerCommands.table.lookup(arguments[$0])?.spec }
+                    : (2..<arguments.count).compactMap { ServerCommands.table.lookup(fullName: arguments[$0])?.spec }
                 return .reply(.map(specs.map { (.bulk($0.name), CommandDispatcher.docs($0)) }))
             }),
         Row("command|info", arity: -2, flags: [.loading, .stale], group: "server", since: "2.8.13",
             summary: "Returns information about one, multiple or all commands.", handler: .server { _, arguments, _, _, _ in
                 if arguments.count == 2 { return .reply(.array(ServerCommands.table.specs.map(CommandDispatcher.info))) }
                 return .reply(.array((2..<arguments.count).map { index in
-                    ServerCommands.table.lookup(arguments[index]).map { CommandDispatcher.info($0.spec) } ?? .nullArray
+                    ServerCommands.table.lookup(fullName: arguments[index]).map { CommandDispatcher.info($0.spec) } ?? .nullArray
                 }))
             }),
         Row("command|list", arity: -2, flags: [.loading, .stale], group: "server", since: "7.0.0",
