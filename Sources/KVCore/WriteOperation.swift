@@ -12,6 +12,9 @@ public enum WriteOperation: Sendable {
     case expire(key: [UInt8], at: UnixMillis?)
     /// Every key is gone.
     case flushAll
+    /// A new epoch of the history starts with this record (`Lineage`): the marker a primary
+    /// writes, and makes durable, before its first write. Changes no key.
+    case beginEpoch(Epoch)
 }
 
 /// One write of the primary: everything one command (or one MULTI/EXEC) changed, under one LSN.

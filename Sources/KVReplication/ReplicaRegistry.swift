@@ -53,6 +53,8 @@ public struct ReplicaRegistry: Sendable {
 
     /// The primary's history.
     public let history: HistoryID
+    /// The epochs of the primary's log (`Lineage`), which a stream's last record must match.
+    public var lineage: Lineage
     /// The primary's last LSN (`onWrite`).
     public private(set) var lastLSN: LSN
     /// The oldest LSN the log still holds (`onLogCompacted`).
@@ -68,8 +70,10 @@ public struct ReplicaRegistry: Sendable {
 
     /// - Parameters:
     ///   - oldestRetainedLSN: the first LSN the log holds (lastLSN + 1 for an empty log).
-    public init(history: HistoryID, lastLSN: LSN, oldestRetainedLSN: LSN, retention: Duration = .seconds(3600)) {
+    public init(history: HistoryID, lineage: Lineage = Lineage(), lastLSN: LSN, oldestRetainedLSN: LSN,
+                retention: Duration = .seconds(3600)) {
         self.history = history
+        self.lineage = lineage
         self.lastLSN = lastLSN
         self.oldestRetainedLSN = oldestRetainedLSN
         self.retention = retention
@@ -84,14 +88,20 @@ public struct ReplicaRegistry: Sendable {
     /// A clone was served (`KV.CLONE`): a full sync.
     public mutating func onCloneServed() { counters.syncFull += 1 }
 
-    /// Decides `KV.STREAM <history> <after>`: `nil` means stream every record after `after`;
-    /// otherwise the reason for `-KVRESYNC`. Counts the outcome.
-    public mutating func decideStream(history: HistoryID, after: LSN) -> ResyncReason? {
+    /// Decides `KV.STREAM <history> <after> … <epoch>`: `nil` means stream every record
+    /// after `after`; otherwise the reason for `-KVRESYNC`. Counts the outcome.
+    ///
+    /// The replica's last record, (`epoch`, `after`), must be one the primary's log holds
+    /// (log matching, `Lineage.holds`): a replica that kept records the primary lost — the
+    /// primary's machine crashed before they reached its disk, then it started a new epoch —
+    /// is told where the two logs part (`fork`), never streamed records that would overwrite
+    /// its LSNs with other contents.
+    public mutating func decideStream(history: HistoryID, after: LSN, epoch: Epoch = .zero) -> ResyncReason? {
         let refusal: ResyncReason?
         if history != self.history {
             refusal = .history(self.history)
-        } else if after > lastLSN {
-            refusal = .ahead(primaryLSN: lastLSN)
+        } else if !lineage.holds(epoch: epoch, lsn: after, end: lastLSN) {
+            refusal = .fork(at: lineage.forkPoint(epoch: epoch, lsn: after, end: lastLSN))
         } else if after < lastLSN, after.next < oldestRetainedLSN {
             // A replica already at lastLSN needs nothing from the log, however short it is.
             refusal = .compacted(oldest: oldestRetainedLSN)
@@ -101,6 +111,7 @@ public struct ReplicaRegistry: Sendable {
         if refusal == nil { counters.syncPartialOK += 1 } else { counters.syncPartialErr += 1 }
         return refusal
     }
+
 
     /// A stream was accepted for pod `name`: it holds everything up to `after`.
     public mutating func register(name: String, address: PeerAddress, connection: ConnectionID,

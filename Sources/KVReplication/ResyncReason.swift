@@ -8,16 +8,18 @@ public enum ResyncReason: Hashable, Sendable, CustomStringConvertible {
     /// The primary's log no longer holds the records after the replica's LSN; carries the
     /// oldest LSN the log still holds.
     case compacted(oldest: LSN)
-    /// The replica has records the primary does not (the primary lost an unsynced tail);
-    /// carries the primary's LSN.
-    case ahead(primaryLSN: LSN)
+    /// The replica's log and the primary's part after this LSN (`Lineage.forkPoint`): the
+    /// replica holds records the primary does not — the primary lost an unsynced tail, and
+    /// may have written other records under those LSNs since. Carries the last LSN the two
+    /// logs share.
+    case fork(at: LSN)
 
     /// The `-KVRESYNC` payload, as on the wire.
     public var description: String {
         switch self {
         case .history(let history): "history \(history)"
         case .compacted(let oldest): "compacted \(oldest)"
-        case .ahead(let lsn): "ahead \(lsn)"
+        case .fork(let lsn): "fork \(lsn)"
         }
     }
 }

@@ -20,7 +20,8 @@ public enum ReplicationAnswer: Hashable, Sendable {
     case clone(history: HistoryID, lsn: LSN, entries: UInt64)
     /// `+STREAM <history> <primary-lsn>`: the stream's frames follow.
     case stream(history: HistoryID, primaryLSN: LSN)
-    /// `-KVRESYNC <reason>`: the primary cannot stream to this replica's data.
+    /// `-KVRESYNC <reason>`: the primary cannot stream to this replica's data (`history`,
+    /// `compacted` or `fork`; `ahead`, from primaries before lineage, reads as `fork`).
     case resync(ResyncReason)
     /// Any other error line (`-NOAUTH …`, `-KVNOTREADY …`, `-ERR …`); the error's message is
     /// the line after the `-`.
@@ -83,12 +84,12 @@ public enum ReplicationAnswer: Hashable, Sendable {
         }
     }
 
-    /// `history <history>`, `compacted <oldest-lsn>` or `ahead <primary-lsn>`.
+    /// `history <history>`, `compacted <oldest-lsn>` or `fork <lsn>`.
     static func payload(of reason: ResyncReason) -> String {
         switch reason {
         case let .history(history): "history \(history)"
         case let .compacted(oldest): "compacted \(oldest.rawValue)"
-        case let .ahead(lsn): "ahead \(lsn.rawValue)"
+        case let .fork(lsn): "fork \(lsn.rawValue)"
         }
     }
 
@@ -98,7 +99,10 @@ public enum ReplicationAnswer: Hashable, Sendable {
         switch words[1] {
         case "history": return HistoryID(words[2]).map { .history($0) }
         case "compacted": return UInt64(words[2]).map { .compacted(oldest: LSN($0)) }
-        case "ahead": return UInt64(words[2]).map { .ahead(primaryLSN: LSN($0)) }
+        case "fork": return UInt64(words[2]).map { .fork(at: LSN($0)) }
+        // A primary from before lineage: the replica is past the primary's last LSN, which
+        // both logs share at most.
+        case "ahead": return UInt64(words[2]).map { .fork(at: LSN($0)) }
         default: return nil
         }
     }

@@ -7,7 +7,7 @@ import NIOCore
 ///
 /// ```
 /// KV.CLONE                                           replica → clone source (any pod)
-/// KV.STREAM <history> <after-lsn> <pod-name> [<port>] replica → primary
+/// KV.STREAM <history> <after-lsn> <pod-name> [<port> [<epoch>]]  replica → primary
 /// KV.ACK <applied-lsn>                               replica → primary, on its stream
 /// ```
 ///
@@ -26,9 +26,7 @@ public enum ReplicationRequest: Hashable, Sendable {
         case .clone:
             buffer.writeCommand(["KV.CLONE"])
         case let .stream(request):
-            var arguments = ["KV.STREAM", request.history.description, String(request.after.rawValue), request.podName]
-            if let port = request.listeningPort { arguments.append(String(port)) }
-            buffer.writeCommand(arguments)
+            buffer.writeCommand(["KV.STREAM"] + request.arguments)
         case let .ack(lsn):
             buffer.writeCommand(["KV.ACK", String(lsn.rawValue)])
         }

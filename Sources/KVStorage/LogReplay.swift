@@ -25,7 +25,8 @@ enum LogReplay {
     }
 
     static func run(directory: DataDirectory, history: HistoryID, after snapshotLSN: LSN,
-                    into keyspace: inout Keyspace, warnings: inout [String]) throws -> Result {
+                    into keyspace: inout Keyspace, lineage: inout Lineage,
+                    warnings: inout [String]) throws -> Result {
         let segments = try directory.segments()
         var result = Result(lastLSN: snapshotLSN)
         guard !segments.isEmpty else { return result }
@@ -58,7 +59,10 @@ enum LogReplay {
                                            path: segment.path, offset: offset)
                     }
                     if record.lsn > snapshotLSN {
-                        for operation in record.operations { keyspace.apply(operation) }
+                        for operation in record.operations {
+                            if case let .beginEpoch(epoch) = operation { lineage.begin(epoch, at: record.lsn) }
+                            keyspace.apply(operation)
+                        }
                         result.recordsReplayed += 1
                     }
                     next = record.lsn.next

@@ -117,6 +117,9 @@ extension RecordCodec {
                 operations.append(.expire(key: Array(key), at: at == 0 ? nil : UnixMillis(at)))
             case .flushAll:
                 operations.append(.flushAll)
+            case .beginEpoch:
+                guard let epoch = reader.read(UInt64.self) else { return corrupt(.truncatedBody) }
+                operations.append(.beginEpoch(Epoch(epoch)))
             }
         }
         guard reader.remaining == 0 else { return corrupt(.trailingBytes(reader.remaining)) }

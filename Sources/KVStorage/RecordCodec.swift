@@ -11,6 +11,7 @@ import KVCore
 ///   2 delete  : u32 keyLength | key
 ///   3 expire  : u32 keyLength | key | i64 at (0 = never)
 ///   4 flushAll: (no fields)
+///   5 beginEpoch: u64 epoch
 /// ```
 /// Every integer is little-endian. Pure functions over bytes: the same codec reads the log at
 /// recovery and will frame the replication stream, so it knows nothing of files or sockets.
@@ -29,6 +30,7 @@ public enum RecordCodec {
         case delete = 2
         case expire = 3
         case flushAll = 4
+        case beginEpoch = 5
     }
 
     /// Appends the framed record to `buffer`, copying keys and values straight out of the
@@ -99,6 +101,9 @@ public enum RecordCodec {
             writer.write(at?.rawValue ?? 0)
         case .flushAll:
             writer.write(OperationKind.flushAll.rawValue)
+        case let .beginEpoch(epoch):
+            writer.write(OperationKind.beginEpoch.rawValue)
+            writer.write(epoch.rawValue)
         }
     }
 
@@ -111,6 +116,7 @@ public enum RecordCodec {
             case let .delete(key): size += 1 + 4 + key.count
             case let .expire(key, _): size += 1 + 4 + key.count + 8
             case .flushAll: size += 1
+            case .beginEpoch: size += 1 + 8
             }
         }
         return size

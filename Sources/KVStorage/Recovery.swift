@@ -52,10 +52,11 @@ public enum Recovery {
 
         let loaded = try loadSnapshot(directory: directory, history: historyID, preloaded: preloaded, warnings: &warnings)
         var keyspace = loaded.keyspace
+        var lineage = loaded.lineage
         let replay: LogReplay.Result
         do {
             replay = try LogReplay.run(directory: directory, history: historyID, after: loaded.lsn,
-                                       into: &keyspace, warnings: &warnings)
+                                       into: &keyspace, lineage: &lineage, warnings: &warnings)
         } catch {
             // The log cannot bridge from the older snapshot: the corrupt newer one is the cause.
             throw loaded.skipped?.error ?? error
@@ -88,7 +89,7 @@ public enum Recovery {
             throw error
         }
         return RecoveredStore(
-            keyspace: keyspace, history: historyID, lastLSN: lastLSN, snapshotLSN: loaded.lsn,
+            keyspace: keyspace, history: historyID, lineage: lineage, lastLSN: lastLSN, snapshotLSN: loaded.lsn,
             recordsReplayed: replay.recordsReplayed, warnings: warnings, createdHistory: createdHistory,
             duration: Double(MonotonicClock.nanoseconds() - started) / 1e9, log: log)
     }
@@ -96,6 +97,7 @@ public enum Recovery {
     struct LoadedSnapshot {
         var keyspace = Keyspace()
         var lsn = LSN.zero
+        var lineage = Lineage()
         /// The newest snapshot, when it did not verify and an older one (or none) was loaded.
         var skipped: (lsn: LSN, error: StorageError)?
     }
@@ -108,6 +110,7 @@ public enum Recovery {
            try directory.snapshots().last?.lsn == preloaded.header.lsn {
             result.keyspace = preloaded.keyspace
             result.lsn = preloaded.header.lsn
+            result.lineage = preloaded.header.lineage
             return result
         }
         for snapshot in try directory.snapshots().reversed() {
@@ -119,6 +122,7 @@ public enum Recovery {
                 }
                 result.keyspace = keyspace
                 result.lsn = snapshot.lsn
+                result.lineage = header.lineage
                 return result
             } catch let error as StorageError where error.code == .corruption {
                 if result.skipped == nil {

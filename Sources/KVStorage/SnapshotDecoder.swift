@@ -75,14 +75,17 @@ public struct SnapshotDecoder {
             let itemStart = reader.position
             switch phase {
             case .header:
-                guard reader.remaining >= SnapshotHeader.size else { return itemStart }
+                guard reader.remaining >= SnapshotHeader.prefixSize else { return itemStart }
+                let size: Int
                 do {
-                    header = try SnapshotHeader.decode(reader.readBytes(SnapshotHeader.size)!)
+                    size = try SnapshotHeader.size(peeking: UnsafeRawBufferPointer(rebasing: bytes[itemStart...]))
+                    guard reader.remaining >= size else { return itemStart }
+                    header = try SnapshotHeader.decode(reader.readBytes(size)!)
                 } catch var error as StorageError {
                     error.offset = (error.offset ?? 0) + consumed
                     throw error
                 }
-                consumed += SnapshotHeader.size
+                consumed += size
                 phase = header!.entryCount == 0 ? .trailer : .entries
             case .entries:
                 guard let keyCount = reader.read(UInt32.self) else { return itemStart }

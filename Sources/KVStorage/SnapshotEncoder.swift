@@ -21,9 +21,10 @@ public struct SnapshotEncoder {
 
     private enum Phase { case header, entries, done }
 
-    /// An encoder for `snapshot`, which holds the keyspace as of `lsn` in `history`.
-    public init(history: HistoryID, lsn: LSN, snapshot: KeyspaceSnapshot, chunkSize: Int = 1 << 20) {
-        header = SnapshotHeader(history: history, lsn: lsn, entryCount: UInt64(snapshot.count))
+    /// An encoder for `snapshot`, which holds the keyspace as of `lsn` in `history`, whose
+    /// epochs up to `lsn` are `lineage`.
+    public init(history: HistoryID, lsn: LSN, lineage: Lineage, snapshot: KeyspaceSnapshot, chunkSize: Int = 1 << 20) {
+        header = SnapshotHeader(history: history, lsn: lsn, entryCount: UInt64(snapshot.count), lineage: lineage)
         self.chunkSize = max(chunkSize, 64)
         entries = snapshot.makeIterator()
     }

@@ -33,10 +33,12 @@ public struct SnapshotWriter: Sendable {
     /// Streams `snapshot` (the keyspace as of `lsn`) to a temporary file and fsyncs it; returns
     /// the unpublished file. Runs for as long as the keyspace takes to write — call it off the
     /// request path.
-    public func writeTemporary(_ snapshot: KeyspaceSnapshot, at lsn: LSN, chunkSize: Int = 1 << 20) throws -> SnapshotInfo {
+    public func writeTemporary(_ snapshot: KeyspaceSnapshot, at lsn: LSN, lineage: Lineage,
+                               chunkSize: Int = 1 << 20) throws -> SnapshotInfo {
         let path = directory.snapshotPath(lsn: lsn) + DataDirectory.temporarySuffix
         let file = try SystemFile.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
-        var encoder = SnapshotEncoder(history: history, lsn: lsn, snapshot: snapshot, chunkSize: chunkSize)
+        var encoder = SnapshotEncoder(history: history, lsn: lsn, lineage: lineage, snapshot: snapshot,
+                                      chunkSize: chunkSize)
         var chunk: [UInt8] = []
         var size = 0
         do {
@@ -72,9 +74,9 @@ public struct SnapshotWriter: Sendable {
     /// Writes, then calls `beforePublishing` (wait for the log there), then publishes. If
     /// anything throws, the temporary file is removed and nothing is published.
     public func write(
-        _ snapshot: KeyspaceSnapshot, at lsn: LSN, beforePublishing: () throws -> Void = {}
+        _ snapshot: KeyspaceSnapshot, at lsn: LSN, lineage: Lineage, beforePublishing: () throws -> Void = {}
     ) throws -> SnapshotInfo {
-        let temporary = try writeTemporary(snapshot, at: lsn)
+        let temporary = try writeTemporary(snapshot, at: lsn, lineage: lineage)
         do {
             try beforePublishing()
             return try publish(temporary)

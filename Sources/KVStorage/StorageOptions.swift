@@ -26,6 +26,8 @@ public struct RecoveredStore {
     public var keyspace: Keyspace
     /// The data directory's history.
     public var history: HistoryID
+    /// The epochs of the log up to `lastLSN`: the snapshot's, then the markers replayed.
+    public var lineage: Lineage
     /// The last LSN applied to `keyspace`; the log continues at `lastLSN + 1`.
     public var lastLSN: LSN
     /// The LSN of the snapshot loaded (0 when none was).

@@ -3,8 +3,8 @@ import KVCore
 extension WriteLog {
     /// Takes a snapshot and compacts the log behind it.
     ///
-    /// Get `snapshot` and `lsn` together under the store's lock (`keyspace.snapshot()` and
-    /// `lastAssigned`), release the lock, then call this off the request path: it streams the
+    /// Get `snapshot`, `lsn` and `lineage` together under the store's lock
+    /// (`keyspace.snapshot()`, `lastAssigned` and the lineage), release the lock, then call this off the request path: it streams the
     /// file, fsyncs it, waits until the log is durable (policy `always`) or written (others) up
     /// to `lsn`, publishes the file, and only then deletes the segments and snapshots it makes
     /// unnecessary (keeping records after `retainAfter` for replication).
@@ -13,7 +13,7 @@ extension WriteLog {
     /// log could survive a crash that the log's last records do not.
     @discardableResult
     public func writeSnapshot(
-        _ snapshot: KeyspaceSnapshot, at lsn: LSN, retainAfter: LSN? = nil
+        _ snapshot: KeyspaceSnapshot, at lsn: LSN, lineage: Lineage, retainAfter: LSN? = nil
     ) throws -> (snapshot: SnapshotInfo, compaction: CompactionResult) {
         // A closed log may already have been replaced (a replica's re-clone): its snapshot
         // would put data of the old history into the directory.
@@ -24,7 +24,7 @@ extension WriteLog {
         // logBytesSinceSnapshot is a trigger for the next snapshot, not an exact measure.
         let appendedAtCapture = staging.withLock { $0.bytesAppended }
         let writer = SnapshotWriter(directory: directory, history: history)
-        let published = try writer.write(snapshot, at: lsn) {
+        let published = try writer.write(snapshot, at: lsn, lineage: lineage) {
             try waitUntilWritten(lsn, durable: policy == .always)
         }
         bytesAppendedAtSnapshot.store(appendedAtCapture, ordering: .relaxed)

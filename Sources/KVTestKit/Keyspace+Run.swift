@@ -65,6 +65,8 @@ extension WriteOperation {
             return "expire \(text(key)) " + (at.map { "@\($0.rawValue)" } ?? "never")
         case .flushAll:
             return "flushall"
+        case let .beginEpoch(epoch):
+            return "epoch \(epoch)"
         }
     }
 }

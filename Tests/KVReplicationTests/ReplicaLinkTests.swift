@@ -72,7 +72,7 @@ import Testing
         #expect(link.linkDownSince == t0 + .seconds(1))
     }
 
-    @Test(arguments: [ResyncReason.history(HistoryID(high: 9, low: 9)), .compacted(oldest: LSN(50)), .ahead(primaryLSN: LSN(3))])
+    @Test(arguments: [ResyncReason.history(HistoryID(high: 9, low: 9)), .compacted(oldest: LSN(50)), .fork(at: LSN(3))])
     func resyncWipesThenClones(reason: ResyncReason) {
         var link = ReplicaLink(configuration: .init(primary: "kv-0:6379"))
         _ = link.on(.start(history: Self.history, lsn: LSN(7)), at: t0)

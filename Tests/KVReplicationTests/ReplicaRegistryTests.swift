@@ -24,7 +24,7 @@ import Testing
         StreamCase(history: history, after: 49, expected: nil),  // needs 50…, which is kept
         StreamCase(history: history, after: 48, expected: .compacted(oldest: LSN(50))),
         StreamCase(history: history, after: 0, expected: .compacted(oldest: LSN(50))),
-        StreamCase(history: history, after: 101, expected: .ahead(primaryLSN: LSN(100))),
+        StreamCase(history: history, after: 101, expected: .fork(at: LSN(100))),
         StreamCase(history: other, after: 100, expected: .history(history)),
     ])
     func decidesStreamRequests(_ row: StreamCase) {

@@ -67,7 +67,7 @@ import Testing
         var cluster = Cluster(records: 3)
         cluster.disk = (cluster.history, LSN(7))
         cluster.startReplica()
-        #expect(cluster.trace.contains("wipe (ahead 3)"))
+        #expect(cluster.trace.contains("wipe (fork 3)"))
         #expect(cluster.disk?.lsn == LSN(3))
     }
 

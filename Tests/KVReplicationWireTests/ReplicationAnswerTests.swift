@@ -49,7 +49,7 @@ let refusedAnswers: [RefusedAnswer] = [
         (.stream(history: history, primaryLSN: LSN(300)), "+STREAM \(historyText) 300\r\n"),
         (.resync(.history(otherHistory)), "-KVRESYNC history 00000000000000010000000000000002\r\n"),
         (.resync(.compacted(oldest: LSN(17))), "-KVRESYNC compacted 17\r\n"),
-        (.resync(.ahead(primaryLSN: LSN(3))), "-KVRESYNC ahead 3\r\n"),
+        (.resync(.fork(at: LSN(3))), "-KVRESYNC fork 3\r\n"),
         (.error(CommandError("NOAUTH Authentication required.")), "-NOAUTH Authentication required.\r\n"),
         (.error(CommandError("KVNOTREADY this replica does not serve clones while not ready (behind)")),
          "-KVNOTREADY this replica does not serve clones while not ready (behind)\r\n"),
@@ -71,7 +71,7 @@ let refusedAnswers: [RefusedAnswer] = [
     }
 
     /// The resync line carries `ResyncReason`'s description, which the primary logs.
-    @Test(arguments: [ResyncReason.history(otherHistory), .compacted(oldest: LSN(9)), .ahead(primaryLSN: LSN(1))])
+    @Test(arguments: [ResyncReason.history(otherHistory), .compacted(oldest: LSN(9)), .fork(at: LSN(1))])
     func resyncLineIsTheReasonsDescription(reason: ResyncReason) {
         #expect(ReplicationAnswer.resync(reason).line == "-KVRESYNC \(reason)")
     }
@@ -81,7 +81,7 @@ let refusedAnswers: [RefusedAnswer] = [
         pairs.append((ByteBuffer(string: "+OK\n"), [.ok]))  // LF alone ends a line too
         pairs.append((ByteBuffer(string: "+STREAM  \(historyText)   300 \r\n"),
                       [.stream(history: history, primaryLSN: LSN(300))]))
-        pairs.append((ByteBuffer(string: "+OK\r\n+OK\r\n-KVRESYNC ahead 3\r\n"), [.ok, .ok, .resync(.ahead(primaryLSN: LSN(3)))]))
+        pairs.append((ByteBuffer(string: "+OK\r\n+OK\r\n-KVRESYNC ahead 3\r\n"), [.ok, .ok, .resync(.fork(at: LSN(3)))]))
         pairs.append((ByteBuffer(string: "-" + String(repeating: "x", count: 4093) + "\r\n"),
                       [.error(CommandError(String(repeating: "x", count: 4093)))]))
         try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: pairs) { ReplicationAnswerDecoder() }

@@ -20,7 +20,9 @@ let refusedRequests: [RefusedRequest] = [
     RefusedRequest(arguments: ["KV.STREAM", historyText, "18446744073709551616", "kv-1"], error: StreamRequest.malformed),
     RefusedRequest(arguments: ["KV.STREAM", String(historyText.dropLast()), "1", "kv-1"], error: StreamRequest.malformed),
     RefusedRequest(arguments: ["KV.STREAM", historyText, "1"], error: StreamRequest.malformed),
-    RefusedRequest(arguments: ["KV.STREAM", historyText, "1", "kv-1", "6380", "extra"], error: StreamRequest.malformed),
+    RefusedRequest(arguments: ["KV.STREAM", historyText, "1", "kv-1", "6380", "epoch"], error: StreamRequest.malformed),
+    RefusedRequest(arguments: ["KV.STREAM", historyText, "1", "kv-1", "6380", "-1"], error: StreamRequest.malformed),
+    RefusedRequest(arguments: ["KV.STREAM", historyText, "1", "kv-1", "6380", "3", "extra"], error: StreamRequest.malformed),
     RefusedRequest(arguments: ["KV.STREAM", historyText, "1", "kv-1", "0"], error: StreamRequest.portOutOfRange),
     RefusedRequest(arguments: ["KV.STREAM", historyText, "1", "kv-1", "65536"], error: StreamRequest.portOutOfRange),
     RefusedRequest(arguments: ["KV.STREAM", historyText, "1", "kv-1", "port"], error: StreamRequest.portOutOfRange),
@@ -33,14 +35,17 @@ let refusedRequests: [RefusedRequest] = [
 ]
 
 @Suite struct ReplicationRequestTests {
-    static let stream = StreamRequest(history: history, after: LSN(42), podName: "kv-1", listeningPort: 6380)
+    static let stream = StreamRequest(history: history, after: LSN(42), epoch: .zero, podName: "kv-1", listeningPort: 6380)
 
-    /// Every request, byte for byte as replicas have always sent it.
+    /// Every request, byte for byte as replicas send it (as they always have, but for the epoch).
     static let wire: [(ReplicationRequest, String)] = [
         (.clone, "*1\r\n$8\r\nKV.CLONE\r\n"),
         (.stream(stream), "*5\r\n$9\r\nKV.STREAM\r\n$32\r\n\(historyText)\r\n$2\r\n42\r\n$4\r\nkv-1\r\n$4\r\n6380\r\n"),
-        (.stream(StreamRequest(history: history, after: .zero, podName: "kv-2", listeningPort: nil)),
+        (.stream(StreamRequest(history: history, after: .zero, epoch: .zero, podName: "kv-2", listeningPort: nil)),
          "*4\r\n$9\r\nKV.STREAM\r\n$32\r\n\(historyText)\r\n$1\r\n0\r\n$4\r\nkv-2\r\n"),
+        // With lineage: the epoch of the record at <after>, sent when it is not 0.
+        (.stream(StreamRequest(history: history, after: LSN(42), epoch: Epoch(3), podName: "kv-1", listeningPort: 6380)),
+         "*6\r\n$9\r\nKV.STREAM\r\n$32\r\n\(historyText)\r\n$2\r\n42\r\n$4\r\nkv-1\r\n$4\r\n6380\r\n$1\r\n3\r\n"),
         (.ack(applied: LSN(7)), "*2\r\n$6\r\nKV.ACK\r\n$1\r\n7\r\n"),
         (.ack(applied: LSN(UInt64.max)), "*2\r\n$6\r\nKV.ACK\r\n$20\r\n18446744073709551615\r\n"),
     ]
@@ -82,9 +87,10 @@ let refusedRequests: [RefusedRequest] = [
         }
     }
 
-    @Test func streamErrorTextsAreUnchanged() {
+    /// As docs/replication.md quotes them.
+    @Test func streamErrorTexts() {
         #expect(StreamRequest.malformed.message
-            == "ERR KV.STREAM needs a history id (32 hex digits), an LSN, a pod name and optionally a port")
+            == "ERR KV.STREAM needs a history id (32 hex digits), an LSN, a pod name and optionally a port and an epoch")
         #expect(StreamRequest.portOutOfRange.message == "ERR KV.STREAM: the listening port must be 1-65535")
     }
 }

@@ -25,13 +25,13 @@ import Testing
             configuration.fsync = fsync
             configuration.password = password
             let database = Database(
-                keyspace: recovered.keyspace, log: recovered.log, clock: SystemWallClock(),
+                keyspace: recovered.keyspace, log: recovered.log, lineage: recovered.lineage, clock: SystemWallClock(),
                 history: recovered.history, expiry: .primary, maxValueSize: 1 << 20
             )
             server = ServerContext(
                 configuration: configuration, database: database, logger: Logger(label: "test"),
                 recovery: RecoverySummary(snapshotLSN: .zero, recordsReplayed: 0, seconds: 0, warnings: []),
-                replication: .primary(ReplicationHub(log: recovered.log, retention: .seconds(60))),
+                replication: .primary(ReplicationHub(log: recovered.log, lineage: recovered.lineage, retention: .seconds(60))),
                 applied: LSNWatch()
             )
             channel = NIOAsyncTestingChannel()

@@ -14,7 +14,7 @@ import Testing
                                        expiresAt: index % 7 == 0 ? UnixMillis(4_000_000_000_000) : nil))
         }
         let history = HistoryID.random()
-        var encoder = SnapshotEncoder(history: history, lsn: LSN(500), snapshot: keyspace.snapshot(), chunkSize: 4096)
+        var encoder = SnapshotEncoder(history: history, lsn: LSN(500), lineage: Lineage(), snapshot: keyspace.snapshot(), chunkSize: 4096)
         var bytes: [UInt8] = []
         while let chunk = encoder.nextChunk() { bytes += chunk }
         return (keyspace, history, bytes)
@@ -83,7 +83,7 @@ import Testing
             let store = try Recovery.open(StorageOptions(dataDirectory: path, segmentBytes: 2048))
             var workload = Workload()
             try workload.run(100, on: store.log, waitEvery: 10)
-            _ = try store.log.writeSnapshot(workload.reference.snapshot(), at: store.log.lastAssigned)
+            _ = try store.log.writeSnapshot(workload.reference.snapshot(), at: store.log.lastAssigned, lineage: Lineage())
             store.log.close()
             let directory = DataDirectory(path)
             let writer = try CloneWriter(directory: directory)

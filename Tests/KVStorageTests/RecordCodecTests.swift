@@ -12,6 +12,7 @@ import Testing
         .expire(key: Array("ttl".utf8), at: UnixMillis(1_750_000_000_000)),
         .expire(key: Array("persist".utf8), at: nil),
         .flushAll,
+        .beginEpoch(Epoch(UInt64.max - 1)),
     ])
 
     @Test func roundTripsEveryOperationKind() throws {
@@ -145,6 +146,7 @@ func describe(_ record: LogRecord) -> String {
         case let .delete(key): text += " del(\(key))"
         case let .expire(key, at): text += " exp(\(key),\(String(describing: at)))"
         case .flushAll: text += " flush"
+        case let .beginEpoch(epoch): text += " epoch(\(epoch))"
         }
     }
     return text

@@ -178,7 +178,7 @@ import Testing
         try withTemporaryDirectory { path in
             try buildStore(path, writes: 5)
             _ = try SnapshotWriter(directory: DataDirectory(path), history: HistoryID(high: 3, low: 4))
-                .write(Keyspace().snapshot(), at: LSN(5))
+                .write(Keyspace().snapshot(), at: LSN(5), lineage: Lineage())
             let error = try #require(throws: StorageError.self) { try recoverAndClose(path) }
             #expect(error.code == .historyMismatch)
             #expect(error.path == DataDirectory(path).snapshotPath(lsn: LSN(5)))
@@ -201,7 +201,7 @@ import Testing
             let store = try Recovery.open(StorageOptions(dataDirectory: path, segmentBytes: 2048))
             var workload = Workload()
             try workload.run(150, on: store.log, waitEvery: 3)
-            let (snapshot, compaction) = try store.log.writeSnapshot(workload.reference.snapshot(), at: LSN(150))
+            let (snapshot, compaction) = try store.log.writeSnapshot(workload.reference.snapshot(), at: LSN(150), lineage: Lineage())
             #expect(!compaction.deletedSegments.isEmpty)
             store.log.close()
             try patchFile(snapshot.path, at: snapshot.byteCount / 2) { $0 ^ 0x10 }
@@ -221,7 +221,7 @@ import Testing
             try workload.run(40, on: store.log)
             try store.log.waitUntilWritten(LSN(40), durable: true)
             let snapshot = try SnapshotWriter(directory: DataDirectory(path), history: store.history)
-                .write(workload.reference.snapshot(), at: LSN(40))
+                .write(workload.reference.snapshot(), at: LSN(40), lineage: Lineage())
             try workload.run(10, on: store.log)
             store.log.close()
             try patchFile(snapshot.path, at: snapshot.byteCount - 2) { $0 ^ 0x10 }
@@ -271,7 +271,7 @@ import Testing
             let store = try Recovery.open(StorageOptions(dataDirectory: path))
             var workload = Workload()
             try workload.run(30, on: store.log)
-            try store.log.writeSnapshot(workload.reference.snapshot(), at: LSN(30))
+            try store.log.writeSnapshot(workload.reference.snapshot(), at: LSN(30), lineage: Lineage())
             store.log.close()
             let segment = try DataDirectory(path).segments()[0].path
             let offsets = try recordOffsets(in: segment)

@@ -22,7 +22,7 @@ import Testing
             let history = HistoryID.random()
             let keyspace = Self.sampleKeyspace()
             let info = try SnapshotWriter(directory: directory, history: history)
-                .write(keyspace.snapshot(), at: LSN(77))
+                .write(keyspace.snapshot(), at: LSN(77), lineage: Lineage())
             #expect(info.path == directory.snapshotPath(lsn: LSN(77)))
             #expect(info.entryCount == UInt64(keyspace.count))
             #expect(try FileSystem.size(of: info.path) == info.byteCount)
@@ -39,8 +39,8 @@ import Testing
         try withTemporaryDirectory { path in
             let directory = DataDirectory(path)
             try directory.create()
-            let info = try SnapshotWriter(directory: directory, history: .random()).write(Keyspace().snapshot(), at: .zero)
-            #expect(info.byteCount == SnapshotHeader.size + SnapshotHeader.trailerSize)
+            let info = try SnapshotWriter(directory: directory, history: .random()).write(Keyspace().snapshot(), at: .zero, lineage: Lineage())
+            #expect(info.byteCount == SnapshotHeader(history: .random(), lsn: .zero, entryCount: 0).size + SnapshotHeader.trailerSize)
             #expect(try SnapshotReader.load(info.path).keyspace.count == 0)
         }
     }
@@ -50,7 +50,7 @@ import Testing
     @Test(arguments: [1, 7, 64, 4096, 1 << 20])
     func streamsThroughTheDecoderInPiecesOfAnySize(pieceSize: Int) throws {
         let keyspace = Self.sampleKeyspace(count: pieceSize == 1 ? 40 : 500)
-        var encoder = SnapshotEncoder(history: .random(), lsn: LSN(5), snapshot: keyspace.snapshot(), chunkSize: 1000)
+        var encoder = SnapshotEncoder(history: .random(), lsn: LSN(5), lineage: Lineage(), snapshot: keyspace.snapshot(), chunkSize: 1000)
         var bytes: [UInt8] = []
         var chunks = 0
         while let chunk = encoder.nextChunk() {
@@ -74,7 +74,7 @@ import Testing
             let directory = DataDirectory(path)
             try directory.create()
             let keyspace = Self.sampleKeyspace(count: 6)
-            let info = try SnapshotWriter(directory: directory, history: .random()).write(keyspace.snapshot(), at: LSN(1))
+            let info = try SnapshotWriter(directory: directory, history: .random()).write(keyspace.snapshot(), at: LSN(1), lineage: Lineage())
             let original = try fileBytes(info.path)
             for index in original.indices {
                 var damaged = original
@@ -90,9 +90,9 @@ import Testing
             let directory = DataDirectory(path)
             try directory.create()
             let info = try SnapshotWriter(directory: directory, history: .random())
-                .write(Self.sampleKeyspace(count: 20).snapshot(), at: LSN(1))
+                .write(Self.sampleKeyspace(count: 20).snapshot(), at: LSN(1), lineage: Lineage())
             let original = try fileBytes(info.path)
-            for length in [0, 10, SnapshotHeader.size, original.count / 2, original.count - 1] {
+            for length in [0, 10, 44, 64, original.count / 2, original.count - 1] {
                 try writeFile(info.path, Array(original[..<length]))
                 let error = #expect(throws: StorageError.self) { try SnapshotReader.verify(info.path) }
                 #expect(error?.path == info.path)
@@ -109,7 +109,7 @@ import Testing
             let store = try Recovery.open(StorageOptions(dataDirectory: path, segmentBytes: 2048))
             var workload = Workload()
             try workload.run(60, on: store.log, waitEvery: 3)
-            let early = try store.log.writeSnapshot(workload.reference.snapshot(), at: LSN(60))
+            let early = try store.log.writeSnapshot(workload.reference.snapshot(), at: LSN(60), lineage: Lineage())
             try workload.run(140, on: store.log, waitEvery: 3)
             let lsn = store.log.lastAssigned
             // Everything written first: a rollover after listing `before` would change the answer.
@@ -117,7 +117,7 @@ import Testing
             let before = try DataDirectory(path).segments()
             #expect(before.count > 4)
 
-            let (snapshot, compaction) = try store.log.writeSnapshot(workload.reference.snapshot(), at: lsn)
+            let (snapshot, compaction) = try store.log.writeSnapshot(workload.reference.snapshot(), at: lsn, lineage: Lineage())
             #expect(store.log.progress.durable >= lsn)
             #expect(compaction.deletedSnapshots == [early.snapshot.path])
             let after = try DataDirectory(path).segments()
@@ -144,7 +144,7 @@ import Testing
             try workload.run(200, on: store.log, waitEvery: 3)
             let segments = try DataDirectory(path).segments()
             let floor = LSN(segments[2].firstLSN.rawValue + 1)
-            let (_, compaction) = try store.log.writeSnapshot(workload.reference.snapshot(), at: LSN(200), retainAfter: floor)
+            let (_, compaction) = try store.log.writeSnapshot(workload.reference.snapshot(), at: LSN(200), lineage: Lineage(), retainAfter: floor)
             let kept = try DataDirectory(path).segments()
             // The segment holding floor + 1 is the oldest kept.
             #expect(kept.first?.firstLSN == segments[2].firstLSN)
@@ -167,7 +167,7 @@ import Testing
             let history = HistoryID(high: 5, low: 6)
             let keyspace = SnapshotTests.sampleKeyspace(count: 50)
             // Receive the stream into the temporary path, as a clone would.
-            var encoder = SnapshotEncoder(history: history, lsn: LSN(900), snapshot: keyspace.snapshot(), chunkSize: 512)
+            var encoder = SnapshotEncoder(history: history, lsn: LSN(900), lineage: Lineage(), snapshot: keyspace.snapshot(), chunkSize: 512)
             var received: [UInt8] = []
             while let chunk = encoder.nextChunk() { received += chunk }
             try writeFile(directory.cloneSnapshotPath, received)
@@ -204,7 +204,7 @@ import Testing
             let directory = DataDirectory(path)
             try directory.create()
             let history = HistoryID(high: 7, low: 8)
-            _ = try SnapshotWriter(directory: directory, history: history).write(Keyspace().snapshot(), at: LSN(12))
+            _ = try SnapshotWriter(directory: directory, history: history).write(Keyspace().snapshot(), at: LSN(12), lineage: Lineage())
             let store = try recoverAndClose(path)
             #expect(store.history == history)
             #expect(store.lastLSN == LSN(12))

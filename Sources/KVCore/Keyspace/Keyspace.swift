@@ -102,6 +102,8 @@ public struct Keyspace {
             }
         case .flushAll:
             removeAll()
+        case .beginEpoch:
+            break  // the log's lineage, not the keyspace's (`Lineage`)
         }
     }
 

@@ -16,5 +16,5 @@ enum CommandOutcome {
     /// Turn this connection into a clone being served (KV.CLONE).
     case serveClone
     /// Turn this connection into a replica's stream (KV.STREAM).
-    case serveStream(history: HistoryID, after: LSN, podName: String, listeningPort: Int?)
+    case serveStream(history: HistoryID, after: LSN, epoch: Epoch, podName: String, listeningPort: Int?)
 }

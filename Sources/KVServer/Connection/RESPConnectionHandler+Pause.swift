@@ -31,8 +31,9 @@ extension RESPConnectionHandler {
         case .serveClone:
             closing = true
             CloneSender.serve(channel: context.channel, server: server)
-        case let .serveStream(history, after, podName, listeningPort):
-            startStream(history: history, after: after, podName: podName, listeningPort: listeningPort, context: context)
+        case let .serveStream(history, after, epoch, podName, listeningPort):
+            startStream(history: history, after: after, epoch: epoch, podName: podName, listeningPort: listeningPort,
+                        context: context)
         case .reply, .replyAndClose, .refuseCrossProtocol:
             resume(with: nil, context: context)
         }
@@ -73,11 +74,14 @@ extension RESPConnectionHandler {
 
     /// KV.STREAM: answers the replica (`+STREAM …` or `-KVRESYNC …`, written by the replication
     /// codec) and, when it may stream, hands the connection to a `StreamSender`.
-    private func startStream(history: HistoryID, after: LSN, podName: String, listeningPort: Int?, context: ChannelHandlerContext) {
+    private func startStream(history: HistoryID, after: LSN, epoch: Epoch, podName: String, listeningPort: Int?,
+                             context: ChannelHandlerContext) {
         guard let hub = server.hub else { return resume(with: .error(CommandError("ERR not the primary")), context: context) }
-        let (refusal, primaryLSN) = hub.decideStream(history: history, after: after)
+        let (refusal, primaryLSN) = hub.decideStream(history: history, after: after, epoch: epoch)
         if let refusal {
-            server.logger.warning("refused a stream: \(refusal)", metadata: ["replica": "\(podName)", "after_lsn": "\(after)"])
+            server.logger.warning("refused a stream: \(refusal)", metadata: [
+                "replica": "\(podName)", "after_lsn": "\(after)", "after_epoch": "\(epoch)",
+            ])
             return resume(with: ReplicationAnswer.resync(refusal).reply, context: context)
         }
         closing = true

@@ -17,6 +17,8 @@ final class Database: @unchecked Sendable {
         var keyspace: Keyspace
         /// The log of the keyspace's generation (the same as `Database.log`, without its lock).
         var log: WriteLog
+        /// The epochs of the log up to its last record (markers applied as they are logged).
+        var lineage: Lineage
         /// Reused between commands so that a write allocates no effect array.
         var effects: [WriteOperation] = []
         var statistics = CommandStatistics()
@@ -41,12 +43,13 @@ final class Database: @unchecked Sendable {
     init(
         keyspace: Keyspace,
         log: WriteLog,
+        lineage: Lineage,
         clock: any WallClock,
         history: HistoryID,
         expiry: ExpiryAuthority,
         maxValueSize: Int
     ) {
-        self.state = State(keyspace: keyspace, log: log)
+        self.state = State(keyspace: keyspace, log: log, lineage: lineage)
         self.generation = NIOLockedValueBox(Generation(log: log, history: history))
         self.clock = clock
         self.expiry = expiry
@@ -72,12 +75,36 @@ final class Database: @unchecked Sendable {
     /// The history of the current generation.
     var history: HistoryID { generation.withLockedValue { $0.history } }
 
-    /// Makes `keyspace`, `log` and `history` the store (a replica's re-clone), at once for
-    /// every reader. The caller closes the old log.
-    func replace(keyspace: Keyspace, log: WriteLog, history: HistoryID) {
+    /// The last record's (epoch, LSN): what a replica's stream request claims to hold.
+    var lastRecord: (epoch: Epoch, lsn: LSN) {
+        withLock { state in
+            let lsn = state.log.lastAssigned
+            return (state.lineage.epoch(at: lsn), lsn)
+        }
+    }
+
+    /// Starts a new epoch of the history (a primary, before it takes a write): logs its marker
+    /// and waits until the marker is durable, whatever the fsync policy — an epoch that could
+    /// be lost in a power failure could be started twice, with different records. Returns the
+    /// new epoch and the marker's LSN. Call it off the event loops: it waits for an fsync.
+    func beginEpoch() throws -> (epoch: Epoch, lsn: LSN) {
+        let (epoch, lsn, log) = withLock { state in
+            let epoch = state.lineage.current.next
+            let lsn = state.log.append(timestamp: clock.now(), operations: [.beginEpoch(epoch)])
+            state.lineage.begin(epoch, at: lsn)
+            return (epoch, lsn, state.log)
+        }
+        try log.waitUntilWritten(lsn, durable: true)
+        return (epoch, lsn)
+    }
+
+    /// Makes `keyspace`, `log`, `lineage` and `history` the store (a replica's re-clone), at
+    /// once for every reader. The caller closes the old log.
+    func replace(keyspace: Keyspace, log: WriteLog, lineage: Lineage, history: HistoryID) {
         withLock { state in
             state.keyspace = keyspace
             state.log = log
+            state.lineage = lineage
             state.effects.removeAll(keepingCapacity: true)
             generation.withLockedValue { $0 = Generation(log: log, history: history) }
         }
@@ -98,7 +125,10 @@ final class Database: @unchecked Sendable {
             }
             try encoded.withUnsafeBytes { try state.log.append(encoded: $0, first: first, last: last, count: records.count) }
             for record in records {
-                for operation in record.operations { state.keyspace.apply(operation) }
+                for operation in record.operations {
+                    if case let .beginEpoch(epoch) = operation { state.lineage.begin(epoch, at: record.lsn) }
+                    state.keyspace.apply(operation)
+                }
             }
             return last
         }

@@ -62,12 +62,24 @@ struct KVService: Service {
         let database = Database(
             keyspace: recovered.keyspace,
             log: recovered.log,
+            lineage: recovered.lineage,
             clock: SystemWallClock(),
             history: recovered.history,
             expiry: identity.role == .primary ? .primary : .replica,
             maxValueSize: configuration.maxValueSize
         )
-        let hub = controller == nil ? ReplicationHub(log: recovered.log, retention: configuration.replicaRetention) : nil
+        if controller == nil, !recovered.createdHistory {
+            do {
+                try await beginEpoch(database)
+            } catch {
+                recovered.log.close()
+                try? await group.shutdownGracefully()
+                throw error
+            }
+        }
+        let lineage = database.withLock { $0.lineage }
+        let hub = controller == nil
+            ? ReplicationHub(log: recovered.log, lineage: lineage, retention: configuration.replicaRetention) : nil
         let server = ServerContext(
             configuration: configuration,
             database: database,
@@ -129,7 +141,8 @@ struct KVService: Service {
             "ordinal": "\(identity.ordinal)",
             "data_dir": "\(configuration.dataDirectory)",
             "history": "\(recovered.history)",
-            "lsn": "\(recovered.lastLSN)",
+            "lsn": "\(database.log.lastAssigned)",
+            "epoch": "\(lineage.current)",
             "keys": "\(recovered.keyspace.count)",
             "created_history": "\(recovered.createdHistory)",
             "snapshot_lsn": "\(recovered.snapshotLSN)",
@@ -192,6 +205,18 @@ struct KVService: Service {
             try await PrimaryRestore.restore(from: candidate, configuration: configuration, group: group, logger: logger)
         } catch {
             throw StartupError("restoring from \(candidate.peer) failed (\(error)); refusing to start a new history while a peer holds data")
+        }
+    }
+
+    /// A primary starting on data it did not just create opens a new epoch of its history
+    /// before it takes a write (docs/replication.md, "Lineage"), durably, so that records it
+    /// writes from now on are told apart from any its replicas hold past its own log's end.
+    private func beginEpoch(_ database: Database) async throws {
+        do {
+            let (epoch, lsn) = try await NIOThreadPool.singleton.runIfActive { try database.beginEpoch() }
+            logger.info("primary: new epoch", metadata: ["epoch": "\(epoch)", "lsn": "\(lsn)"])
+        } catch {
+            throw StartupError("could not start a new epoch (its marker did not reach the disk): \(error)")
         }
     }
 

@@ -48,12 +48,12 @@ final class SnapshotScheduler: Sendable {
 
     /// Writes a snapshot of the keyspace as of now.
     func takeSnapshot() {
-        let (snapshot, lsn, log) = database.withLock { state in
-            (state.keyspace.snapshot(), state.log.lastAssigned, state.log)
+        let (snapshot, lsn, lineage, log) = database.withLock { state in
+            (state.keyspace.snapshot(), state.log.lastAssigned, state.lineage, state.log)
         }
         let started = ContinuousClock.now
         do {
-            let result = try log.writeSnapshot(snapshot, at: lsn, retainAfter: retainAfter())
+            let result = try log.writeSnapshot(snapshot, at: lsn, lineage: lineage, retainAfter: retainAfter())
             logger.info("snapshot written", metadata: [
                 "lsn": "\(lsn)",
                 "keys": "\(snapshot.count)",

@@ -19,8 +19,8 @@ enum CloneSender {
 
     static func serve(channel: any Channel, server: ServerContext) {
         let database = server.database
-        let (snapshot, lsn, history, log) = database.withLock { state in
-            (state.keyspace.snapshot(), state.log.lastAssigned, state.log.history, state.log)
+        let (snapshot, lsn, lineage, history, log) = database.withLock { state in
+            (state.keyspace.snapshot(), state.log.lastAssigned, state.lineage, state.log.history, state.log)
         }
         let peer = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
         server.counters.clonesServed.add(1, ordering: .relaxed)
@@ -36,7 +36,7 @@ enum CloneSender {
                 var header = channel.allocator.buffer(capacity: 80)
                 ReplicationAnswer.clone(history: history, lsn: lsn, entries: UInt64(snapshot.count)).encode(into: &header)
                 var pending: [EventLoopFuture<Void>] = [channel.writeAndFlush(header)]
-                var encoder = SnapshotEncoder(history: history, lsn: lsn, snapshot: snapshot)
+                var encoder = SnapshotEncoder(history: history, lsn: lsn, lineage: lineage, snapshot: snapshot)
                 var bytes = 0
                 while let chunk = encoder.nextChunk() {
                     bytes += chunk.count

@@ -2,7 +2,7 @@ import KVCore
 import KVReplicationWire
 
 extension CommandOutcome {
-    /// `KV.STREAM <history> <after-lsn> <pod-name> [<port>]` as the replication codec reads it
+    /// `KV.STREAM <history> <after-lsn> <pod-name> [<port> [<epoch>]]` as the replication codec reads it
     /// (`StreamRequest`): the stream to serve, or the error the primary answers with.
     ///
     /// Here rather than in the dispatcher so that the codec's import stays out of the
@@ -10,8 +10,8 @@ extension CommandOutcome {
     static func serveStream(requestedBy arguments: Arguments) -> CommandOutcome {
         do {
             let request = try StreamRequest(arguments: arguments)
-            return .serveStream(history: request.history, after: request.after, podName: request.podName,
-                                listeningPort: request.listeningPort)
+            return .serveStream(history: request.history, after: request.after, epoch: request.epoch,
+                                podName: request.podName, listeningPort: request.listeningPort)
         } catch {
             return .reply(.error(error))
         }

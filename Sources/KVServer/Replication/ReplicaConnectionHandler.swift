@@ -20,14 +20,15 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
 
     enum Mode {
         case clone
-        case stream(history: HistoryID, after: LSN, podName: String, listeningPort: Int)
+        case stream(history: HistoryID, after: LSN, epoch: Epoch, podName: String, listeningPort: Int)
 
         /// The request that opens the connection.
         var request: ReplicationRequest {
             switch self {
             case .clone: .clone
-            case let .stream(history, after, podName, listeningPort):
-                .stream(StreamRequest(history: history, after: after, podName: podName, listeningPort: listeningPort))
+            case let .stream(history, after, epoch, podName, listeningPort):
+                .stream(StreamRequest(history: history, after: after, epoch: epoch, podName: podName,
+                                      listeningPort: listeningPort))
             }
         }
     }

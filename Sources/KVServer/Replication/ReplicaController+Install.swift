@@ -37,7 +37,8 @@ extension ReplicaController {
                     "seconds": "\(KVService.seconds(since: started))",
                 ])
                 if let database {
-                    database.replace(keyspace: recovered.keyspace, log: recovered.log, history: recovered.history)
+                    database.replace(keyspace: recovered.keyspace, log: recovered.log, lineage: recovered.lineage,
+                                     history: recovered.history)
                     adoptLog?(recovered.log)
                     applied.advanced(to: recovered.lastLSN, reset: true)
                     resumeAfterInstall()

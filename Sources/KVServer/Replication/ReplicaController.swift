@@ -203,7 +203,10 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
             mode = .clone
         case let .stream(primary, history, after):
             address = primary
-            mode = .stream(history: history, after: after, podName: configuration.identity.podName, listeningPort: configuration.port)
+            // The epoch of the record at `after`: the primary streams only if it holds that record.
+            let epoch = database?.withLock { $0.lineage.epoch(at: after) } ?? .zero
+            mode = .stream(history: history, after: after, epoch: epoch, podName: configuration.identity.podName,
+                           listeningPort: configuration.port)
         }
         guard let (host, port) = Self.split(address) else {
             feed(.connectFailed(reason: "'\(address)' is not HOST:PORT"))

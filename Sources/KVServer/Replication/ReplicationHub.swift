@@ -22,11 +22,12 @@ final class ReplicationHub: Sendable {
     private let origin = ContinuousClock.now
     let log: WriteLog
 
-    init(log: WriteLog, retention: Duration) {
+    init(log: WriteLog, lineage: Lineage, retention: Duration) {
         self.log = log
         let progress = log.progress
         registry = KVMutex(ReplicaRegistry(
             history: log.history,
+            lineage: lineage,
             lastLSN: progress.acknowledged,
             oldestRetainedLSN: Self.oldestRetainedLSN(in: log.directory) ?? progress.acknowledged.next,
             retention: retention
@@ -43,12 +44,12 @@ final class ReplicationHub: Sendable {
         for stream in streams.withLock({ Array($0.values) }) { stream.wake() }
     }
 
-    /// Decides `KV.STREAM <history> <after>`: nil to stream, else why not. Counts it.
-    func decideStream(history: HistoryID, after: LSN) -> (refusal: ResyncReason?, primaryLSN: LSN) {
+    /// Decides `KV.STREAM <history> <after> … <epoch>`: nil to stream, else why not. Counts it.
+    func decideStream(history: HistoryID, after: LSN, epoch: Epoch) -> (refusal: ResyncReason?, primaryLSN: LSN) {
         let oldest = Self.oldestRetainedLSN(in: log.directory)
         return registry.withLock { registry in
             if let oldest { registry.onLogCompacted(oldest: oldest) }
-            return (registry.decideStream(history: history, after: after), registry.lastLSN)
+            return (registry.decideStream(history: history, after: after, epoch: epoch), registry.lastLSN)
         }
     }
 
