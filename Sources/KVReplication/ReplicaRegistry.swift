@@ -97,17 +97,8 @@ public struct ReplicaRegistry: Sendable {
     /// is told where the two logs part (`fork`), never streamed records that would overwrite
     /// its LSNs with other contents.
     public mutating func decideStream(history: HistoryID, after: LSN, epoch: Epoch = .zero) -> ResyncReason? {
-        let refusal: ResyncReason?
-        if history != self.history {
-            refusal = .history(self.history)
-        } else if !lineage.holds(epoch: epoch, lsn: after, end: lastLSN) {
-            refusal = .fork(at: lineage.forkPoint(epoch: epoch, lsn: after, end: lastLSN))
-        } else if after < lastLSN, after.next < oldestRetainedLSN {
-            // A replica already at lastLSN needs nothing from the log, however short it is.
-            refusal = .compacted(oldest: oldestRetainedLSN)
-        } else {
-            refusal = nil
-        }
+        let refusal = LogMatch.refusal(history: self.history, lineage: lineage, end: lastLSN,
+                                       oldestRetained: oldestRetainedLSN, requested: history, after: after, epoch: epoch)
         if refusal == nil { counters.syncPartialOK += 1 } else { counters.syncPartialErr += 1 }
         return refusal
     }

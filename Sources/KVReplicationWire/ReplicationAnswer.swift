@@ -10,6 +10,7 @@ import NIOCore
 /// +OK                                  to AUTH
 /// +CLONE <history> <lsn> <entries>     to KV.CLONE; the snapshot's bytes follow
 /// +STREAM <history> <primary-lsn>      to KV.STREAM; frames follow
+/// +FETCH <history> <last-lsn>          to KV.FETCH; record frames up to last-lsn follow
 /// -KVRESYNC <reason> <value>           to KV.STREAM: the replica must re-clone
 /// -<any other error>                   -NOAUTH, -KVNOTREADY, -ERR …: the request failed
 /// ```
@@ -20,6 +21,8 @@ public enum ReplicationAnswer: Hashable, Sendable {
     case clone(history: HistoryID, lsn: LSN, entries: UInt64)
     /// `+STREAM <history> <primary-lsn>`: the stream's frames follow.
     case stream(history: HistoryID, primaryLSN: LSN)
+    /// `+FETCH <history> <last-lsn>`: record frames up to `lastLSN` follow, then the peer closes.
+    case fetch(history: HistoryID, lastLSN: LSN)
     /// `-KVRESYNC <reason>`: the primary cannot stream to this replica's data (`history`,
     /// `compacted` or `fork`; `ahead`, from primaries before lineage, reads as `fork`).
     case resync(ResyncReason)
@@ -31,7 +34,7 @@ public enum ReplicationAnswer: Hashable, Sendable {
     public var reply: Reply {
         switch self {
         case .ok: .ok
-        case .clone, .stream: .simple(String(line.dropFirst()))
+        case .clone, .stream, .fetch: .simple(String(line.dropFirst()))
         case .resync, .error: .error(CommandError(String(line.dropFirst())))
         }
     }
@@ -42,6 +45,7 @@ public enum ReplicationAnswer: Hashable, Sendable {
         case .ok: "+OK"
         case let .clone(history, lsn, entries): "+CLONE \(history) \(lsn.rawValue) \(entries)"
         case let .stream(history, lsn): "+STREAM \(history) \(lsn.rawValue)"
+        case let .fetch(history, lsn): "+FETCH \(history) \(lsn.rawValue)"
         case let .resync(reason): "-KVRESYNC \(Self.payload(of: reason))"
         case let .error(error): "-\(error.message)"
         }
@@ -73,6 +77,11 @@ public enum ReplicationAnswer: Hashable, Sendable {
                 throw ReplicationProtocolError("malformed stream answer '\(line)'")
             }
             self = .stream(history: history, primaryLSN: LSN(lsn))
+        case "+FETCH":
+            guard words.count == 3, let history = HistoryID(words[1]), let lsn = UInt64(words[2]) else {
+                throw ReplicationProtocolError("malformed fetch answer '\(line)'")
+            }
+            self = .fetch(history: history, lastLSN: LSN(lsn))
         case "-KVRESYNC":
             guard let reason = Self.resyncReason(words) else {
                 throw ReplicationProtocolError("malformed resync answer '\(line)'")

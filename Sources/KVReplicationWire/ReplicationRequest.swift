@@ -9,6 +9,7 @@ import NIOCore
 /// KV.CLONE                                           replica → clone source (any pod)
 /// KV.STREAM <history> <after-lsn> <pod-name> [<port> [<epoch>]]  replica → primary
 /// KV.ACK <applied-lsn>                               replica → primary, on its stream
+/// KV.FETCH <history> <after-lsn> <epoch>             a starting primary → any pod
 /// ```
 ///
 /// A connection's first request may follow `AUTH <password>` (`encode(into:authenticatingWith:)`).
@@ -19,6 +20,8 @@ public enum ReplicationRequest: Hashable, Sendable {
     case stream(StreamRequest)
     /// `KV.ACK <lsn>`: this replica has applied every record up to `applied`.
     case ack(applied: LSN)
+    /// `KV.FETCH …`: send me the records after my last one that you hold, then close.
+    case fetch(FetchRequest)
 
     /// Appends the request as a RESP array of bulk strings.
     public func encode(into buffer: inout ByteBuffer) {
@@ -29,6 +32,8 @@ public enum ReplicationRequest: Hashable, Sendable {
             buffer.writeCommand(["KV.STREAM"] + request.arguments)
         case let .ack(lsn):
             buffer.writeCommand(["KV.ACK", String(lsn.rawValue)])
+        case let .fetch(request):
+            buffer.writeCommand(["KV.FETCH"] + request.arguments)
         }
     }
 
@@ -51,6 +56,8 @@ public enum ReplicationRequest: Hashable, Sendable {
             self = .clone
         case "kv.stream":
             self = .stream(try StreamRequest(arguments: arguments))
+        case "kv.fetch":
+            self = .fetch(try FetchRequest(arguments: arguments))
         case "kv.ack":
             guard arguments.count == 2, let lsn = UInt64(arguments.string(1)) else { throw Self.malformedAck }
             self = .ack(applied: LSN(lsn))
@@ -62,5 +69,5 @@ public enum ReplicationRequest: Hashable, Sendable {
     /// `KV.ACK` without exactly one unsigned decimal LSN.
     public static let malformedAck = CommandError("ERR expected KV.ACK <lsn>")
     /// A command that is none of the replication requests.
-    public static let notARequest = CommandError("ERR expected KV.CLONE, KV.STREAM or KV.ACK")
+    public static let notARequest = CommandError("ERR expected KV.CLONE, KV.STREAM, KV.ACK or KV.FETCH")
 }

@@ -22,6 +22,9 @@ let refusedAnswers: [RefusedAnswer] = [
     RefusedAnswer(input: "+STREAM \(historyText) x\r\n", error: "malformed stream answer '+STREAM \(historyText) x'"),
     RefusedAnswer(input: "+STREAM \(historyText) 99999999999999999999\r\n",
                   error: "malformed stream answer '+STREAM \(historyText) 99999999999999999999'"),
+    RefusedAnswer(input: "+FETCH \(historyText)\r\n", error: "malformed fetch answer '+FETCH \(historyText)'"),
+    RefusedAnswer(input: "+FETCH \(historyText) 1 2\r\n", error: "malformed fetch answer '+FETCH \(historyText) 1 2'"),
+    RefusedAnswer(input: "-KVRESYNC fork\r\n", error: "malformed resync answer '-KVRESYNC fork'"),
     RefusedAnswer(input: "-KVRESYNC\r\n", error: "malformed resync answer '-KVRESYNC'"),
     RefusedAnswer(input: "-KVRESYNC later 3\r\n", error: "malformed resync answer '-KVRESYNC later 3'"),
     RefusedAnswer(input: "-KVRESYNC ahead x\r\n", error: "malformed resync answer '-KVRESYNC ahead x'"),
@@ -41,12 +44,13 @@ let refusedAnswers: [RefusedAnswer] = [
 ]
 
 @Suite struct ReplicationAnswerTests {
-    /// Every answer, byte for byte as pods have always sent it.
+    /// Every answer, byte for byte as pods send it.
     static let wire: [(ReplicationAnswer, String)] = [
         (.ok, "+OK\r\n"),
         (.clone(history: history, lsn: LSN(42), entries: 1000), "+CLONE \(historyText) 42 1000\r\n"),
         (.clone(history: history, lsn: .zero, entries: 0), "+CLONE \(historyText) 0 0\r\n"),
         (.stream(history: history, primaryLSN: LSN(300)), "+STREAM \(historyText) 300\r\n"),
+        (.fetch(history: history, lastLSN: LSN(190)), "+FETCH \(historyText) 190\r\n"),
         (.resync(.history(otherHistory)), "-KVRESYNC history 00000000000000010000000000000002\r\n"),
         (.resync(.compacted(oldest: LSN(17))), "-KVRESYNC compacted 17\r\n"),
         (.resync(.fork(at: LSN(3))), "-KVRESYNC fork 3\r\n"),

@@ -26,6 +26,10 @@ let refusedRequests: [RefusedRequest] = [
     RefusedRequest(arguments: ["KV.STREAM", historyText, "1", "kv-1", "0"], error: StreamRequest.portOutOfRange),
     RefusedRequest(arguments: ["KV.STREAM", historyText, "1", "kv-1", "65536"], error: StreamRequest.portOutOfRange),
     RefusedRequest(arguments: ["KV.STREAM", historyText, "1", "kv-1", "port"], error: StreamRequest.portOutOfRange),
+    RefusedRequest(arguments: ["KV.FETCH", historyText, "1"], error: FetchRequest.malformed),
+    RefusedRequest(arguments: ["KV.FETCH", historyText, "1", "x"], error: FetchRequest.malformed),
+    RefusedRequest(arguments: ["KV.FETCH", historyText, "-1", "2"], error: FetchRequest.malformed),
+    RefusedRequest(arguments: ["KV.FETCH", historyText, "1", "2", "3"], error: FetchRequest.malformed),
     RefusedRequest(arguments: ["KV.ACK"], error: ReplicationRequest.malformedAck),
     RefusedRequest(arguments: ["KV.ACK", "-1"], error: ReplicationRequest.malformedAck),
     RefusedRequest(arguments: ["KV.ACK", "1", "2"], error: ReplicationRequest.malformedAck),
@@ -47,6 +51,8 @@ let refusedRequests: [RefusedRequest] = [
         (.stream(StreamRequest(history: history, after: LSN(42), epoch: Epoch(3), podName: "kv-1", listeningPort: 6380)),
          "*6\r\n$9\r\nKV.STREAM\r\n$32\r\n\(historyText)\r\n$2\r\n42\r\n$4\r\nkv-1\r\n$4\r\n6380\r\n$1\r\n3\r\n"),
         (.ack(applied: LSN(7)), "*2\r\n$6\r\nKV.ACK\r\n$1\r\n7\r\n"),
+        (.fetch(FetchRequest(history: history, after: LSN(150), epoch: Epoch(3))),
+         "*4\r\n$8\r\nKV.FETCH\r\n$32\r\n\(historyText)\r\n$3\r\n150\r\n$1\r\n3\r\n"),
         (.ack(applied: LSN(UInt64.max)), "*2\r\n$6\r\nKV.ACK\r\n$20\r\n18446744073709551615\r\n"),
     ]
 

@@ -50,6 +50,43 @@ import Testing
         for replica in cluster.replicas { #expect(try replica.redis("EXISTS", "confirmed:199") == lost) }
     }
 
+    /// The same crash with the replicas up: the restarted primary asks them where their data
+    /// ends, fetches the records of its epoch that they hold past its own end, and only then
+    /// opens its new epoch — no write that a replica received is lost, and no replica
+    /// re-clones.
+    @Test func aPrimaryThatLostItsLogTailCatchesUpFromItsReplicas() throws {
+        let cluster = try TestCluster(primaryArguments: ["--fsync", "everysec"], replicaArguments: ["--fsync", "everysec"])
+        try cluster.startPrimary()
+        try DurabilityTests.pipeKeys(cluster.primary, count: 500)
+        try cluster.addReplica()
+        try cluster.addReplica()
+        try DurabilityTests.pipeKeys(cluster.primary, count: 200, prefix: "confirmed")
+        #expect(try cluster.primary.redis("WAIT", "2", "5000") == "2")
+        try cluster.waitUntilConverged()
+        let replicated = try TestCluster.lsn(of: cluster.replicas[1])
+
+        cluster.primary.kill9()
+        _ = try Self.cutNewestSegment(of: cluster.primary, bytes: 4000)
+        let peers = cluster.replicas.map { "127.0.0.1:\($0.port)" }.joined(separator: ",")
+        try cluster.primary.start(extra: ["--peers", peers])
+        #expect(cluster.primary.logText.contains("primary: caught up from"), "\(cluster.primary.logText.suffix(3000))")
+        // Every record a replica held is the primary's again, and the new epoch follows them.
+        #expect(try TestCluster.lsn(of: cluster.primary) == replicated + 1)
+        #expect(try cluster.primary.redis("DBSIZE") == "700")
+        for index in 0..<200 where index % 10 == 0 || index == 199 {
+            #expect(try cluster.primary.redis("GET", "confirmed:\(index)") == "value-\(index)")
+        }
+
+        try DurabilityTests.pipeKeys(cluster.primary, count: 300, prefix: "after")
+        try cluster.waitUntilConverged()
+        try cluster.expectIdenticalData()
+        #expect(try cluster.primary.redis("DBSIZE") == "1000")
+        for replica in cluster.replicas {
+            #expect(!replica.logText.contains("resync required"), "\(replica.hostname): \(replica.logText.suffix(2000))")
+        }
+        #expect(try TestCluster.info(cluster.primary, "sync_partial_err") == "0")
+    }
+
     /// A restarted primary opens a new epoch, its marker replicates, and a replica that
     /// restarts on that epoch resumes with no clone.
     @Test func epochsReplicateAndAResumingReplicaMatches() throws {
@@ -69,6 +106,30 @@ import Testing
         #expect(try TestCluster.info(cluster.primary, "sync_full") == "0", "the one clone was served before the restart")
         #expect(try TestCluster.info(cluster.primary, "sync_partial_err") == "0")
         #expect(!replica.logText.contains("resync required"), "\(replica.logText.suffix(2000))")
+    }
+
+    /// KV.FETCH on any pod: the records after one it holds, or where the asker's log forked.
+    @Test func fetchAnswersWithRecordsOrTheForkPoint() throws {
+        let kv = try ServerProcess().start()
+        try DurabilityTests.pipeKeys(kv, count: 10)
+        let history = try #require(try TestCluster.info(kv, "kv_history"))
+        #expect(try TestCluster.info(kv, "kv_epoch") == "0")
+        // Epoch 0 up to 10 is held; epoch 4 at LSN 5 is not: the logs share 1…4 at most.
+        #expect(try kv.redis("KV.FETCH", history, "5", "4") == "KVRESYNC fork 4")
+        #expect(try kv.redis("KV.FETCH", history, "11", "0") == "KVRESYNC fork 10")
+        #expect(try kv.redis("KV.FETCH", String(repeating: "0", count: 32), "5", "0")
+            == "KVRESYNC history \(history)")
+        #expect(try kv.redis("KV.FETCH", history, "x", "0")
+            == "ERR KV.FETCH needs a history id (32 hex digits), an LSN and an epoch")
+        #expect(try kv.redis("PING") == "PONG")
+        // A held record: the connection turns into record frames, then closes.
+        let connection = try RawConnection(port: kv.port)
+        connection.send("*4\r\n$8\r\nKV.FETCH\r\n$32\r\n\(history)\r\n$1\r\n8\r\n$1\r\n0\r\n")
+        let received = connection.read(atLeast: 1 << 20)  // until the pod closes
+        let answer = "+FETCH \(history) 10\r\n"
+        #expect(received.starts(with: Array(answer.utf8)), "\(String(decoding: received.prefix(80), as: UTF8.self))")
+        #expect(received.count > answer.utf8.count + 2 * 29, "two record frames follow")
+        #expect(connection.isClosedByPeer())
     }
 
     /// Cuts `bytes` off the end of the primary's newest log segment, as a power loss drops

@@ -129,7 +129,7 @@ struct CommandDispatcher {
                     switch handler(self, arguments, &session, &state, &clock) {
                     case let .reply(reply), let .replyAndClose(reply): return reply
                     case .waitForReplicas: return .integer(0)
-                    case .waitForLSN, .serveClone, .serveStream, .refuseCrossProtocol:
+                    case .waitForLSN, .serveClone, .serveStream, .serveFetch, .refuseCrossProtocol:
                         return .error(CommandError("ERR \(row.spec.name.uppercased()) is not allowed inside MULTI"))
                     }
                 }

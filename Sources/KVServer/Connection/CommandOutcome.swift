@@ -17,4 +17,6 @@ enum CommandOutcome {
     case serveClone
     /// Turn this connection into a replica's stream (KV.STREAM).
     case serveStream(history: HistoryID, after: LSN, epoch: Epoch, podName: String, listeningPort: Int?)
+    /// Turn this connection into the records after (`epoch`, `after`) being sent (KV.FETCH).
+    case serveFetch(history: HistoryID, after: LSN, epoch: Epoch)
 }

@@ -34,6 +34,8 @@ extension RESPConnectionHandler {
         case let .serveStream(history, after, epoch, podName, listeningPort):
             startStream(history: history, after: after, epoch: epoch, podName: podName, listeningPort: listeningPort,
                         context: context)
+        case let .serveFetch(history, after, epoch):
+            startFetch(FetchRequest(history: history, after: after, epoch: epoch), context: context)
         case .reply, .replyAndClose, .refuseCrossProtocol:
             resume(with: nil, context: context)
         }
@@ -70,6 +72,22 @@ extension RESPConnectionHandler {
         case let .waiting(id):
             pendingWait = id
         }
+    }
+
+    /// KV.FETCH: refuses (`-KVRESYNC …`, the connection goes on) or hands the connection to a
+    /// `LogSender`, which sends the records and closes it.
+    private func startFetch(_ request: FetchRequest, context: ChannelHandlerContext) {
+        let (refusal, through) = LogSender.decide(request, server: server)
+        if let refusal {
+            server.logger.warning("refused a fetch: \(refusal)", metadata: [
+                "after_lsn": "\(request.after)", "after_epoch": "\(request.epoch)",
+            ])
+            return resume(with: ReplicationAnswer.resync(refusal).reply, context: context)
+        }
+        closing = true
+        if let record { server.clients.unregister(record.id) }
+        record = nil
+        LogSender.serve(channel: context.channel, server: server, after: request.after, through: through)
     }
 
     /// KV.STREAM: answers the replica (`+STREAM …` or `-KVRESYNC …`, written by the replication

@@ -2,6 +2,7 @@ import KVCore
 import KVReplicationWire
 import KVStorage
 import NIOConcurrencyHelpers
+import Synchronization
 
 /// The store a pod serves: its keyspace and its write log, changed together under one lock.
 ///
@@ -36,6 +37,8 @@ final class Database: @unchecked Sendable {
     /// Read without the database lock by status pages and reply gating; changed only inside
     /// it (lock order: `lock` → `generation`).
     private let generation: NIOLockedValueBox<Generation>
+    /// `state.lineage.current`, for readers that must not take the lock (INFO runs under it).
+    private let epoch: Synchronization.Atomic<UInt64>
     let clock: any WallClock
     let expiry: ExpiryAuthority
     let maxValueSize: Int
@@ -50,6 +53,7 @@ final class Database: @unchecked Sendable {
         maxValueSize: Int
     ) {
         self.state = State(keyspace: keyspace, log: log, lineage: lineage)
+        self.epoch = Atomic(lineage.current.rawValue)
         self.generation = NIOLockedValueBox(Generation(log: log, history: history))
         self.clock = clock
         self.expiry = expiry
@@ -75,23 +79,21 @@ final class Database: @unchecked Sendable {
     /// The history of the current generation.
     var history: HistoryID { generation.withLockedValue { $0.history } }
 
-    /// The last record's (epoch, LSN): what a replica's stream request claims to hold.
-    var lastRecord: (epoch: Epoch, lsn: LSN) {
-        withLock { state in
-            let lsn = state.log.lastAssigned
-            return (state.lineage.epoch(at: lsn), lsn)
-        }
-    }
+    /// The epoch of the last record (every epoch's marker is a record, so the newest epoch's).
+    /// Read without the lock.
+    var currentEpoch: Epoch { Epoch(epoch.load(ordering: .relaxed)) }
 
     /// Starts a new epoch of the history (a primary, before it takes a write): logs its marker
     /// and waits until the marker is durable, whatever the fsync policy — an epoch that could
     /// be lost in a power failure could be started twice, with different records. Returns the
-    /// new epoch and the marker's LSN. Call it off the event loops: it waits for an fsync.
-    func beginEpoch() throws -> (epoch: Epoch, lsn: LSN) {
+    /// new epoch and the marker's LSN. The epoch is above this log's and above `seen` (the
+    /// highest a peer reported). Call it off the event loops: it waits for an fsync.
+    func beginEpoch(above seen: Epoch = .zero) throws -> (epoch: Epoch, lsn: LSN) {
         let (epoch, lsn, log) = withLock { state in
-            let epoch = state.lineage.current.next
+            let epoch = max(state.lineage.current, seen).next
             let lsn = state.log.append(timestamp: clock.now(), operations: [.beginEpoch(epoch)])
             state.lineage.begin(epoch, at: lsn)
+            self.epoch.store(epoch.rawValue, ordering: .relaxed)
             return (epoch, lsn, state.log)
         }
         try log.waitUntilWritten(lsn, durable: true)
@@ -105,6 +107,7 @@ final class Database: @unchecked Sendable {
             state.keyspace = keyspace
             state.log = log
             state.lineage = lineage
+            epoch.store(lineage.current.rawValue, ordering: .relaxed)
             state.effects.removeAll(keepingCapacity: true)
             generation.withLockedValue { $0 = Generation(log: log, history: history) }
         }
@@ -126,7 +129,10 @@ final class Database: @unchecked Sendable {
             try encoded.withUnsafeBytes { try state.log.append(encoded: $0, first: first, last: last, count: records.count) }
             for record in records {
                 for operation in record.operations {
-                    if case let .beginEpoch(epoch) = operation { state.lineage.begin(epoch, at: record.lsn) }
+                    if case let .beginEpoch(epoch) = operation {
+                        state.lineage.begin(epoch, at: record.lsn)
+                        self.epoch.store(state.lineage.current.rawValue, ordering: .relaxed)
+                    }
                     state.keyspace.apply(operation)
                 }
             }

@@ -32,6 +32,7 @@ struct KVService: Service {
         // tutorial's init container does; otherwise the local data is recovered.
         var controller: ReplicaController?
         let recovered: RecoveredStore
+        var epochsSeen = Epoch.zero
         do {
             if identity.role == .replica {
                 let replica = ReplicaController(configuration: configuration, storage: options, loop: group.next(),
@@ -51,13 +52,20 @@ struct KVService: Service {
                 }
             } else {
                 try await restoreFromPeersIfEmpty(group: group)
-                recovered = try await recover(options)
+                let local = try await recover(options)
+                if local.createdHistory {
+                    recovered = local
+                } else {
+                    (recovered, epochsSeen) = await PrimaryCatchUp.run(local, configuration: configuration,
+                                                                       group: group, logger: logger)
+                }
             }
         } catch {
             try? await group.shutdownGracefully()
             throw error
         }
         for warning in recovered.warnings { logger.warning("\(warning)") }
+        let keys = recovered.keyspace.count
 
         let database = Database(
             keyspace: recovered.keyspace,
@@ -70,7 +78,7 @@ struct KVService: Service {
         )
         if controller == nil, !recovered.createdHistory {
             do {
-                try await beginEpoch(database)
+                try await beginEpoch(database, above: epochsSeen)
             } catch {
                 recovered.log.close()
                 try? await group.shutdownGracefully()
@@ -143,7 +151,7 @@ struct KVService: Service {
             "history": "\(recovered.history)",
             "lsn": "\(database.log.lastAssigned)",
             "epoch": "\(lineage.current)",
-            "keys": "\(recovered.keyspace.count)",
+            "keys": "\(keys)",
             "created_history": "\(recovered.createdHistory)",
             "snapshot_lsn": "\(recovered.snapshotLSN)",
             "records_replayed": "\(recovered.recordsReplayed)",
@@ -211,9 +219,9 @@ struct KVService: Service {
     /// A primary starting on data it did not just create opens a new epoch of its history
     /// before it takes a write (docs/replication.md, "Lineage"), durably, so that records it
     /// writes from now on are told apart from any its replicas hold past its own log's end.
-    private func beginEpoch(_ database: Database) async throws {
+    private func beginEpoch(_ database: Database, above seen: Epoch) async throws {
         do {
-            let (epoch, lsn) = try await NIOThreadPool.singleton.runIfActive { try database.beginEpoch() }
+            let (epoch, lsn) = try await NIOThreadPool.singleton.runIfActive { try database.beginEpoch(above: seen) }
             logger.info("primary: new epoch", metadata: ["epoch": "\(epoch)", "lsn": "\(lsn)"])
         } catch {
             throw StartupError("could not start a new epoch (its marker did not reach the disk): \(error)")

@@ -19,6 +19,8 @@ struct ReplicationStatus {
     var primaryLSN: LSN
     /// This pod's own last LSN.
     var localLSN: LSN
+    /// The epoch of this pod's last record (`Lineage`).
+    var epoch: Epoch
     var history: HistoryID
     var syncFull: Int
     var syncPartialOK: Int
@@ -37,9 +39,9 @@ struct ReplicationStatus {
     var readiness = ""
 
     init(server: ServerContext) {
-        let log = server.database.log
         history = server.database.history
-        localLSN = log.lastAssigned
+        localLSN = server.database.log.lastAssigned
+        epoch = server.database.currentEpoch
         syncFull = server.counters.clonesServed.load(ordering: .relaxed)
         switch server.replication {
         case let .primary(hub):
@@ -115,6 +117,7 @@ struct ReplicationStatus {
             ("second_repl_offset", "-1"),
             ("repl_backlog_active", isPrimary ? "1" : "0"),
             ("kv_history", history.description),
+            ("kv_epoch", String(epoch.rawValue)),
         ]
         return fields
     }

@@ -16,4 +16,15 @@ extension CommandOutcome {
             return .reply(.error(error))
         }
     }
+
+    /// `KV.FETCH <history> <after-lsn> <epoch>` as the replication codec reads it
+    /// (`FetchRequest`): the records to send, or the error to answer with.
+    static func serveFetch(requestedBy arguments: Arguments) -> CommandOutcome {
+        do {
+            let request = try FetchRequest(arguments: arguments)
+            return .serveFetch(history: request.history, after: request.after, epoch: request.epoch)
+        } catch {
+            return .reply(.error(error))
+        }
+    }
 }

@@ -58,8 +58,23 @@ enum PrimaryRestore {
         return error.connectionErrors.isEmpty && (error.dnsAError != nil || error.dnsAAAAError != nil)
     }
 
+    /// Where a peer's data ends: its history, the epoch of its last record and its LSN.
+    struct Position: Hashable {
+        var history: HistoryID
+        var epoch: Epoch
+        var lsn: LSN
+    }
+
     /// Asks one peer for its history and LSN (`INFO replication`); nil when it holds no data.
     static func position(of peer: PeerAddress, password: String?, tls: (any TransportSecurity)?, group: any EventLoopGroup) -> EventLoopFuture<Candidate?> {
+        lastRecord(of: peer, password: password, tls: tls, group: group).map { position in
+            position.map { Candidate(peer: peer, history: $0.history, lsn: $0.lsn) }
+        }
+    }
+
+    /// Asks one peer where its data ends (`INFO replication`); nil when it holds no data.
+    static func lastRecord(of peer: PeerAddress, password: String?, tls: (any TransportSecurity)?,
+                           group: any EventLoopGroup) -> EventLoopFuture<Position?> {
         guard let (host, port) = ReplicaController.split(peer) else {
             return group.next().makeFailedFuture(ReplicationProtocolError("'\(peer)' is not HOST:PORT"))
         }
@@ -67,12 +82,13 @@ enum PrimaryRestore {
         if let password { commands.append(["AUTH", password]) }
         commands.append(["INFO", "replication"])
         return PeerRequest.send(commands, to: host, port: port, tls: tls, group: group).flatMapThrowing { replies in
-            try candidate(from: replies, peer: peer)
+            try position(from: replies, peer: peer)
         }
     }
 
-    /// The peer's position from its `INFO replication` answer; nil when it holds no data.
-    static func candidate(from replies: [RESPValue], peer: PeerAddress) throws -> Candidate? {
+    /// The peer's position from its `INFO replication` answer; nil when it holds no data. A
+    /// peer from before lineage reports no `kv_epoch`: all its records are of epoch 0.
+    static func position(from replies: [RESPValue], peer: PeerAddress) throws -> Position? {
         guard let info = replies.last?.string else { throw ReplicationProtocolError("no INFO answer from \(peer)") }
         var fields: [String: String] = [:]
         for line in info.split(whereSeparator: \.isNewline) {
@@ -80,7 +96,8 @@ enum PrimaryRestore {
         }
         guard let historyText = fields["kv_history"], let history = HistoryID(historyText),
               let lsn = fields["master_repl_offset"].flatMap(UInt64.init), lsn > 0 else { return nil }
-        return Candidate(peer: peer, history: history, lsn: LSN(lsn))
+        let epoch = fields["kv_epoch"].flatMap(UInt64.init) ?? 0
+        return Position(history: history, epoch: Epoch(epoch), lsn: LSN(lsn))
     }
 
     /// Clones `candidate` into the (empty) data directory and installs it.

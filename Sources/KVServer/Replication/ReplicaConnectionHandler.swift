@@ -21,6 +21,8 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
     enum Mode {
         case clone
         case stream(history: HistoryID, after: LSN, epoch: Epoch, podName: String, listeningPort: Int)
+        /// A starting primary fetching the records a peer holds past its own end.
+        case fetch(FetchRequest)
 
         /// The request that opens the connection.
         var request: ReplicationRequest {
@@ -29,6 +31,7 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
             case let .stream(history, after, epoch, podName, listeningPort):
                 .stream(StreamRequest(history: history, after: after, epoch: epoch, podName: podName,
                                       listeningPort: listeningPort))
+            case let .fetch(request): .fetch(request)
             }
         }
     }
@@ -155,7 +158,7 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// The answer to KV.CLONE or KV.STREAM.
+    /// The answer to KV.CLONE, KV.STREAM or KV.FETCH.
     private func accept(_ answer: ReplicationAnswer, context: ChannelHandlerContext) throws {
         switch (mode, answer) {
         case let (.clone, .clone(history, lsn, total)):
@@ -166,9 +169,12 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
         case let (.stream, .stream(history, primaryLSN)):
             phase = .streaming
             controller.feedIfCurrent(number, .streamAccepted(history: history, primaryLSN: primaryLSN))
-        case let (.stream, .resync(reason)):
+        case let (.stream, .resync(reason)), let (.fetch, .resync(reason)):
             phase = .done
             controller.feedIfCurrent(number, .resyncRequired(reason))
+        case let (.fetch, .fetch(history, lastLSN)):
+            phase = .streaming
+            controller.feedIfCurrent(number, .streamAccepted(history: history, primaryLSN: lastLSN))
         default:
             fail(context: context, "peer answered '\(answer.line.prefix(200))'")
         }
@@ -244,7 +250,7 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
 }
 
 /// Who a replication connection reports to, on `loop`: the `ReplicaController`, or a
-/// one-off clone (`PrimaryRestore`).
+/// one-off clone (`PrimaryRestore`) or fetch (`PrimaryCatchUp`).
 protocol ReplicationConnectionDelegate: AnyObject {
     var loop: any EventLoop { get }
     /// An event of connection `number` (ignored when that connection was replaced).

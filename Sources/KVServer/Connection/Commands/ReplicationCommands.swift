@@ -45,6 +45,11 @@ enum ReplicationCommands {
                 }
                 return .serveClone
             }),
+        Row("kv.fetch", arity: 4, flags: [.admin, .noscript, .noMulti], group: "kv", since: "0.2.0",
+            summary: "Sends the records of this pod's log after the given one, then closes (a starting primary catching up).",
+            handler: .server { _, arguments, _, _, _ in
+                .serveFetch(requestedBy: arguments)
+            }),
         Row("kv.stream", arity: -4, flags: [.admin, .noscript, .noMulti], group: "kv", since: "0.1.0",
             summary: "Turns the connection into the primary's write-log stream (replicas).", handler: .server { dispatcher, arguments, _, _, _ in
                 dispatcher.stream(arguments)
