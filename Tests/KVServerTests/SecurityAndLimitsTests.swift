@@ -137,15 +137,16 @@ import Testing
         #expect(reply == "-ERR the command did not arrive whole within --request-timeout (1 s): closing the connection\r\n")
         #expect(slow.isClosedByPeer())
         #expect(try kv.redis("EXISTS", "k") == "0")
-        // The same over HTTP: a head that trickles gets 408 and is closed.
+        // The same over HTTP: a head that trickles gets 408 (a JSON error) and is closed.
         let http = try RawConnection(port: kv.httpPort)
         for byte in Array("GET /healthz HTTP/1.1\r\nHost: x".utf8).prefix(8) {
             http.send([byte])
             Thread.sleep(forTimeInterval: 0.2)
         }
-        let timedOut = http.read(until: "--request-timeout")
+        let timedOut = http.read(until: "}\n")
         #expect(timedOut.hasPrefix("HTTP/1.1 408 Request Timeout"))
         #expect(timedOut.contains("KV-Pod: kv-0\r\n"))
+        #expect(timedOut.hasSuffix("\r\n\r\n{\"error\":\"the request did not arrive whole within --request-timeout\"}\n"))
         #expect(http.isClosedByPeer())
         // A request that arrives whole is unaffected.
         #expect(try kv.curl("GET", "/healthz").status == 200)

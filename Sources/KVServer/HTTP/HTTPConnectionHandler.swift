@@ -3,7 +3,9 @@ import NIOCore
 import NIOHTTP1
 
 /// Reads one HTTP request at a time (head and body), hands it to the routes, writes the
-/// response with the `KV-Pod` header every reply carries.
+/// response with the `KV-Pod` header every reply carries. A request it cannot take — one
+/// NIO's decoder could not parse, a head or a body over the limits — it answers itself with
+/// an `HTTPRefusal`, and the connection ends (`HTTPLingeringClose`).
 final class HTTPConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -11,24 +13,31 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     private let routes: HTTPRoutes
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
-    private var tooLarge = false
+    /// A refusal was sent: nothing more is read or answered on this connection.
+    private var refused = false
 
     init(routes: HTTPRoutes) {
         self.routes = routes
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !refused else { return }
         switch unwrapInboundIn(data) {
         case let .head(requestHead):
+            // A declared length over the limit is refused before its body arrives.
+            if HTTPLimits.declaredLength(requestHead, isOver: routes.maxBodyBytes) {
+                refuse(.bodyTooLarge(limit: routes.maxBodyBytes), for: requestHead, context: context)
+                return
+            }
             head = requestHead
             body = nil
-            tooLarge = false
         case var .body(chunk):
-            guard !tooLarge else { return }
-            if (body?.readableBytes ?? 0) + chunk.readableBytes > routes.maxBodyBytes {
-                tooLarge = true
-                body = nil
-            } else if body == nil {
+            // A chunked body is refused as soon as it grows past the limit.
+            guard (body?.readableBytes ?? 0) + chunk.readableBytes <= routes.maxBodyBytes else {
+                refuse(.bodyTooLarge(limit: routes.maxBodyBytes), for: head, context: context)
+                return
+            }
+            if body == nil {
                 body = chunk
             } else {
                 body!.writeBuffer(&chunk)
@@ -40,10 +49,6 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
             let request = HTTPRequest(head: head, body: body.map { Array($0.readableBytesView) } ?? [],
                                       remote: context.channel.remoteAddress, isTLS: routes.server.configuration.tls?.isSecured(context.pipeline.syncOperations) ?? false)
             body = nil
-            if tooLarge {
-                write(.error(.payloadTooLarge, "request body exceeds --max-value-size"), for: head, context: context)
-                return
-            }
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             routes.handle(request, on: context.eventLoop).whenSuccess { response in
                 let (handler, context) = loopBound.value
@@ -53,13 +58,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
     }
 
     private func write(_ response: HTTPResponse, for request: HTTPRequestHead, context: ChannelHandlerContext) {
-        var headers = HTTPHeaders()
-        headers.add(name: "KV-Pod", value: routes.podName)
-        for (name, value) in response.headers { headers.add(name: name, value: value) }
-        headers.add(name: "Content-Length", value: String(response.body.count))
         let keepAlive = request.isKeepAlive
-        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        let responseHead = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
+        let responseHead = response.head(version: request.version, podName: routes.podName, keepAlive: keepAlive)
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
         if request.method != .HEAD && !response.body.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
@@ -70,7 +70,31 @@ final class HTTPConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Answers `refusal` with `Connection: close` and ends the connection. `request` is the
+    /// head being answered, when there is one (none when the head did not parse).
+    private func refuse(_ refusal: HTTPRefusal, for request: HTTPRequestHead?, context: ChannelHandlerContext) {
+        refused = true
+        head = nil
+        body = nil
+        context.triggerUserOutboundEvent(HTTPRequestTimerHandler.RequestArrived(), promise: nil)
+        let response = refusal.response
+        let version = request?.version ?? .http1_1
+        context.write(wrapOutboundOut(.head(response.head(version: version, podName: routes.podName, keepAlive: false))), promise: nil)
+        if request?.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.triggerUserOutboundEvent(HTTPLingeringClose.Begin(), promise: nil)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // NIO's pipelining handler passes a decoder error on once no response is pending,
+        // so a refusal can be written now (to the request whose body did not parse, if any).
+        if let error = error as? HTTPParserError, !refused {
+            refuse(HTTPRefusal(error), for: head, context: context)
+            return
+        }
+        if refused { return }  // the connection is ending already
         context.close(promise: nil)
     }
 }

@@ -22,6 +22,27 @@ struct HTTPResponse {
         response.headers += headers
         return response
     }
+
+    /// The head the response is written with: its own headers after `KV-Pod` (every reply
+    /// names the pod that answered), then `Content-Length` and `Connection`.
+    func head(version: HTTPVersion, podName: String, keepAlive: Bool) -> HTTPResponseHead {
+        var fields = HTTPHeaders()
+        fields.add(name: "KV-Pod", value: podName)
+        for (name, value) in headers { fields.add(name: name, value: value) }
+        fields.add(name: "Content-Length", value: String(body.count))
+        fields.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        return HTTPResponseHead(version: version, status: status, headers: fields)
+    }
+
+    /// The whole response as HTTP/1.1 bytes with `Connection: close`, for a handler that
+    /// answers in front of NIO's HTTP encoder (a request that never finished arriving has
+    /// no place in the encoder's request/response order).
+    func encoded(podName: String) -> [UInt8] {
+        let head = head(version: .http1_1, podName: podName, keepAlive: false)
+        var text = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
+        for (name, value) in head.headers { text += "\(name): \(value)\r\n" }
+        return Array((text + "\r\n").utf8) + body
+    }
 }
 
 /// A small JSON writer (the status document is all the JSON kv writes).

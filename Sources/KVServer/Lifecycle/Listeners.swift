@@ -52,10 +52,16 @@ struct Listeners {
                         let handlers = channel.pipeline.syncOperations
                         // TLS, or plain HTTP for the probes and metrics only.
                         try tls?.addHTTPServerHandlers(to: handlers)
+                        try handlers.addHandler(HTTPLingeringClose())
                         if let requestTimeout {
                             try handlers.addHandler(HTTPRequestTimerHandler(timeout: requestTimeout, podName: configuration.identity.podName))
                         }
-                        try handlers.configureHTTPServerPipeline(withErrorHandling: true)
+                        // Decoder errors are answered by `HTTPConnectionHandler` (JSON, `KV-Pod`).
+                        try handlers.configureHTTPServerPipeline(
+                            withErrorHandling: false,
+                            withEncoderConfiguration: .init(),
+                            withDecoderLimitConfiguration: HTTPLimits.decoder
+                        )
                         try handlers.addHandler(HTTPConnectionHandler(routes: routes))
                     }
                 }

@@ -65,7 +65,8 @@ final class RequestTimer {
 
 /// The request timer for HTTP, in front of NIO's HTTP decoder (a slow head never reaches
 /// the handlers after it): any bytes start the clock, `HTTPConnectionHandler` stops it with
-/// `RequestArrived` when a request's end arrives. A late request gets `408` and is closed.
+/// `RequestArrived` when a request's end arrives. A late request gets `408` and the
+/// connection ends (`HTTPLingeringClose`).
 final class HTTPRequestTimerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = Any
@@ -87,11 +88,9 @@ final class HTTPRequestTimerHandler: ChannelDuplexHandler, RemovableChannelHandl
         let podName = podName
         timer = RequestTimer(timeout: .nanoseconds(timeout.nanoseconds)) {
             // Written from here, under the HTTP encoder: the request may be half a head.
-            let message = "the request did not arrive whole within --request-timeout\n"
-            let response = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain\r\nContent-Length: \(message.utf8.count)\r\nKV-Pod: \(podName)\r\nConnection: close\r\n\r\n\(message)"
-            context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: response))).whenComplete { _ in
-                context.close(promise: nil)
-            }
+            let response = HTTPRefusal.timedOut.response.encoded(podName: podName)
+            context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: response)), promise: nil)
+            context.triggerUserOutboundEvent(HTTPLingeringClose.Begin(), promise: nil)
         }
     }
 

@@ -94,6 +94,28 @@ final class RawConnection {
         return Array(String(decoding: result, as: UTF8.self).components(separatedBy: "\r\n").prefix(count))
     }
 
+    /// Reads until the server closes the connection or `seconds` pass; `closed` is true
+    /// when it closed cleanly (end of file, not a reset).
+    func readUntilClosed(within seconds: TimeInterval) -> (bytes: [UInt8], closed: Bool) {
+        let deadline = Date().addingTimeInterval(seconds)
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 { return (result, false) }
+            let microseconds = min(999_999, Int((left - left.rounded(.down)) * 1_000_000) + 1000)
+            var timeout = timeval(tv_sec: Int(left), tv_usec: .init(microseconds))
+            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let received = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            if received == 0 { return (result, true) }
+            if received < 0 {
+                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { continue }
+                return (result, false)
+            }
+            result += chunk[0..<received]
+        }
+    }
+
     /// True when the server closed the connection (a read returns end-of-file).
     func isClosedByPeer() -> Bool {
         var byte: UInt8 = 0
