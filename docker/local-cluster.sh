@@ -192,8 +192,8 @@ choose_binaries() {
     elif [ -z "${BIN:-}" ] || [ "$BUILD" = yes ]; then
         swift build -c release --product kv-server
         swift build -c release --product kv-cli
-        BIN=$(realpath .build/release/kv-server)
-        CLI=$(realpath .build/release/kv-cli)
+        BIN=$PWD/.build/release/kv-server
+        CLI=$PWD/.build/release/kv-cli
         BUILD=yes
     fi
     [ -x "$BIN" ] || { echo "no kv-server at $BIN" >&2; exit 1; }
