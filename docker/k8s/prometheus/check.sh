@@ -11,7 +11,7 @@ promtool test rules kv-alerts.test.yaml
 
 # KV_MAX_MEMORY's value in statefulset.yaml, as kv-server reads it (k/m/g and kb/mb/gb are
 # powers of 1024), against the number in KVMemoryNearLimit.
-setting=$(grep -A1 'name: KV_MAX_MEMORY' ../statefulset.yaml | sed -n 's/.*value: *//p' | tr -d '"' | tr 'A-Z' 'a-z')
+setting=$(grep -A1 'name: KV_MAX_MEMORY' ../statefulset.yaml | sed -n 's/.*value: *//p' | tr -d '"' | tr '[:upper:]' '[:lower:]')
 number=${setting%%[a-z]*}
 case "${setting#"$number"}" in
 "" | b) scale=1 ;;
