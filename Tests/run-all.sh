@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, the end-to-end tests that start the real kv-server and talk to
 # it with redis-cli, redis-benchmark and curl, a short run of every fuzz target (Tests/Fuzz/),
-# the Kubernetes manifest checks (docker/k8s/), and (as root) the Kubernetes tutorial's
-# scenarios and a short chaos run on emulated pods (docker/emulation/).
+# the Prometheus alert rules' unit tests and the Kubernetes manifest checks (docker/k8s/), and
+# (as root) the Kubernetes tutorial's scenarios and a short chaos run on emulated pods
+# (docker/emulation/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
@@ -10,6 +11,8 @@ swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt
 # libFuzzer on every decoder of outside bytes, briefly (Tests/Fuzz/README.md): its own build in
 # .build-fuzz, then 20 s per target, two at a time, on a copy of the seed corpus.
 FUZZ_JOBS="${FUZZ_JOBS:-2}" ./Tests/Fuzz/run.sh "${FUZZ_SECONDS:-20}"
+# The Prometheus alert rules: promtool check rules, and their unit tests (promtool test rules).
+./docker/k8s/prometheus/check.sh
 if command -v kubectl >/dev/null; then
     ./docker/k8s/check.sh
 else
