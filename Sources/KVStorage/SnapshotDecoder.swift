@@ -90,16 +90,22 @@ public struct SnapshotDecoder {
             case .entries:
                 guard let keyCount = reader.read(UInt32.self) else { return itemStart }
                 try checkField(Int(keyCount), at: 0, "key")
-                guard reader.readBytes(Int(keyCount)) != nil, let valueCount = reader.read(UInt32.self) else {
-                    return itemStart
+                guard reader.readBytes(Int(keyCount)) != nil else { return itemStart }
+                let layout = header!.formatVersion == 1 ? EntryLayout.version1 : .kinded
+                if layout == .kinded {
+                    guard reader.read(Int64.self) != nil, let kind = reader.read(UInt8.self) else { return itemStart }
+                    guard kind == SnapshotHeader.ValueKind.string.rawValue else {
+                        throw StorageError(.corruption, "unknown value kind \(kind)",
+                                           offset: consumed + reader.position - 1 - itemStart)
+                    }
                 }
+                guard let valueCount = reader.read(UInt32.self) else { return itemStart }
                 try checkField(Int(valueCount), at: reader.position - 4 - itemStart, "value")
-                guard reader.readBytes(Int(valueCount)) != nil, reader.read(Int64.self) != nil else {
-                    return itemStart
-                }
+                guard reader.readBytes(Int(valueCount)) != nil else { return itemStart }
+                if layout == .version1, reader.read(Int64.self) == nil { return itemStart }
                 let item = UnsafeRawBufferPointer(rebasing: bytes[itemStart..<reader.position])
                 crc = CRC32C.update(crc, item)
-                try onEntry(Self.entry(from: item, keyCount: Int(keyCount), valueCount: Int(valueCount)))
+                try onEntry(Self.entry(from: item, layout: layout, keyCount: Int(keyCount), valueCount: Int(valueCount)))
                 consumed += item.count
                 entriesDecoded += 1
                 if entriesDecoded == header!.entryCount { phase = .trailer }
@@ -142,11 +148,23 @@ public struct SnapshotDecoder {
         }
     }
 
-    private static func entry(from item: UnsafeRawBufferPointer, keyCount: Int, valueCount: Int) -> Entry {
+    /// Where an entry's fields are: format 2 puts the expiry and the value's kind before the
+    /// value; format 1 had a string value, then the expiry.
+    enum EntryLayout { case version1, kinded }
+
+    private static func entry(from item: UnsafeRawBufferPointer, layout: EntryLayout, keyCount: Int, valueCount: Int) -> Entry {
         let key = UnsafeRawBufferPointer(rebasing: item[4..<4 + keyCount])
-        let valueStart = 8 + keyCount
+        let valueStart: Int
+        let expiresAt: Int64
+        switch layout {
+        case .version1:
+            valueStart = 8 + keyCount
+            expiresAt = item.loadLittleEndian(at: valueStart + valueCount, as: Int64.self)
+        case .kinded:
+            expiresAt = item.loadLittleEndian(at: 4 + keyCount, as: Int64.self)
+            valueStart = 4 + keyCount + 8 + 1 + 4
+        }
         let value = UnsafeRawBufferPointer(rebasing: item[valueStart..<valueStart + valueCount])
-        let expiresAt = item.loadLittleEndian(at: valueStart + valueCount, as: Int64.self)
         return Entry.make(key: key, value: value, expiresAt: expiresAt == 0 ? nil : UnixMillis(expiresAt))
     }
 }

@@ -74,8 +74,9 @@ public struct SnapshotEncoder {
     static func encode(_ entry: Entry, into buffer: inout [UInt8]) {
         buffer.appendLittleEndian(UInt32(entry.keyCount))
         entry.withKey { buffer.append(contentsOf: $0) }
+        buffer.appendLittleEndian(entry.expiresAt?.rawValue ?? 0)
+        buffer.append(SnapshotHeader.ValueKind.string.rawValue)
         buffer.appendLittleEndian(UInt32(entry.valueCount))
         entry.withValue { buffer.append(contentsOf: $0) }
-        buffer.appendLittleEndian(entry.expiresAt?.rawValue ?? 0)
     }
 }

@@ -15,8 +15,11 @@ import KVCore
 ///  44+16n   4  u32 crc32c of every header byte before it
 /// entries (entry count times)
 ///           4  u32 key length | key
-///           4  u32 value length | value
 ///           8  i64 expiresAt, milliseconds since the epoch (0 = never)
+///           1  u8 value kind: 0 = string (no other kind yet; a reader refuses one it does
+///              not know, so new kinds need no new format version)
+///           4  u32 value length | value                          (kind 0)
+///    (version 1: u32 key length | key | u32 value length | value | i64 expiresAt)
 /// trailer (16 bytes)
 ///      0    4  magic "KVSE"
 ///      4    8  u64 entry count (again: a cut stream cannot end on a plausible trailer)
@@ -33,6 +36,9 @@ public struct SnapshotHeader: Sendable, Hashable {
     public var entryCount: UInt64
     /// The epochs of the history up to `lsn`.
     public var lineage: Lineage
+    /// The format the snapshot was written in: 2, or 1 when read from an older file (its
+    /// entries are laid out differently).
+    public internal(set) var formatVersion = Self.version
 
     public init(history: HistoryID, lsn: LSN, entryCount: UInt64, lineage: Lineage = Lineage()) {
         self.history = history
@@ -45,6 +51,10 @@ public struct SnapshotHeader: Sendable, Hashable {
     static let trailerMagic: [UInt8] = Array("KVSE".utf8)
     static let version: UInt32 = 2
     static let trailerSize = 16
+    /// The value kinds an entry may have (format 2).
+    enum ValueKind: UInt8 {
+        case string = 0
+    }
     /// The most epochs a header may list: more is garbage, refused before it is read.
     static let maximumEpochs = 65536
     /// The bytes needed to know a header's size (`size(peeking:)`).
@@ -120,12 +130,14 @@ public struct SnapshotHeader: Sendable, Hashable {
         guard lineage.truncated(after: lsn) == lineage else {
             throw StorageError(.corruption, "the snapshot's lineage has an epoch after its LSN \(lsn)", offset: 44)
         }
-        return SnapshotHeader(
+        var header = SnapshotHeader(
             history: HistoryID(high: bytes.loadLittleEndian(at: 8, as: UInt64.self),
                                low: bytes.loadLittleEndian(at: 16, as: UInt64.self)),
             lsn: lsn,
             entryCount: bytes.loadLittleEndian(at: 32, as: UInt64.self),
             lineage: lineage
         )
+        header.formatVersion = bytes.loadLittleEndian(at: 4, as: UInt32.self)
+        return header
     }
 }

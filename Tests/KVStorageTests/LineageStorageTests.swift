@@ -57,6 +57,30 @@ import Testing
         #expect(keys == 1)
     }
 
+    /// Format 2 entries name their value's kind; a kind this version does not know (a data
+    /// type written by a later version) is refused at its byte, never misread.
+    @Test func unknownValueKindsAreRefused() throws {
+        var encoder = SnapshotEncoder(history: HistoryID(high: 1, low: 1), lsn: LSN(3), lineage: Lineage(),
+                                      snapshot: SnapshotTests.sampleKeyspace(count: 2).snapshot())
+        var bytes: [UInt8] = []
+        while encoder.encodeNext(into: &bytes) {}
+        var decoder = SnapshotDecoder()
+        var count = 0
+        try bytes.withUnsafeBytes { try decoder.feed($0) { _ in count += 1 } }
+        #expect(try decoder.finish().formatVersion == 2)
+        #expect(count == 3)
+        // The first entry's kind byte: after the header, its key length and key, and its expiry.
+        let headerSize = SnapshotHeader(history: HistoryID(high: 1, low: 1), lsn: LSN(3), entryCount: 3).size
+        let keyCount = Int(bytes[headerSize]) | Int(bytes[headerSize + 1]) << 8
+        let kindOffset = headerSize + 4 + keyCount + 8
+        #expect(bytes[kindOffset] == 0)
+        bytes[kindOffset] = 7
+        var refusing = SnapshotDecoder()
+        let error = #expect(throws: StorageError.self) { try bytes.withUnsafeBytes { try refusing.feed($0) { _ in } } }
+        #expect(error?.offset == kindOffset)
+        #expect(error?.message.contains("unknown value kind 7") == true)
+    }
+
     @Test func lineageInTheHeaderIsChecked() throws {
         let header = SnapshotHeader(history: HistoryID(high: 1, low: 1), lsn: LSN(50),
                                     entryCount: 0, lineage: Self.lineage([(2, 20)]))
