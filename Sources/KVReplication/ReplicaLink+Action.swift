@@ -32,6 +32,10 @@ extension ReplicaLink {
         case installClone(history: HistoryID, lsn: LSN)
         /// Wipe the local data (history, snapshots, log); a `connect(.clone)` follows.
         case wipeAndReclone(ResyncReason)
+        /// Cut the local log back to end at this LSN and rebuild the data from the snapshot and
+        /// the log (the replica stays on its history); report `cutBackFinished` or
+        /// `cutBackFailed`.
+        case cutBack(to: LSN)
         /// Send `KV.ACK <lsn>` on the stream connection.
         case sendAck(LSN)
         /// Call `timerFired(id)` after `after`; replaces a pending timer with the same id.
@@ -54,6 +58,9 @@ extension ReplicaLink {
         case lagging(records: UInt64)
         /// Has not heard from the primary for longer than `maxStaleness`.
         case stale(Duration)
+        /// Its log forked from the primary's; it is being cut back (what it serves meanwhile
+        /// holds writes the primary lost).
+        case repairingFork
 
         public var description: String {
             switch self {
@@ -62,6 +69,7 @@ extension ReplicaLink {
             case .primaryUnknown: "primary LSN not known yet"
             case .lagging(let records): "lagging \(records) records"
             case .stale(let duration): "no news from the primary for \(duration)"
+            case .repairingFork: "cutting back a forked log"
             }
         }
     }
@@ -78,6 +86,9 @@ extension ReplicaLink {
         case streamConnected(primary: PeerAddress, after: LSN, primaryLSN: LSN)
         case streamDisconnected(ranFor: Duration, retryIn: Duration)
         case resync(ResyncReason)
+        case fork(at: LSN, applied: LSN)
+        case cutBack(to: LSN)
+        case cutBackFailed(reason: String)
 
         public var description: String {
             switch self {
@@ -90,6 +101,11 @@ extension ReplicaLink {
             case .streamConnected(let primary, let after, let lsn): "stream connected to \(primary) after lsn \(after), primary lsn \(lsn)"
             case .streamDisconnected(let ran, let delay): "stream disconnected after \(ran); retry in \(delay)"
             case .resync(let reason): "resync required (\(reason)): wiping data and re-cloning"
+            case .fork(let lsn, let applied):
+                "resync required (fork \(lsn)): this replica's log forked from the primary's after LSN \(lsn); "
+                    + "cutting it back from LSN \(applied), discarding \(applied.rawValue - min(lsn.rawValue, applied.rawValue)) records"
+            case .cutBack(let lsn): "log cut back to LSN \(lsn) and data rebuilt: streaming from there"
+            case .cutBackFailed(let reason): "cutting the log back failed (\(reason)): wiping data and re-cloning"
             }
         }
     }

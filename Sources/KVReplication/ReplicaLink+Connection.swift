@@ -7,6 +7,7 @@ extension ReplicaLink {
         self.history = history
         self.appliedLSN = lsn
         self.lastAckSent = lsn
+        self.durableLSN = lsn  // recovery fsyncs what it keeps
         // The link is down until a stream runs, so staleness counts from the start.
         linkDownSince = now
         if history == nil {
@@ -75,6 +76,7 @@ extension ReplicaLink {
         history = clone.history
         appliedLSN = clone.lsn
         lastAckSent = clone.lsn
+        durableLSN = clone.lsn  // a clone is fsynced before it is installed
         backoff.reset()
         // Install (persist) before asking for the stream after it.
         actions.append(.installClone(history: clone.history, lsn: clone.lsn))
@@ -105,9 +107,40 @@ extension ReplicaLink {
 
     mutating func onResync(_ reason: ResyncReason, now: ReplicationInstant, into actions: inout [Action]) {
         guard case .streaming = state else { return }
+        // A fork with a common prefix: cut back to it and stream on, rather than clone anew
+        // (the shell re-clones when the snapshot lies past the fork: `cutBackFailed`).
+        if case let .fork(lsn) = reason, lsn > .zero {
+            actions.append(.log(.fork(at: lsn, applied: appliedLSN)))
+            actions.append(.closeConnection)
+            state = .cuttingBack(to: lsn)
+            actions.append(.cutBack(to: lsn))
+            return
+        }
+        wipeAndReclone(reason, now: now, into: &actions)
+    }
+
+    mutating func onCutBackFinished(lsn: LSN, now: ReplicationInstant, into actions: inout [Action]) {
+        guard case .cuttingBack = state else { return }
+        appliedLSN = lsn
+        lastAckSent = lsn
+        durableLSN = min(durableLSN, lsn)
+        lastDurableSent = min(lastDurableSent, lsn)
+        actions.append(.log(.cutBack(to: lsn)))
+        connectStream(into: &actions)
+    }
+
+    mutating func onCutBackFailed(reason: String, now: ReplicationInstant, into actions: inout [Action]) {
+        guard case let .cuttingBack(lsn) = state else { return }
+        actions.append(.log(.cutBackFailed(reason: reason)))
+        wipeAndReclone(.fork(at: lsn), now: now, into: &actions)
+    }
+
+    mutating func wipeAndReclone(_ reason: ResyncReason, now: ReplicationInstant, into actions: inout [Action]) {
         history = nil
         appliedLSN = .zero
         lastAckSent = .zero
+        durableLSN = .zero
+        lastDurableSent = .zero
         primaryLSN = nil
         actions.append(.log(.resync(reason)))
         actions.append(.closeConnection)
@@ -129,7 +162,7 @@ extension ReplicaLink {
             onConnectFailed(reason: "closed before answering", now: now, into: &actions)
         case .cloning:
             onCloneFailed(reason: "connection closed", now: now, into: &actions)
-        case .idle, .disconnected:
+        case .idle, .disconnected, .cuttingBack:
             break
         }
     }

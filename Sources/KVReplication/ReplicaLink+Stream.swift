@@ -25,22 +25,36 @@ extension ReplicaLink {
         guard case .streaming(_, _?) = state else { return }
         heard(primaryLSN: lsn, now: now)
         // WAIT is blocked on this answer: send at once, even if nothing changed.
-        if ackRequested {
-            actions.append(.sendAck(appliedLSN))
-            lastAckSent = appliedLSN
-            lastAckAt = now
-        }
+        if ackRequested { sendAck(now: now, into: &actions) }
     }
 
     mutating func sendAckIfBehind(now: ReplicationInstant, into actions: inout [Action]) {
         guard case .streaming(_, _?) = state, appliedLSN > lastAckSent else { return }
+        sendAck(now: now, into: &actions)
+    }
+
+    /// An ack of `appliedLSN` and, in the same command, the durable position (`ackedDurableLSN`).
+    mutating func sendAck(now: ReplicationInstant, into actions: inout [Action]) {
         actions.append(.sendAck(appliedLSN))
         lastAckSent = appliedLSN
+        lastDurableSent = ackedDurableLSN
         lastAckAt = now
+    }
+
+    /// What an ack reports as fsynced: never more than it reports applied.
+    public var ackedDurableLSN: LSN { min(durableLSN, appliedLSN) }
+
+    /// The local log fsynced more: report it at once when that moves what acks say (a WAITAOF
+    /// on the primary may be waiting for it), even with nothing new applied.
+    mutating func onLogDurable(lsn: LSN, now: ReplicationInstant, into actions: inout [Action]) {
+        durableLSN = max(durableLSN, lsn)
+        guard case .streaming(_, _?) = state, ackedDurableLSN > lastDurableSent else { return }
+        sendAck(now: now, into: &actions)
     }
 
     /// The readiness the current position calls for.
     public func readiness(at now: ReplicationInstant) -> Readiness {
+        if case .cuttingBack = state { return .repairingFork }
         guard history != nil, !isCloning else { return .noData }
         guard let primaryLSN, let lastHeard else { return .primaryUnknown }
         if let bound = configuration.maxStaleness, now - lastHeard > bound {

@@ -43,6 +43,9 @@ public struct ReplicaLink: Sendable {
         case streaming(primary: PeerAddress, since: ReplicationInstant?)
         /// Waiting out a backoff before reconnecting; `clone` says which connection comes next.
         case disconnected(retryAt: ReplicationInstant, clone: Bool)
+        /// The local log forked from the primary's after `to` (`-KVRESYNC fork`): the shell cuts
+        /// it back there and rebuilds the data from the snapshot and the log, then streams.
+        case cuttingBack(to: LSN)
     }
 
     /// What the shell observed.
@@ -63,10 +66,18 @@ public struct ReplicaLink: Sendable {
         case streamAccepted(history: HistoryID, primaryLSN: LSN)
         /// `-KVRESYNC …`.
         case resyncRequired(ResyncReason)
+        /// The log was cut back and the data rebuilt; the data now ends at `lsn`.
+        case cutBackFinished(lsn: LSN)
+        /// The log could not be cut back (a snapshot lies past the fork, a file did not
+        /// verify): the data must be re-cloned.
+        case cutBackFailed(reason: String)
         /// A streamed record was applied (and persisted) locally.
         case recordApplied(lsn: LSN, primaryTime: UnixMillis)
         /// A heartbeat frame.
         case heartbeat(primaryLSN: LSN, primaryTime: UnixMillis, ackRequested: Bool)
+        /// The local log fsynced every record up to `lsn` (WAITAOF counts this replica once it
+        /// reports it).
+        case logDurable(lsn: LSN)
         /// The stream connection closed.
         case disconnected
         /// A timer scheduled with `scheduleTimer` is due.
@@ -80,6 +91,8 @@ public struct ReplicaLink: Sendable {
     public internal(set) var history: HistoryID?
     /// The last LSN applied locally.
     public internal(set) var appliedLSN: LSN = .zero
+    /// The last LSN the local log fsynced (`logDurable`); acks report it, capped at `appliedLSN`.
+    public internal(set) var durableLSN: LSN = .zero
     /// The primary's LSN as last heard (stream answer, record or heartbeat).
     public internal(set) var primaryLSN: LSN?
     /// When the primary was last heard from.
@@ -97,6 +110,8 @@ public struct ReplicaLink: Sendable {
     /// The clone being received (from `+CLONE`), installed on `cloneFinished`.
     var pendingClone: (history: HistoryID, lsn: LSN)?
     var lastAckSent: LSN = .zero
+    /// The durable LSN the last ack reported.
+    var lastDurableSent: LSN = .zero
     var lastAckAt: ReplicationInstant?
     var ackFlushPending = false
     var stalenessTimerPending = false
@@ -119,8 +134,11 @@ public struct ReplicaLink: Sendable {
         case .cloneFailed(let reason): onCloneFailed(reason: reason, now: now, into: &actions)
         case .streamAccepted(let history, let lsn): onStreamAccepted(history: history, primaryLSN: lsn, now: now, into: &actions)
         case .resyncRequired(let reason): onResync(reason, now: now, into: &actions)
+        case .cutBackFinished(let lsn): onCutBackFinished(lsn: lsn, now: now, into: &actions)
+        case .cutBackFailed(let reason): onCutBackFailed(reason: reason, now: now, into: &actions)
         case .recordApplied(let lsn, _): onRecordApplied(lsn: lsn, now: now, into: &actions)
         case .heartbeat(let lsn, _, let ackRequested): onHeartbeat(primaryLSN: lsn, ackRequested: ackRequested, now: now, into: &actions)
+        case .logDurable(let lsn): onLogDurable(lsn: lsn, now: now, into: &actions)
         case .disconnected: onDisconnected(now: now, into: &actions)
         case .timerFired(let id): onTimer(id, now: now, into: &actions)
         }

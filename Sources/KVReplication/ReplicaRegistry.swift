@@ -21,6 +21,9 @@ public struct ReplicaRegistry: Sendable {
         public var connection: ConnectionID?
         /// The highest LSN the replica acknowledged (or streamed from).
         public var ackedLSN: LSN
+        /// The highest LSN the replica reported fsynced (`KV.ACK <applied> <durable>`); 0 for a
+        /// replica that does not report it.
+        public var durableLSN = LSN.zero
         /// When the replica last acked.
         public var lastAckAt: ReplicationInstant
         /// When the replica was last connected or acked; drives log retention.
@@ -57,6 +60,8 @@ public struct ReplicaRegistry: Sendable {
     public var lineage: Lineage
     /// The primary's last LSN (`onWrite`).
     public private(set) var lastLSN: LSN
+    /// The primary's own last fsynced LSN (`onLocalDurable`).
+    public internal(set) var localDurableLSN: LSN = .zero
     /// The oldest LSN the log still holds (`onLogCompacted`).
     public private(set) var oldestRetainedLSN: LSN
     /// `--replica-retention`: a replica seen within this keeps the log for itself.
@@ -119,17 +124,26 @@ public struct ReplicaRegistry: Sendable {
         replicas[name]?.lastSeen = now
     }
 
-    /// `KV.ACK <lsn>` on `connection`. Acks only move forward (a reordered, stale ack is
-    /// ignored); returns the WAIT waiters this completes.
-    public mutating func onAck(connection: ConnectionID, lsn: LSN, now: ReplicationInstant) -> [WaitCompletion] {
+    /// `KV.ACK <lsn> [<durable>]` on `connection`. Acks only move forward (a reordered, stale
+    /// ack is ignored), and a replica cannot have fsynced what it has not applied; returns the
+    /// waiters this completes.
+    public mutating func onAck(connection: ConnectionID, lsn: LSN, durable: LSN? = nil,
+                               now: ReplicationInstant) -> [WaitCompletion] {
         guard let name = replicas.first(where: { $0.value.connection == connection })?.key,
               lsn <= lastLSN  // an ack beyond what we wrote is not believed
         else { return [] }
         replicas[name]?.lastSeen = now
         replicas[name]?.lastAckAt = now
-        guard lsn > replicas[name]!.ackedLSN else { return [] }
-        replicas[name]?.ackedLSN = lsn
-        return completeWaiters(now: now)
+        var moved = false
+        if lsn > replicas[name]!.ackedLSN {
+            replicas[name]?.ackedLSN = lsn
+            moved = true
+        }
+        if let durable, min(durable, lsn) > replicas[name]!.durableLSN {
+            replicas[name]?.durableLSN = min(durable, lsn)
+            moved = true
+        }
+        return moved ? completeWaiters(now: now) : []
     }
 
     /// How far `name` is behind.

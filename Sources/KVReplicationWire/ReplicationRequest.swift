@@ -8,7 +8,7 @@ import NIOCore
 /// ```
 /// KV.CLONE                                           replica → clone source (any pod)
 /// KV.STREAM <history> <after-lsn> <pod-name> [<port> [<epoch>]]  replica → primary
-/// KV.ACK <applied-lsn>                               replica → primary, on its stream
+/// KV.ACK <applied-lsn> [<durable-lsn>]               replica → primary, on its stream
 /// KV.FETCH <history> <after-lsn> <epoch>             a starting primary → any pod
 /// ```
 ///
@@ -18,8 +18,10 @@ public enum ReplicationRequest: Hashable, Sendable {
     case clone
     /// `KV.STREAM …`: stream me every record after mine.
     case stream(StreamRequest)
-    /// `KV.ACK <lsn>`: this replica has applied every record up to `applied`.
-    case ack(applied: LSN)
+    /// `KV.ACK <lsn> [<durable>]`: this replica has applied every record up to `applied`, and
+    /// fsynced every record up to `durable` (left out by replicas from before WAITAOF, and
+    /// sent only to a primary that accepts it — one that accepted a `KV.STREAM` with an epoch).
+    case ack(applied: LSN, durable: LSN? = nil)
     /// `KV.FETCH …`: send me the records after my last one that you hold, then close.
     case fetch(FetchRequest)
 
@@ -30,8 +32,8 @@ public enum ReplicationRequest: Hashable, Sendable {
             buffer.writeCommand(["KV.CLONE"])
         case let .stream(request):
             buffer.writeCommand(["KV.STREAM"] + request.arguments)
-        case let .ack(lsn):
-            buffer.writeCommand(["KV.ACK", String(lsn.rawValue)])
+        case let .ack(lsn, durable):
+            buffer.writeCommand(["KV.ACK", String(lsn.rawValue)] + (durable.map { [String($0.rawValue)] } ?? []))
         case let .fetch(request):
             buffer.writeCommand(["KV.FETCH"] + request.arguments)
         }
@@ -47,7 +49,7 @@ public enum ReplicationRequest: Hashable, Sendable {
     /// Reads a request from its arguments (the command name first, in any case).
     ///
     /// Throws the error to answer: for `KV.STREAM` the texts of `StreamRequest(arguments:)`,
-    /// for the others `expected KV.ACK <lsn>` or `wrong number of arguments`.
+    /// for the others `expected KV.ACK <lsn> [<durable-lsn>]` or `wrong number of arguments`.
     public init(arguments: Arguments) throws(CommandError) {
         guard arguments.count > 0 else { throw Self.notARequest }
         switch arguments.lowercased(0) {
@@ -59,15 +61,20 @@ public enum ReplicationRequest: Hashable, Sendable {
         case "kv.fetch":
             self = .fetch(try FetchRequest(arguments: arguments))
         case "kv.ack":
-            guard arguments.count == 2, let lsn = UInt64(arguments.string(1)) else { throw Self.malformedAck }
-            self = .ack(applied: LSN(lsn))
+            guard (2...3).contains(arguments.count), let lsn = UInt64(arguments.string(1)) else { throw Self.malformedAck }
+            var durable: LSN?
+            if arguments.count == 3 {
+                guard let value = UInt64(arguments.string(2)) else { throw Self.malformedAck }
+                durable = LSN(value)
+            }
+            self = .ack(applied: LSN(lsn), durable: durable)
         default:
             throw Self.notARequest
         }
     }
 
     /// `KV.ACK` without exactly one unsigned decimal LSN.
-    public static let malformedAck = CommandError("ERR expected KV.ACK <lsn>")
+    public static let malformedAck = CommandError("ERR expected KV.ACK <lsn> [<durable-lsn>]")
     /// A command that is none of the replication requests.
     public static let notARequest = CommandError("ERR expected KV.CLONE, KV.STREAM, KV.ACK or KV.FETCH")
 }

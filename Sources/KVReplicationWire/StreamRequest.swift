@@ -8,9 +8,9 @@ public struct StreamRequest: Hashable, Sendable {
     /// The last LSN the replica holds.
     public var after: LSN
     /// The epoch of the replica's record at `after` (`Lineage`): the primary streams only when
-    /// its own log holds that exact record. Optional on the wire: a replica from before
-    /// lineage holds only epoch 0.
-    public var epoch: Epoch
+    /// its own log holds that exact record. Nil: not sent — by a replica from before lineage,
+    /// whose records are all of epoch 0, or to a primary from before it; read as 0.
+    public var epoch: Epoch?
     /// The replica's pod name (kv-1), as the primary lists it.
     public var podName: String
     /// The port the replica serves clients on (as Redis's `REPLCONF listening-port`); the
@@ -18,7 +18,7 @@ public struct StreamRequest: Hashable, Sendable {
     public var listeningPort: Int?
 
     /// A request with these fields.
-    public init(history: HistoryID, after: LSN, epoch: Epoch, podName: String, listeningPort: Int?) {
+    public init(history: HistoryID, after: LSN, epoch: Epoch?, podName: String, listeningPort: Int?) {
         self.history = history
         self.after = after
         self.epoch = epoch
@@ -39,7 +39,7 @@ public struct StreamRequest: Hashable, Sendable {
             }
             port = listening
         }
-        var epoch = Epoch.zero
+        var epoch: Epoch?
         if arguments.count == 6 {
             guard let value = UInt64(arguments.string(5)) else { throw Self.malformed }
             epoch = Epoch(value)
@@ -47,13 +47,13 @@ public struct StreamRequest: Hashable, Sendable {
         self.init(history: history, after: LSN(after), epoch: epoch, podName: arguments.string(3), listeningPort: port)
     }
 
-    /// The arguments after the command name, as a replica sends them: the epoch only with a
-    /// port, and only when it is not 0 (what a primary from before lineage also accepts).
+    /// The arguments after the command name, as a replica sends them: the epoch only after
+    /// a port. A primary that accepts the epoch also takes acks with a durable position.
     var arguments: [String] {
         var arguments = [history.description, String(after.rawValue), podName]
         if let listeningPort {
             arguments.append(String(listeningPort))
-            if epoch != .zero { arguments.append(String(epoch.rawValue)) }
+            if let epoch { arguments.append(String(epoch.rawValue)) }
         }
         return arguments
     }

@@ -1,6 +1,14 @@
 import KVCore
 
 extension WriteLog {
+    /// Asks the flusher to fsync every record up to `lsn` now, whatever the policy, without
+    /// waiting: the progress handler reports `durable` when it is done (WAITAOF).
+    public func requestDurable(_ lsn: LSN) {
+        guard policy != .always else { return }  // every batch is fsynced anyway
+        positions.withLock { $0.durableRequested = max($0.durableRequested, min(lsn, lastAssigned)) }
+        ringDoorbell()
+    }
+
     /// Blocks the calling thread until every record up to `lsn` is written (handed to the OS)
     /// or, with `durable`, fsynced.
     ///

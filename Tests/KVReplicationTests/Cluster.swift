@@ -22,6 +22,8 @@ struct Cluster {
     let configuration: ReplicaLink.Configuration
     /// What the replica persisted: nil for an empty data dir.
     var disk: (history: HistoryID, lsn: LSN)?
+    /// The LSN of the replica's newest snapshot: a fork below it cannot be cut back to.
+    var snapshotLSN = LSN.zero
     var ready = false
     var streamOpen = false
     var connection = ReplicaRegistry.ConnectionID(0)
@@ -133,6 +135,16 @@ struct Cluster {
         case .wipeAndReclone(let reason):
             trace.append("wipe (\(reason))")
             disk = nil
+        case .cutBack(let lsn):
+            // The shell's cut: the log back to `lsn`, unless a snapshot lies past it.
+            guard let disk, snapshotLSN <= lsn else {
+                trace.append("cut back to \(lsn) failed")
+                events.append(.cutBackFailed(reason: "the newest snapshot lies past LSN \(lsn)"))
+                return
+            }
+            trace.append("cut back to \(lsn)")
+            self.disk = (disk.history, min(disk.lsn, lsn))
+            events.append(.cutBackFinished(lsn: min(disk.lsn, lsn)))
         case .sendAck(let lsn):
             if dropAcks { return }
             _ = registry.onAck(connection: connection, lsn: lsn, now: now)

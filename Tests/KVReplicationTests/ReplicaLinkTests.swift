@@ -55,6 +55,27 @@ import Testing
                 == [.sendAck(LSN(13))])
     }
 
+    /// WAITAOF counts a replica once it reports the records fsynced: an fsync that moves what
+    /// acks say is reported at once, even with nothing new applied, and never past what was
+    /// applied.
+    @Test func fsyncsAreReportedInAcks() {
+        var link = streamingLink()
+        #expect(link.ackedDurableLSN == LSN(10), "recovered data is durable")
+        _ = link.on(.recordApplied(lsn: LSN(11), primaryTime: UnixMillis(0)), at: t0)
+        #expect(link.ackedDurableLSN == LSN(10))
+        #expect(link.on(.logDurable(lsn: LSN(10)), at: t0 + .seconds(1)) == [], "nothing new fsynced")
+        #expect(link.on(.logDurable(lsn: LSN(11)), at: t0 + .seconds(1)) == [.sendAck(LSN(11))])
+        #expect(link.ackedDurableLSN == LSN(11))
+        // A log fsynced past what the link applied (the batch is being applied) reports only
+        // what the ack says is applied.
+        #expect(link.on(.logDurable(lsn: LSN(15)), at: t0 + .seconds(2)) == [])
+        #expect(link.on(.recordApplied(lsn: LSN(15), primaryTime: UnixMillis(0)), at: t0 + .seconds(3)) == [.sendAck(LSN(15))])
+        #expect(link.ackedDurableLSN == LSN(15))
+        // Not streaming: nothing to send; a resync forgets the old data's positions.
+        _ = link.on(.disconnected, at: t0 + .seconds(4))
+        #expect(link.on(.logDurable(lsn: LSN(16)), at: t0 + .seconds(4)) == [])
+    }
+
     @Test(arguments: [(0, true), (1000, true), (1001, false)])
     func readinessFollowsLag(behind: UInt64, ready: Bool) {
         var link = streamingLink(lsn: 0, primaryLSN: 0)
@@ -72,7 +93,7 @@ import Testing
         #expect(link.linkDownSince == t0 + .seconds(1))
     }
 
-    @Test(arguments: [ResyncReason.history(HistoryID(high: 9, low: 9)), .compacted(oldest: LSN(50)), .fork(at: LSN(3))])
+    @Test(arguments: [ResyncReason.history(HistoryID(high: 9, low: 9)), .compacted(oldest: LSN(50)), .fork(at: .zero)])
     func resyncWipesThenClones(reason: ResyncReason) {
         var link = ReplicaLink(configuration: .init(primary: "kv-0:6379"))
         _ = link.on(.start(history: Self.history, lsn: LSN(7)), at: t0)
@@ -82,5 +103,30 @@ import Testing
             .log(.cloneRequested(source: "kv-0:6379")), .connect(.clone(source: "kv-0:6379")),
         ])
         #expect(link.history == nil)
+    }
+
+    /// A fork with a common prefix: cut back to it (not ready meanwhile), then stream after it;
+    /// when the cut fails (a snapshot past the fork), wipe and clone.
+    @Test func aForkIsCutBackThenStreamed() {
+        var link = ReplicaLink(configuration: .init(primary: "kv-0:6379"))
+        _ = link.on(.start(history: Self.history, lsn: LSN(7)), at: t0)
+        let actions = link.on(.resyncRequired(.fork(at: LSN(3))), at: t0)
+        #expect(actions == [.log(.fork(at: LSN(3), applied: LSN(7))), .closeConnection, .cutBack(to: LSN(3))])
+        #expect(link.state == .cuttingBack(to: LSN(3)))
+        #expect(link.readiness(at: t0) == .repairingFork)
+        #expect(link.on(.disconnected, at: t0) == [], "the closed connection changes nothing")
+        #expect(link.on(.cutBackFinished(lsn: LSN(3)), at: t0 + .seconds(1)) == [
+            .log(.cutBack(to: LSN(3))),
+            .connect(.stream(primary: "kv-0:6379", history: Self.history, after: LSN(3))),
+        ])
+        #expect(link.appliedLSN == LSN(3))
+
+        var failing = ReplicaLink(configuration: .init(primary: "kv-0:6379"))
+        _ = failing.on(.start(history: Self.history, lsn: LSN(7)), at: t0)
+        _ = failing.on(.resyncRequired(.fork(at: LSN(3))), at: t0)
+        let fallback = failing.on(.cutBackFailed(reason: "snapshot past the fork"), at: t0)
+        #expect(fallback.contains(.wipeAndReclone(.fork(at: LSN(3)))))
+        #expect(fallback.contains(.connect(.clone(source: "kv-0:6379"))))
+        #expect(failing.history == nil)
     }
 }

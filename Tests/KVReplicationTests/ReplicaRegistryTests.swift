@@ -50,7 +50,7 @@ import Testing
         var registry = registry()
         registry.register(name: "kv-1", address: "kv-1:6379", connection: .init(1), after: LSN(100), now: t0)
         registry.register(name: "kv-2", address: "kv-2:6379", connection: .init(2), after: LSN(100), now: t0)
-        #expect(registry.registerWait(target: LSN(100), count: 2, deadline: nil, now: t0) == .done(acked: 2))
+        #expect(registry.registerWait(target: LSN(100), count: 2, deadline: nil, now: t0) == .done(acked: 2, local: false))
         registry.onWrite(lsn: LSN(101))
         guard case .waiting(let both) = registry.registerWait(target: LSN(101), count: 2, deadline: t0 + .seconds(1), now: t0),
               case .waiting(let one) = registry.registerWait(target: LSN(101), count: 1, deadline: t0 + .seconds(1), now: t0)
@@ -60,6 +60,37 @@ import Testing
         #expect(registry.onTick(now: t0 + .milliseconds(999)).isEmpty)
         #expect(registry.onTick(now: t0 + .seconds(1)) == [.init(id: both, acked: 1)])
         #expect(!registry.wantsAcks)
+    }
+
+    /// WAITAOF: replicas count once they report the write fsynced, and `numlocal` 1 also waits
+    /// for this primary's own fsync; at the deadline it answers what it has.
+    @Test func waitaofCountsFsyncedReplicasAndTheLocalFsync() {
+        var registry = registry()
+        registry.register(name: "kv-1", address: "kv-1:6379", connection: .init(1), after: LSN(100), now: t0)
+        registry.register(name: "kv-2", address: "kv-2:6379", connection: .init(2), after: LSN(100), now: t0)
+        registry.onWrite(lsn: LSN(101))
+        _ = registry.onLocalDurable(lsn: LSN(100), now: t0)
+        // Applied on both is not enough for WAITAOF.
+        _ = registry.onAck(connection: .init(1), lsn: LSN(101), now: t0)
+        _ = registry.onAck(connection: .init(2), lsn: LSN(101), durable: LSN(100), now: t0)
+        #expect(registry.registerWait(target: LSN(100), count: 2, kind: .durable(local: true), deadline: t0, now: t0)
+                == .done(acked: 1, local: true), "kv-1 reports no fsyncs; kv-2 fsynced 100")
+        guard case .waiting(let both) = registry.registerWait(target: LSN(101), count: 1, kind: .durable(local: true),
+                                                              deadline: t0 + .seconds(1), now: t0),
+              case .waiting(let remote) = registry.registerWait(target: LSN(101), count: 1, kind: .durable(local: false),
+                                                                deadline: t0 + .seconds(1), now: t0)
+        else { Issue.record("should block"); return }
+        // A durable position past the applied one is capped at it.
+        #expect(registry.onAck(connection: .init(2), lsn: LSN(101), durable: LSN(101), now: t0)
+                == [.init(id: remote, acked: 1, local: false)])
+        #expect(registry.onLocalDurable(lsn: LSN(101), now: t0) == [.init(id: both, acked: 1, local: true)])
+        #expect(registry.replicas["kv-2"]?.durableLSN == LSN(101))
+        // The deadline answers with the counts so far.
+        registry.onWrite(lsn: LSN(102))
+        guard case .waiting(let late) = registry.registerWait(target: LSN(102), count: 2, kind: .durable(local: true),
+                                                              deadline: t0 + .seconds(2), now: t0)
+        else { Issue.record("should block"); return }
+        #expect(registry.onTick(now: t0 + .seconds(2)) == [.init(id: late, acked: 0, local: false)])
     }
 
     /// The timer the shell arms is the registry's: the earliest deadline of a blocked WAIT; an

@@ -63,11 +63,29 @@ import Testing
         #expect(cluster.ready)
     }
 
-    @Test func replicaAheadOfPrimaryReclones() {
+    /// A replica holding records past the primary's end (the primary lost them) cuts its log
+    /// back to the fork point and streams on: no clone.
+    @Test func replicaAheadOfPrimaryCutsBackWithoutAClone() {
         var cluster = Cluster(records: 3)
         cluster.disk = (cluster.history, LSN(7))
         cluster.startReplica()
+        #expect(cluster.trace.contains("cut back to 3"), "\(cluster.trace)")
+        #expect(!cluster.trace.contains { $0.hasPrefix("wipe") })
+        #expect(cluster.clones == 0)
+        #expect(cluster.disk?.lsn == LSN(3))
+        #expect(cluster.ready)
+    }
+
+    /// The same fork with a snapshot past the fork point: its state holds lost records, so only
+    /// a clone repairs it.
+    @Test func aForkBelowTheSnapshotReclones() {
+        var cluster = Cluster(records: 3)
+        cluster.disk = (cluster.history, LSN(7))
+        cluster.snapshotLSN = LSN(5)
+        cluster.startReplica()
+        #expect(cluster.trace.contains("cut back to 3 failed"))
         #expect(cluster.trace.contains("wipe (fork 3)"))
+        #expect(cluster.clones == 1)
         #expect(cluster.disk?.lsn == LSN(3))
     }
 

@@ -17,13 +17,14 @@ struct RefusedAck: Sendable, CustomTestStringConvertible {
 }
 
 let refusedAcks: [RefusedAck] = [
-    RefusedAck(bytes("KV.ACK 3\r\n"), "expected KV.ACK <lsn>"),  // inline: replicas send arrays
-    RefusedAck(command("KV.ACK", "-1"), "expected KV.ACK <lsn>"),
-    RefusedAck(command("KV.ACK", "x"), "expected KV.ACK <lsn>"),
-    RefusedAck(command("KV.ACK"), "expected KV.ACK <lsn>"),
-    RefusedAck(command("KV.ACK", "1", "2"), "expected KV.ACK <lsn>"),
-    RefusedAck(command("PING"), "expected KV.ACK <lsn>"),
-    RefusedAck(command("KV.CLONE"), "expected KV.ACK <lsn>"),
+    RefusedAck(bytes("KV.ACK 3\r\n"), "expected KV.ACK <lsn> [<durable-lsn>]"),  // inline: replicas send arrays
+    RefusedAck(command("KV.ACK", "-1"), "expected KV.ACK <lsn> [<durable-lsn>]"),
+    RefusedAck(command("KV.ACK", "x"), "expected KV.ACK <lsn> [<durable-lsn>]"),
+    RefusedAck(command("KV.ACK"), "expected KV.ACK <lsn> [<durable-lsn>]"),
+    RefusedAck(command("KV.ACK", "1", "2", "3"), "expected KV.ACK <lsn> [<durable-lsn>]"),
+    RefusedAck(command("KV.ACK", "1", "x"), "expected KV.ACK <lsn> [<durable-lsn>]"),
+    RefusedAck(command("PING"), "expected KV.ACK <lsn> [<durable-lsn>]"),
+    RefusedAck(command("KV.CLONE"), "expected KV.ACK <lsn> [<durable-lsn>]"),
     // Acks are short: a long or wide request is refused at its header.
     RefusedAck(bytes("*2\r\n$6\r\nKV.ACK\r\n$65\r\n"), "Protocol error: invalid bulk length (over an ack's limit, 64 bytes)"),
     RefusedAck(bytes("*5\r\n"), "Protocol error: invalid multibulk length"),
@@ -33,10 +34,12 @@ let refusedAcks: [RefusedAck] = [
 
 @Suite struct AckReaderTests {
     @Test func passesTheDecoderVerifier() throws {
-        let pairs: [(ByteBuffer, [LSN])] = [
-            (ByteBuffer(bytes: command("KV.ACK", "1")), [LSN(1)]),
-            (ByteBuffer(bytes: command("kv.ack", "18446744073709551615")), [LSN(UInt64.max)]),
-            (ByteBuffer(bytes: bytes("*0\r\n") + command("KV.ACK", "2") + bytes("\r\n") + command("KV.ACK", "3")), [LSN(2), LSN(3)]),
+        let pairs: [(ByteBuffer, [Ack])] = [
+            (ByteBuffer(bytes: command("KV.ACK", "1")), [Ack(applied: LSN(1))]),
+            (ByteBuffer(bytes: command("kv.ack", "18446744073709551615")), [Ack(applied: LSN(UInt64.max))]),
+            (ByteBuffer(bytes: command("KV.ACK", "9", "7")), [Ack(applied: LSN(9), durable: LSN(7))]),
+            (ByteBuffer(bytes: bytes("*0\r\n") + command("KV.ACK", "2") + bytes("\r\n") + command("KV.ACK", "3", "3")),
+             [Ack(applied: LSN(2)), Ack(applied: LSN(3), durable: LSN(3))]),
             (ByteBuffer(bytes: bytes("*0\r\n")), []),
         ]
         try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: pairs) { AckReader() }
@@ -45,16 +48,16 @@ let refusedAcks: [RefusedAck] = [
     @Test(arguments: [LSN.zero, LSN(7), LSN(1 << 40), LSN(UInt64.max)])
     func roundTripsTheReplicasAck(lsn: LSN) throws {
         var buffer = ByteBuffer()
-        ReplicationRequest.ack(applied: lsn).encode(into: &buffer)
+        ReplicationRequest.ack(applied: lsn, durable: lsn).encode(into: &buffer)
         var reader = AckReader()
-        #expect(try reader.decode(buffer: &buffer) == lsn)
+        #expect(try reader.decode(buffer: &buffer) == Ack(applied: lsn, durable: lsn))
         #expect(buffer.readableBytes == 0)
     }
 
     @Test func stepsSayWhatWasConsumed() {
         var reader = AckReader()
         let ack = command("KV.ACK", "12")
-        #expect(ack.withUnsafeBytes { reader.read($0) } == .ack(LSN(12), consumed: ack.count))
+        #expect(ack.withUnsafeBytes { reader.read($0) } == .ack(Ack(applied: LSN(12)), consumed: ack.count))
         #expect(bytes("*0\r\n").withUnsafeBytes { reader.read($0) } == .skip(consumed: 4))
         for length in 0..<ack.count {
             var fresh = AckReader()

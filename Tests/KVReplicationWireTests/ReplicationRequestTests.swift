@@ -32,25 +32,30 @@ let refusedRequests: [RefusedRequest] = [
     RefusedRequest(arguments: ["KV.FETCH", historyText, "1", "2", "3"], error: FetchRequest.malformed),
     RefusedRequest(arguments: ["KV.ACK"], error: ReplicationRequest.malformedAck),
     RefusedRequest(arguments: ["KV.ACK", "-1"], error: ReplicationRequest.malformedAck),
-    RefusedRequest(arguments: ["KV.ACK", "1", "2"], error: ReplicationRequest.malformedAck),
+    RefusedRequest(arguments: ["KV.ACK", "1", "2", "3"], error: ReplicationRequest.malformedAck),
+    RefusedRequest(arguments: ["KV.ACK", "1", "x"], error: ReplicationRequest.malformedAck),
     RefusedRequest(arguments: ["KV.ACK", "18446744073709551616"], error: ReplicationRequest.malformedAck),
     RefusedRequest(arguments: ["KV.CLONE", "now"], error: .wrongArity("kv.clone")),
     RefusedRequest(arguments: ["GET", "k"], error: ReplicationRequest.notARequest),
 ]
 
 @Suite struct ReplicationRequestTests {
-    static let stream = StreamRequest(history: history, after: LSN(42), epoch: .zero, podName: "kv-1", listeningPort: 6380)
+    /// As a replica sends it to a primary from before lineage.
+    static let stream = StreamRequest(history: history, after: LSN(42), epoch: nil, podName: "kv-1", listeningPort: 6380)
 
     /// Every request, byte for byte as replicas send it (as they always have, but for the epoch).
     static let wire: [(ReplicationRequest, String)] = [
         (.clone, "*1\r\n$8\r\nKV.CLONE\r\n"),
         (.stream(stream), "*5\r\n$9\r\nKV.STREAM\r\n$32\r\n\(historyText)\r\n$2\r\n42\r\n$4\r\nkv-1\r\n$4\r\n6380\r\n"),
-        (.stream(StreamRequest(history: history, after: .zero, epoch: .zero, podName: "kv-2", listeningPort: nil)),
+        (.stream(StreamRequest(history: history, after: .zero, epoch: nil, podName: "kv-2", listeningPort: nil)),
          "*4\r\n$9\r\nKV.STREAM\r\n$32\r\n\(historyText)\r\n$1\r\n0\r\n$4\r\nkv-2\r\n"),
-        // With lineage: the epoch of the record at <after>, sent when it is not 0.
+        // With lineage: the epoch of the record at <after>, 0 included.
+        (.stream(StreamRequest(history: history, after: LSN(42), epoch: .zero, podName: "kv-1", listeningPort: 6380)),
+         "*6\r\n$9\r\nKV.STREAM\r\n$32\r\n\(historyText)\r\n$2\r\n42\r\n$4\r\nkv-1\r\n$4\r\n6380\r\n$1\r\n0\r\n"),
         (.stream(StreamRequest(history: history, after: LSN(42), epoch: Epoch(3), podName: "kv-1", listeningPort: 6380)),
          "*6\r\n$9\r\nKV.STREAM\r\n$32\r\n\(historyText)\r\n$2\r\n42\r\n$4\r\nkv-1\r\n$4\r\n6380\r\n$1\r\n3\r\n"),
         (.ack(applied: LSN(7)), "*2\r\n$6\r\nKV.ACK\r\n$1\r\n7\r\n"),
+        (.ack(applied: LSN(7), durable: LSN(5)), "*3\r\n$6\r\nKV.ACK\r\n$1\r\n7\r\n$1\r\n5\r\n"),
         (.fetch(FetchRequest(history: history, after: LSN(150), epoch: Epoch(3))),
          "*4\r\n$8\r\nKV.FETCH\r\n$32\r\n\(historyText)\r\n$3\r\n150\r\n$1\r\n3\r\n"),
         (.ack(applied: LSN(UInt64.max)), "*2\r\n$6\r\nKV.ACK\r\n$20\r\n18446744073709551615\r\n"),

@@ -41,6 +41,11 @@ import Testing
         try cluster.expectIdenticalData()
         for replica in cluster.replicas {
             #expect(replica.logText.contains("resync required (fork"), "\(replica.hostname): \(replica.logText.suffix(3000))")
+            // Cut back to the fork point and streamed on: no clone.
+            #expect(replica.logText.contains("forked log cut back"), "\(replica.hostname): \(replica.logText.suffix(3000))")
+            #expect(!replica.logText.contains("clone requested"))
+            #expect(try TestCluster.info(replica, "kv_forks") == "1")
+            #expect(try Int(TestCluster.info(replica, "kv_fork_records_discarded") ?? "") ?? 0 > 0)
             #expect(try replica.redis("GET", "after:299") == "value-299")
             #expect(try replica.redis("DBSIZE") == cluster.primary.redis("DBSIZE"))
         }
@@ -130,6 +135,54 @@ import Testing
         #expect(received.starts(with: Array(answer.utf8)), "\(String(decoding: received.prefix(80), as: UTF8.self))")
         #expect(received.count > answer.utf8.count + 2 * 29, "two record frames follow")
         #expect(connection.isClosedByPeer())
+    }
+
+    /// A rolling update replaces the replicas before the primary: a replica of this version
+    /// whose primary refuses `KV.STREAM` with an epoch (as one from before lineage does) streams
+    /// without it, and acks with the applied LSN alone, which that primary accepts.
+    @Test func aReplicaStreamsFromAPrimaryThatPredatesLineage() throws {
+        let cluster = try TestCluster()
+        try cluster.startPrimary()
+        try DurabilityTests.pipeKeys(cluster.primary, count: 50)
+        let history = try #require(try TestCluster.info(cluster.primary, "kv_history"))
+        let replica = try cluster.addReplica()
+        try cluster.waitUntilConverged()
+        #expect(replica.terminate() == 0)
+
+        let seen = Recorder()
+        let old = try FakePeer { connection in
+            let request = String(decoding: connection.read(atLeast: 1, atMost: 4096), as: UTF8.self)
+            seen.append(String(request.prefix(2)))
+            if request.hasPrefix("*6") {
+                connection.send("-ERR KV.STREAM needs a history id (32 hex digits), an LSN, a pod name and optionally a port\r\n")
+                return
+            }
+            connection.send("+STREAM \(history) 50\r\n")
+            var heartbeat: [UInt8] = [2]
+            withUnsafeBytes(of: UInt64(50).littleEndian) { heartbeat += $0 }
+            withUnsafeBytes(of: Int64(1_700_000_000_000).littleEndian) { heartbeat += $0 }
+            heartbeat.append(1)  // ack now
+            connection.send(heartbeat)
+            seen.append(String(decoding: connection.read(atLeast: 1, atMost: 4096), as: UTF8.self))
+        }
+        defer { old.stop() }
+        try replica.start(extra: ["--primary", "127.0.0.1:\(old.port)"])
+        let deadline = Date().addingTimeInterval(10)
+        while seen.items.count < 3 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let items = seen.items
+        #expect(items.count >= 3, "\(items)")
+        guard items.count >= 3 else { return }
+        #expect(items[0] == "*6" && items[1] == "*5", "with the epoch first, then without: \(items)")
+        #expect(items[2] == "*2\r\n$6\r\nKV.ACK\r\n$2\r\n50\r\n", "an ack without the durable position: \(items[2].debugDescription)")
+        #expect(replica.logText.contains("does not take KV.STREAM with an epoch"))
+    }
+
+    /// What a fake peer saw, across its threads.
+    final class Recorder: @unchecked Sendable {
+        private let lock = NSLock()
+        private var storage: [String] = []
+        func append(_ item: String) { lock.withLock { storage.append(item) } }
+        var items: [String] { lock.withLock { storage } }
     }
 
     /// Cuts `bytes` off the end of the primary's newest log segment, as a power loss drops

@@ -123,3 +123,43 @@ import Testing
         }
     }
 }
+
+/// Cutting a replica's log back to a fork point.
+@Suite struct CutBackTests {
+    @Test func cutsTheLogBackAcrossSegments() throws {
+        try withTemporaryDirectory { path in
+            let store = try Recovery.open(StorageOptions(dataDirectory: path, segmentBytes: 600))
+            var workload = Workload()
+            try workload.run(40, on: store.log, waitEvery: 1)  // one batch each: segments roll over
+            store.log.close()
+            let directory = DataDirectory(path)
+            #expect(try directory.segments().count > 2, "the test needs several segments")
+
+            let cut = try directory.cutLog(after: LSN(15))
+            #expect(cut.recordsDiscarded == 25)
+            #expect(cut.segmentsDeleted >= 1)
+            let recovered = try recoverAndClose(path, segmentBytes: 600)
+            #expect(recovered.lastLSN == LSN(15))
+            #expect(recovered.warnings.isEmpty, "a clean cut, not a torn tail: \(recovered.warnings)")
+            // The keyspace is the one after record 15 exactly.
+            var reference = Workload()
+            for _ in 0..<15 { _ = reference.nextOperations() }  // applies them to its reference
+            #expect(contents(recovered.keyspace) == contents(reference.reference))
+            // Cutting again at the same point changes nothing.
+            #expect(try directory.cutLog(after: LSN(15)).recordsDiscarded == 0)
+        }
+    }
+
+    @Test func refusesWhenASnapshotLiesPastTheFork() throws {
+        try withTemporaryDirectory { path in
+            let store = try Recovery.open(StorageOptions(dataDirectory: path))
+            var workload = Workload()
+            try workload.run(30, on: store.log)
+            try store.log.writeSnapshot(workload.reference.snapshot(), at: LSN(20), lineage: Lineage())
+            store.log.close()
+            let error = #expect(throws: StorageError.self) { try DataDirectory(path).cutLog(after: LSN(10)) }
+            #expect(error?.code == .invalidArgument)
+            #expect(try recoverAndClose(path).lastLSN == LSN(30), "nothing was cut")
+        }
+    }
+}

@@ -129,6 +129,11 @@ struct CommandDispatcher {
                     switch handler(self, arguments, &session, &state, &clock) {
                     case let .reply(reply), let .replyAndClose(reply): return reply
                     case .waitForReplicas: return .integer(0)
+                    case let .waitForFsync(local, _, _):
+                        // Inside MULTI WAITAOF does not block: the counts as they are, as Redis.
+                        let (acked, fsynced) = server.hub?.waitProgress(target: session.lastWriteLSN,
+                                                                         kind: .durable(local: local)) ?? (0, false)
+                        return .array([.integer(fsynced ? 1 : 0), .integer(Int64(acked))])
                     case .waitForLSN, .serveClone, .serveStream, .serveFetch, .refuseCrossProtocol:
                         return .error(CommandError("ERR \(row.spec.name.uppercased()) is not allowed inside MULTI"))
                     }

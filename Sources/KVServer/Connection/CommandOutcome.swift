@@ -11,6 +11,9 @@ enum CommandOutcome {
     case refuseCrossProtocol
     /// Hold this and every later reply until replicas acknowledge (WAIT).
     case waitForReplicas(count: Int, timeoutMilliseconds: Int)
+    /// Hold this and every later reply until replicas (and, with `local`, this pod) fsynced
+    /// the connection's last write (WAITAOF).
+    case waitForFsync(local: Bool, count: Int, timeoutMilliseconds: Int)
     /// Hold this and every later reply until this pod has applied `lsn` (KV.WAITLSN).
     case waitForLSN(LSN, timeoutMilliseconds: Int)
     /// Turn this connection into a clone being served (KV.CLONE).

@@ -13,7 +13,9 @@ extension RESPConnectionHandler {
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
         switch pause {
         case let .waitForReplicas(count, timeout):
-            startWait(count: count, timeoutMilliseconds: timeout, context: context)
+            startWait(count: count, kind: .applied, timeoutMilliseconds: timeout, context: context)
+        case let .waitForFsync(local, count, timeout):
+            startWait(count: count, kind: .durable(local: local), timeoutMilliseconds: timeout, context: context)
         case let .waitForLSN(lsn, timeout):
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
             let loop = context.eventLoop
@@ -55,20 +57,29 @@ extension RESPConnectionHandler {
         processInput(context: context)
     }
 
-    /// WAIT: answers once `count` replicas acknowledged this client's last write, or when the
+    /// WAIT and WAITAOF: answer once `count` replicas acknowledged this client's last write
+    /// (applied it, or fsynced it — and this pod fsynced it, for WAITAOF 1), or when the
     /// timeout ends (never, for timeout 0, as in Redis) with how many did. Both are the
     /// registry's decisions (`ReplicaRegistry.registerWait`, `onTick`); the hub arms the timer.
-    private func startWait(count: Int, timeoutMilliseconds: Int, context: ChannelHandlerContext) {
-        guard let hub = server.hub else { return resume(with: .integer(0), context: context) }
+    private func startWait(count: Int, kind: ReplicaRegistry.WaitKind, timeoutMilliseconds: Int, context: ChannelHandlerContext) {
+        let reply = { @Sendable (acked: Int, local: Bool) -> Reply in
+            switch kind {
+            case .applied: .integer(Int64(acked))
+            case .durable: .array([.integer(local ? 1 : 0), .integer(Int64(acked))])
+            }
+        }
+        guard let hub = server.hub else { return resume(with: reply(0, false), context: context) }
         let target = session.lastWriteLSN
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
         let timeout: Duration? = timeoutMilliseconds > 0 ? .milliseconds(timeoutMilliseconds) : nil
-        switch hub.registerWait(target: target, count: count, timeout: timeout, on: loop, complete: { acked in
-            loop.execute { bound.value.handler.resume(with: .integer(Int64(acked)), context: bound.value.context) }
+        switch hub.registerWait(target: target, count: count, kind: kind, timeout: timeout, on: loop, complete: { completion in
+            loop.execute {
+                bound.value.handler.resume(with: reply(completion.acked, completion.local), context: bound.value.context)
+            }
         }) {
-        case let .done(acked):
-            resume(with: .integer(Int64(acked)), context: context)
+        case let .done(acked, local):
+            resume(with: reply(acked, local), context: context)
         case let .waiting(id):
             pendingWait = id
         }

@@ -267,7 +267,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                     result.close = true
                     result.crossProtocol = true
                     break parsing
-                case .waitForReplicas, .waitForLSN, .serveClone, .serveStream, .serveFetch:
+                case .waitForReplicas, .waitForFsync, .waitForLSN, .serveClone, .serveStream, .serveFetch:
                     result.pause = outcome
                     break parsing
                 }

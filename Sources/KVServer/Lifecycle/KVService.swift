@@ -108,12 +108,14 @@ struct KVService: Service {
         // Hooks a log (the recovered one; on a replica, each one a re-clone installs) to what
         // waits on its progress.
         let logHealth = LogHealthReporter(logger: logger)
+        let replica = controller
         let adoptLog: @Sendable (WriteLog) -> Void = { log in
             log.setProgressHandler { progress in
                 if let hub {
-                    hub.logAdvanced(to: progress.acknowledged)
+                    hub.logAdvanced(acknowledged: progress.acknowledged, durable: progress.durable)
                     applied.advanced(to: progress.acknowledged)
                 }
+                replica?.logDurable(progress.durable)
                 waiters.logAdvanced(to: progress.acknowledged)
                 if progress.failure != nil { waiters.logFailed() }
                 logHealth.report(progress)

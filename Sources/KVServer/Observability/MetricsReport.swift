@@ -57,11 +57,20 @@ struct MetricsReport {
         metric("kv_sync_full_total", "counter", "Clones served (full syncs).", [("", String(replication.syncFull))])
         metric("kv_sync_partial_ok_total", "counter", "Replica streams accepted.", [("", String(replication.syncPartialOK))])
         metric("kv_sync_partial_err_total", "counter", "Replica streams refused (the replica must re-clone).", [("", String(replication.syncPartialErr))])
+        if !replication.isPrimary {
+            metric("kv_replica_forks_total", "counter", "Times this replica's log forked from the primary's (-KVRESYNC fork).",
+                   [("", String(replication.forks))])
+            metric("kv_replica_fork_records_discarded_total", "counter",
+                   "Records this replica discarded cutting its log back to a fork point.",
+                   [("", String(replication.forkRecordsDiscarded))])
+        }
         if replication.isPrimary {
             metric("kv_connected_replicas", "gauge", "Replicas streaming from this primary.",
                    [("", String(replication.replicas.filter(\.connected).count))])
             metric("kv_replica_acked_lsn", "gauge", "Last LSN each replica acknowledged.",
                    replication.replicas.map { ("{replica=\"\($0.name)\"}", String($0.ackedLSN.rawValue)) })
+            metric("kv_replica_durable_lsn", "gauge", "Last LSN each replica reported fsynced (WAITAOF).",
+                   replication.replicas.map { ("{replica=\"\($0.name)\"}", String($0.durableLSN.rawValue)) })
             metric("kv_replica_lag_records", "gauge", "Records each replica has not acknowledged yet.",
                    replication.replicas.map { ("{replica=\"\($0.name)\"}", String($0.lagRecords)) })
         } else {

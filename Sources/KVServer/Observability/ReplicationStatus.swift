@@ -10,6 +10,8 @@ struct ReplicationStatus {
         var port: Int
         var connected: Bool
         var ackedLSN: LSN
+        /// The LSN the replica reported fsynced (0 if it does not report it).
+        var durableLSN: LSN
         var lagRecords: UInt64
         var lagSeconds: Int
     }
@@ -21,6 +23,8 @@ struct ReplicationStatus {
     var localLSN: LSN
     /// The epoch of this pod's last record (`Lineage`).
     var epoch: Epoch
+    /// This pod's own log: fsynced up to here.
+    var durableLSN: LSN
     var history: HistoryID
     var syncFull: Int
     var syncPartialOK: Int
@@ -37,10 +41,14 @@ struct ReplicationStatus {
     /// `KV-Staleness` header's measure).
     var staleness: Duration?
     var readiness = ""
+    /// Replica only: forks it was told of, and records it discarded cutting its log back.
+    var forks = 0
+    var forkRecordsDiscarded = 0
 
     init(server: ServerContext) {
         history = server.database.history
         localLSN = server.database.log.lastAssigned
+        durableLSN = server.database.log.progress.durable
         epoch = server.database.currentEpoch
         syncFull = server.counters.clonesServed.load(ordering: .relaxed)
         switch server.replication {
@@ -53,7 +61,7 @@ struct ReplicationStatus {
             replicas = report.replicas.map { replica, lag in
                 let (host, port) = ReplicaController.split(replica.address) ?? (replica.address.rawValue, 0)
                 return ReplicaLine(name: replica.name, host: host, port: port, connected: replica.connection != nil,
-                                   ackedLSN: replica.ackedLSN, lagRecords: lag.records,
+                                   ackedLSN: replica.ackedLSN, durableLSN: replica.durableLSN, lagRecords: lag.records,
                                    lagSeconds: Int(lag.time.components.seconds))
             }
         case let .replica(controller):
@@ -72,6 +80,8 @@ struct ReplicationStatus {
             linkDownSeconds = report.linkDownSince.map { Int((now - $0).components.seconds) }
             staleness = report.staleness(at: now)
             readiness = "\(report.readiness)"
+            forks = report.forks
+            forkRecordsDiscarded = report.recordsDiscarded
         }
     }
 
@@ -84,7 +94,7 @@ struct ReplicationStatus {
             let connected = replicas.filter(\.connected)
             fields.append(("connected_slaves", String(connected.count)))
             for (index, replica) in connected.enumerated() {
-                fields.append(("slave\(index)", "ip=\(replica.host),port=\(replica.port),state=online,offset=\(replica.ackedLSN.rawValue),lag=\(replica.lagSeconds),name=\(replica.name),lag_records=\(replica.lagRecords)"))
+                fields.append(("slave\(index)", "ip=\(replica.host),port=\(replica.port),state=online,offset=\(replica.ackedLSN.rawValue),lag=\(replica.lagSeconds),name=\(replica.name),lag_records=\(replica.lagRecords),durable_offset=\(replica.durableLSN.rawValue)"))
             }
         } else {
             let (host, port) = ReplicaController.split(PeerAddress(primaryAddress)) ?? (primaryAddress, 0)
@@ -107,6 +117,8 @@ struct ReplicationStatus {
                 ("kv_primary_lsn", String(primaryLSN.rawValue)),
                 ("kv_lag_records", String(primaryLSN.rawValue > localLSN.rawValue ? primaryLSN.rawValue - localLSN.rawValue : 0)),
                 ("kv_readiness", readiness),
+                ("kv_forks", String(forks)),
+                ("kv_fork_records_discarded", String(forkRecordsDiscarded)),
             ]
         }
         fields += [
@@ -118,6 +130,7 @@ struct ReplicationStatus {
             ("repl_backlog_active", isPrimary ? "1" : "0"),
             ("kv_history", history.description),
             ("kv_epoch", String(epoch.rawValue)),
+            ("kv_durable_lsn", String(durableLSN.rawValue)),
         ]
         return fields
     }

@@ -43,6 +43,7 @@ struct StatusDocument {
                     ("address", .string("\(replica.host):\(replica.port)")),
                     ("connected", .bool(replica.connected)),
                     ("ackedLSN", .integer(Int(replica.ackedLSN.rawValue))),
+                    ("durableLSN", .integer(Int(replica.durableLSN.rawValue))),
                     ("lagRecords", .integer(Int(replica.lagRecords))),
                     ("lagSeconds", .integer(replica.lagSeconds)),
                 ])

@@ -10,7 +10,7 @@ extension CommandOutcome {
     static func serveStream(requestedBy arguments: Arguments) -> CommandOutcome {
         do {
             let request = try StreamRequest(arguments: arguments)
-            return .serveStream(history: request.history, after: request.after, epoch: request.epoch,
+            return .serveStream(history: request.history, after: request.after, epoch: request.epoch ?? .zero,
                                 podName: request.podName, listeningPort: request.listeningPort)
         } catch {
             return .reply(.error(error))

@@ -20,7 +20,7 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
 
     enum Mode {
         case clone
-        case stream(history: HistoryID, after: LSN, epoch: Epoch, podName: String, listeningPort: Int)
+        case stream(history: HistoryID, after: LSN, epoch: Epoch?, podName: String, listeningPort: Int)
         /// A starting primary fetching the records a peer holds past its own end.
         case fetch(FetchRequest)
 
@@ -172,6 +172,10 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
         case let (.stream, .resync(reason)), let (.fetch, .resync(reason)):
             phase = .done
             controller.feedIfCurrent(number, .resyncRequired(reason))
+        case let (.stream(_, _, epoch?, _, _), .error(error)) where error.message.hasPrefix("ERR KV.STREAM needs a history id"):
+            // A primary from before lineage refuses the epoch argument.
+            controller.primaryPredatesLineage(number)
+            fail(context: context, "the primary refused the stream request with epoch \(epoch): \(error.message)")
         case let (.fetch, .fetch(history, lastLSN)):
             phase = .streaming
             controller.feedIfCurrent(number, .streamAccepted(history: history, primaryLSN: lastLSN))
@@ -261,4 +265,11 @@ protocol ReplicationConnectionDelegate: AnyObject {
     /// Records streamed on connection `number`, to apply in order; `encoded` holds their
     /// frames as received, for the local log.
     func apply(_ records: [LogRecord], encoded: [UInt8], number: UInt64) throws
+    /// The primary refused `KV.STREAM` with an epoch (it predates lineage).
+    func primaryPredatesLineage(_ number: UInt64)
+}
+
+extension ReplicationConnectionDelegate {
+    /// One-off connections (a clone, a fetch) never stream.
+    func primaryPredatesLineage(_ number: UInt64) {}
 }

@@ -5,6 +5,7 @@ import KVStorage
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A replica's side of replication in the server: drives the `ReplicaLink` state machine on
 /// one event loop — opens the clone and stream connections it asks for, installs clones,
@@ -15,6 +16,10 @@ import NIOPosix
 final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendable {
     let loop: any EventLoop
     private var link: ReplicaLink
+    /// False once the primary refused a `KV.STREAM` with an epoch (`primaryPredatesLineage`).
+    private var primaryTakesLineage = true
+    /// The highest durable LSN handed to the loop (`logDurable`).
+    private let durableReported = Atomic<UInt64>(0)
     private let configuration: ServerConfiguration
     let storage: StorageOptions
     let logger: Logger
@@ -53,6 +58,10 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
         var linkDownSince: ContinuousClock.Instant?
         var readiness: ReplicaLink.Readiness = .noData
         var cloneInProgress = false
+        /// Forks this replica was told of (`-KVRESYNC fork`), and the records it discarded
+        /// cutting its log back.
+        var forks = 0
+        var recordsDiscarded = 0
 
         /// How long the primary has not been heard from while the stream is down; zero while
         /// it is up.
@@ -137,6 +146,23 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
         publishReport()
     }
 
+    /// The local log fsynced up to `lsn` (its progress handler, any thread): the link reports
+    /// it in an ack when that moves what the primary knows (WAITAOF). Only an advance crosses
+    /// to the loop.
+    func logDurable(_ lsn: LSN) {
+        guard durableReported.exchange(lsn.rawValue, ordering: .relaxed) < lsn.rawValue else { return }
+        loop.execute { [self] in feed(.logDurable(lsn: lsn)) }
+    }
+
+    /// The primary refused `KV.STREAM` with an epoch: it predates lineage. Stream without the
+    /// epoch and ack without the durable position from now on (a rolling update replaces the
+    /// replicas before their primary).
+    func primaryPredatesLineage(_ number: UInt64) {
+        guard isCurrent(number), primaryTakesLineage else { return }
+        primaryTakesLineage = false
+        logger.warning("the primary does not take KV.STREAM with an epoch (an older version): streaming without lineage checks until it is updated")
+    }
+
     /// Feeds an event reported by connection `number`, unless that connection was replaced.
     func feedIfCurrent(_ number: UInt64, _ event: ReplicaLink.Event) {
         guard isCurrent(number) else { return }
@@ -155,6 +181,7 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
             case let .installClone(history, lsn): install(history: history, lsn: lsn)
             case let .wipeAndReclone(reason):
                 logger.warning("replica data must be re-cloned (\(reason)); the old data is served until the new clone is installed")
+            case let .cutBack(lsn): cutBack(to: lsn)
             case let .sendAck(lsn): sendAck(lsn)
             case let .scheduleTimer(after, id): schedule(id, after: after)
             case let .setReady(ready, reason):
@@ -167,6 +194,8 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
 
     private func log(_ event: ReplicaLink.LinkEvent) {
         switch event {
+        case .fork, .cutBackFailed:
+            logger.error("\(event)", metadata: ["epoch": "\(database?.currentEpoch ?? .zero)"])
         case .cloneFailed, .connectFailed, .streamDisconnected, .resync, .cloneSourceFallback:
             logger.warning("\(event)")
         default:
@@ -204,7 +233,7 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
         case let .stream(primary, history, after):
             address = primary
             // The epoch of the record at `after`: the primary streams only if it holds that record.
-            let epoch = database?.withLock { $0.lineage.epoch(at: after) } ?? .zero
+            let epoch = primaryTakesLineage ? (database?.withLock { $0.lineage.epoch(at: after) } ?? .zero) : nil
             mode = .stream(history: history, after: after, epoch: epoch, podName: configuration.identity.podName,
                            listeningPort: configuration.port)
         }
@@ -260,7 +289,8 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
     private func sendAck(_ lsn: LSN) {
         guard let channel else { return }
         var buffer = channel.allocator.buffer(capacity: 40)
-        ReplicationRequest.ack(applied: lsn).encode(into: &buffer)
+        let durable = primaryTakesLineage ? min(link.durableLSN, lsn) : nil
+        ReplicationRequest.ack(applied: lsn, durable: durable).encode(into: &buffer)
         channel.writeAndFlush(buffer, promise: nil)
     }
 

@@ -1,5 +1,6 @@
 import KVCore
 import KVReplication
+import KVReplicationWire
 import KVStorage
 import NIOCore
 import Synchronization
@@ -13,7 +14,7 @@ import Synchronization
 final class ReplicationHub: Sendable {
     private let registry: KVMutex<ReplicaRegistry>
     private let streams = KVMutex<[ReplicaRegistry.ConnectionID: StreamHandle]>([:])
-    private let waits = KVMutex<[ReplicaRegistry.WaiterID: @Sendable (Int) -> Void]>([:])
+    private let waits = KVMutex<[ReplicaRegistry.WaiterID: @Sendable (ReplicaRegistry.WaitCompletion) -> Void]>([:])
     /// The one timer armed for the registry's `nextWaitDeadline`, and when it fires.
     private let waitTimer = KVMutex<(task: Scheduled<Void>, deadline: ReplicationInstant, generation: UInt64)?>(nil)
     /// Tells a timer that fired from the one armed after it (a fired callback cannot be cancelled).
@@ -32,15 +33,21 @@ final class ReplicationHub: Sendable {
             oldestRetainedLSN: Self.oldestRetainedLSN(in: log.directory) ?? progress.acknowledged.next,
             retention: retention
         ))
+        _ = registry.withLock { $0.onLocalDurable(lsn: progress.durable, now: now()) }
     }
 
     /// Now, on the registry's clock.
     func now() -> ReplicationInstant { ReplicationInstant(ContinuousClock.now, since: origin) }
 
-    /// The log acknowledged writes up to `lsn` (durable under `always`, written otherwise):
-    /// streams may send them.
-    func logAdvanced(to lsn: LSN) {
-        registry.withLock { $0.onWrite(lsn: lsn) }
+    /// The log acknowledged writes up to `acknowledged` (durable under `always`, written
+    /// otherwise): streams may send them. It fsynced them up to `durable` (WAITAOF's local part).
+    func logAdvanced(acknowledged: LSN, durable: LSN) {
+        let now = now()
+        let completions = registry.withLock { registry in
+            registry.onWrite(lsn: acknowledged)
+            return registry.onLocalDurable(lsn: durable, now: now)
+        }
+        complete(completions)
         for stream in streams.withLock({ Array($0.values) }) { stream.wake() }
     }
 
@@ -74,22 +81,26 @@ final class ReplicationHub: Sendable {
     }
 
     /// `KV.ACK <lsn>` arrived on stream `id`.
-    func onAck(_ id: ReplicaRegistry.ConnectionID, lsn: LSN) {
+    func onAck(_ id: ReplicaRegistry.ConnectionID, _ ack: Ack) {
         let now = now()
-        let completions = registry.withLock { $0.onAck(connection: id, lsn: lsn, now: now) }
+        let completions = registry.withLock { $0.onAck(connection: id, lsn: ack.applied, durable: ack.durable, now: now) }
         complete(completions)
     }
 
-    /// `WAIT count timeout` for a client whose last write was `target`: `complete` is called
-    /// (on any thread) with the number of replicas that acknowledged it, once `count` did or
-    /// once `timeout` passed (nil: never, Redis's `WAIT n 0`). Returns the answer at once
-    /// when it is already known. The deadline is the registry's (`onTick`); `loop` runs the
-    /// timer that calls it.
-    func registerWait(target: LSN, count: Int, timeout: Duration?, on loop: any EventLoop,
-                      complete: @escaping @Sendable (Int) -> Void) -> ReplicaRegistry.WaitRegistration {
+    /// `WAIT count timeout` (or WAITAOF, by `kind`) for a client whose last write was
+    /// `target`: `complete` is called (on any thread) with the number of replicas that
+    /// acknowledged it, once `count` did or once `timeout` passed (nil: never, Redis's
+    /// `WAIT n 0`). Returns the answer at once when it is already known. The deadline is the
+    /// registry's (`onTick`); `loop` runs the timer that calls it. A WAITAOF that needs this
+    /// primary's fsync asks the log for it now, whatever the policy.
+    func registerWait(target: LSN, count: Int, kind: ReplicaRegistry.WaitKind = .applied, timeout: Duration?,
+                      on loop: any EventLoop,
+                      complete: @escaping @Sendable (ReplicaRegistry.WaitCompletion) -> Void) -> ReplicaRegistry.WaitRegistration {
         let now = now()
+        if kind == .durable(local: true) { log.requestDurable(target) }
         let registration = registry.withLock { registry in
-            let registration = registry.registerWait(target: target, count: count, deadline: timeout.map { now + $0 }, now: now)
+            let registration = registry.registerWait(target: target, count: count, kind: kind,
+                                                     deadline: timeout.map { now + $0 }, now: now)
             // Registered under the registry's lock, so an ack cannot complete it unseen.
             if case let .waiting(id) = registration { waits.withLock { $0[id] = complete } }
             return registration
@@ -100,6 +111,16 @@ final class ReplicationHub: Sendable {
             armWaitTimer(on: loop)
         }
         return registration
+    }
+
+    /// How many replicas acknowledged `target` (as `kind` counts) and whether this pod fsynced
+    /// it, now, without waiting (WAITAOF inside MULTI).
+    func waitProgress(target: LSN, kind: ReplicaRegistry.WaitKind) -> (acked: Int, local: Bool) {
+        let now = now()
+        switch registry.withLock({ $0.registerWait(target: target, count: .max, kind: kind, deadline: now, now: now) }) {
+        case let .done(acked, local): return (acked, local)
+        case .waiting: return (0, false)  // a deadline of now never waits
+        }
     }
 
     /// The client of WAIT `id` left: forget it.
@@ -138,7 +159,7 @@ final class ReplicationHub: Sendable {
     private func complete(_ completions: [ReplicaRegistry.WaitCompletion]) {
         for completion in completions {
             if let callback = waits.withLock({ $0.removeValue(forKey: completion.id) }) {
-                callback(completion.acked)
+                callback(completion)
             }
         }
     }

@@ -149,8 +149,8 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
         guard var buffer = input else { return }
         defer { input = buffer.readableBytes == 0 ? nil : buffer }
         do {
-            while let lsn = try acks.decode(buffer: &buffer) {
-                if let id { hub.onAck(id, lsn: lsn) }
+            while let ack = try acks.decode(buffer: &buffer) {
+                if let id { hub.onAck(id, ack) }
             }
         } catch {
             logger.warning("replica \(podName) sent something other than an ack (\(error)); closing its stream")

@@ -16,6 +16,27 @@ enum ReplicationCommands {
                 if dispatcher.server.isReplica { return .reply(.error(CommandError("ERR WAIT cannot be used with replica instances."))) }
                 return .waitForReplicas(count: count, timeoutMilliseconds: timeout)
             }),
+        Row("waitaof", arity: 4, flags: [.noscript, .blocking], group: "generic", since: "7.2.0",
+            summary: "Blocks until all of the preceding write commands sent by the connection are written to the append-only file of the primary and/or replicas.",
+            handler: .server { dispatcher, arguments, _, _, _ in
+                // Redis's checks, in its order and with its texts (checked against valkey-server).
+                guard let local = Int(arguments.string(1)) else { return .reply(.error(.notInteger)) }
+                guard (0...1).contains(local) else {
+                    return .reply(.error(CommandError("ERR value is out of range, value must between 0 and 1")))
+                }
+                guard let count = Int(arguments.string(2)), count >= 0 else {
+                    return .reply(.error(CommandError("ERR value is out of range, must be positive")))
+                }
+                guard let timeout = Int(arguments.string(3)) else {
+                    return .reply(.error(CommandError("ERR timeout is not an integer or out of range")))
+                }
+                guard timeout >= 0 else { return .reply(.error(CommandError("ERR timeout is negative"))) }
+                if dispatcher.server.isReplica {
+                    return .reply(.error(CommandError(
+                        "ERR WAITAOF cannot be used with replica instances. Please also note that writes to replicas are just local and are not propagated.")))
+                }
+                return .waitForFsync(local: local == 1, count: count, timeoutMilliseconds: timeout)
+            }),
         Row("kv.lsn", arity: 1, flags: [.fast, .loading, .stale], group: "kv", since: "0.1.0",
             summary: "Returns the LSN of the connection's last write (0 if none).", handler: .server { _, _, session, state, _ in
                 let lsn = session.wroteInBatch ? state.log.lastAssigned : session.lastWriteLSN
