@@ -11,8 +11,8 @@ import KVCore
 public struct PeerSurvey: Sendable {
     /// What one peer said in one round.
     public enum Answer: Hashable, Sendable {
-        /// It holds history `history` up to `lsn` (> 0).
-        case data(history: HistoryID, lsn: LSN)
+        /// It holds history `history` up to `lsn` (> 0), its last record of `epoch`.
+        case data(history: HistoryID, lsn: LSN, epoch: Epoch = .zero)
         /// It answered and holds nothing.
         case noData
         /// Its name resolved but it did not answer (refused, timed out): it exists, and may
@@ -27,9 +27,11 @@ public struct PeerSurvey: Sendable {
         public var peer: PeerAddress
         public var history: HistoryID
         public var lsn: LSN
+        /// The epoch of its last record.
+        public var epoch: Epoch
 
-        public init(peer: PeerAddress, history: HistoryID, lsn: LSN) {
-            (self.peer, self.history, self.lsn) = (peer, history, lsn)
+        public init(peer: PeerAddress, history: HistoryID, lsn: LSN, epoch: Epoch = .zero) {
+            (self.peer, self.history, self.lsn, self.epoch) = (peer, history, lsn, epoch)
         }
     }
 
@@ -53,20 +55,21 @@ public struct PeerSurvey: Sendable {
         self.roundDelay = roundDelay
     }
 
-    /// The answers of one round, one per peer. A peer holding data decides at once (the one
-    /// with the highest LSN; the first listed on a tie). A peer that exists but did not answer
+    /// The answers of one round, one per peer. A peer holding data decides at once (the most
+    /// advanced: the latest epoch, then the highest LSN — a peer with more records of an older
+    /// epoch is on a branch the primary forked from; the first listed on a tie). A peer that exists but did not answer
     /// makes it ask again, `rounds` times at most — it may hold data. Otherwise peers that
     /// answered with nothing mean a set whose data is gone or never was, and peers that do not
     /// resolve a new set: a new history.
     public mutating func onRound(_ answers: [(peer: PeerAddress, answer: Answer)]) -> Decision {
         round += 1
-        var best: Candidate?
+        var best: (candidate: Candidate, epoch: Epoch)?
         for (peer, answer) in answers {
-            if case let .data(history, lsn) = answer, lsn > (best?.lsn ?? .zero) {
-                best = Candidate(peer: peer, history: history, lsn: lsn)
-            }
+            guard case let .data(history, lsn, epoch) = answer else { continue }
+            if let current = best, (epoch, lsn.rawValue) <= (current.epoch, current.candidate.lsn.rawValue) { continue }
+            best = (Candidate(peer: peer, history: history, lsn: lsn, epoch: epoch), epoch)
         }
-        if let best { return .restore(from: best) }
+        if let best { return .restore(from: best.candidate) }
         if answers.isEmpty { return .startNewHistory(reason: "no peers to ask") }
         // A peer that exists but did not answer may be the one holding data: while one is
         // silent, ask again (a new history now would make it wipe itself).

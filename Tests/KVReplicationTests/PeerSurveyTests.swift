@@ -18,6 +18,18 @@ import Testing
         #expect(decision == .restore(from: .init(peer: "kv-3.kv:6379", history: history, lsn: LSN(120))), "the first of a tie")
     }
 
+    /// A peer with more records of an older epoch is on a branch the primary forked from:
+    /// the latest epoch wins, then the most records.
+    @Test func theLatestEpochIsMoreAdvancedThanMoreRecords() {
+        var survey = PeerSurvey()
+        let decision = survey.onRound([
+            ("kv-1.kv:6379", .data(history: history, lsn: LSN(200), epoch: Epoch(1))),
+            ("kv-2.kv:6379", .data(history: history, lsn: LSN(160), epoch: Epoch(2))),
+            ("kv-3.kv:6379", .data(history: history, lsn: LSN(150), epoch: Epoch(2))),
+        ])
+        #expect(decision == .restore(from: .init(peer: "kv-2.kv:6379", history: history, lsn: LSN(160), epoch: Epoch(2))))
+    }
+
     @Test(arguments: [
         [PeerSurvey.Answer.noData, .noData],
         [.doesNotResolve, .doesNotResolve],

@@ -33,7 +33,7 @@ enum PrimaryRestore {
                 switch result {
                 case let .success(candidate):
                     logger.debug("peer \(peer) answered: \(candidate.map { "history \($0.history) lsn \($0.lsn)" } ?? "no data")")
-                    return (peer, candidate.map { .data(history: $0.history, lsn: $0.lsn) } ?? .noData)
+                    return (peer, candidate.map { .data(history: $0.history, lsn: $0.lsn, epoch: $0.epoch) } ?? .noData)
                 case let .failure(error):
                     logger.debug("peer \(peer) did not answer: \(error)")
                     return (peer, Self.doesNotResolve(error) ? .doesNotResolve : .unreachable)
@@ -68,7 +68,7 @@ enum PrimaryRestore {
     /// Asks one peer for its history and LSN (`INFO replication`); nil when it holds no data.
     static func position(of peer: PeerAddress, password: String?, tls: (any TransportSecurity)?, group: any EventLoopGroup) -> EventLoopFuture<Candidate?> {
         lastRecord(of: peer, password: password, tls: tls, group: group).map { position in
-            position.map { Candidate(peer: peer, history: $0.history, lsn: $0.lsn) }
+            position.map { Candidate(peer: peer, history: $0.history, lsn: $0.lsn, epoch: $0.epoch) }
         }
     }
 
