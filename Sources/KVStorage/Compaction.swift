@@ -6,6 +6,8 @@ public struct CompactionResult: Sendable, Hashable {
     public var deletedSegments: [String] = []
     /// Older snapshots deleted.
     public var deletedSnapshots: [String] = []
+    /// The first LSN the log files still hold (the oldest remaining segment's), nil when none.
+    public var oldestRetainedLSN: LSN?
 }
 
 /// Deletes what a newer snapshot has made unnecessary: log segments whose records are all at or
@@ -30,6 +32,7 @@ public enum Compaction {
             result.deletedSegments.append(segment.path)
         }
         if !result.deletedSegments.isEmpty { try FileSystem.syncDirectory(directory.logPath) }
+        result.oldestRetainedLSN = segments.dropFirst(result.deletedSegments.count).first?.firstLSN
 
         // Keep the snapshot just written; newer ones (none, normally) are not ours to judge.
         for snapshot in try directory.snapshots() where snapshot.lsn < snapshotLSN {

@@ -124,6 +124,7 @@ import Testing
             // Kept: the newest segment (it holds, or will hold, lsn + 1), nothing else it covers.
             #expect(after.map(\.firstLSN) == [before.last!.firstLSN])
             #expect(compaction.deletedSegments.count == before.count - 1)
+            #expect(compaction.oldestRetainedLSN == before.last!.firstLSN, "what the primary's registry is told")
             #expect(try DataDirectory(path).snapshots().map(\.lsn) == [snapshot.lsn])
             #expect(store.log.statistics.logBytesSinceSnapshot == 0)
             #expect(store.log.statistics.snapshotLSN == lsn)

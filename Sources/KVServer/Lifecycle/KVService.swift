@@ -104,7 +104,8 @@ struct KVService: Service {
         let waiters = LogWaiterGroup(group: group, log: recovered.log, writesInline: hub != nil)
         let snapshots = SnapshotScheduler(database: database, logger: logger,
                                           threshold: configuration.snapshotAfterLogBytes,
-                                          retainAfter: { hub?.retentionFloor() })
+                                          retainAfter: { hub?.retentionFloor() },
+                                          compacted: { hub?.logCompacted(oldest: $0) })
         // Hooks a log (the recovered one; on a replica, each one a re-clone installs) to what
         // waits on its progress.
         let logHealth = LogHealthReporter(logger: logger)

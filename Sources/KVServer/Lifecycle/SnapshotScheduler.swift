@@ -26,12 +26,16 @@ final class SnapshotScheduler: Sendable {
     private let stopped = Atomic<Bool>(false)
     /// Records after this LSN are kept for replicas (the primary's `ReplicationHub`).
     private let retainAfter: @Sendable () -> LSN?
+    /// Told the first LSN the log files still hold after a compaction (the primary's registry).
+    private let compacted: @Sendable (LSN) -> Void
 
-    init(database: Database, logger: Logger, threshold: Int, retainAfter: @escaping @Sendable () -> LSN? = { nil }) {
+    init(database: Database, logger: Logger, threshold: Int, retainAfter: @escaping @Sendable () -> LSN? = { nil },
+         compacted: @escaping @Sendable (LSN) -> Void = { _ in }) {
         self.database = database
         self.logger = logger
         self.threshold = UInt64(max(1, threshold))
         self.retainAfter = retainAfter
+        self.compacted = compacted
     }
 
     /// Called by the log's flusher after each write: starts a snapshot if one is due.
@@ -54,6 +58,7 @@ final class SnapshotScheduler: Sendable {
         let started = ContinuousClock.now
         do {
             let result = try log.writeSnapshot(snapshot, at: lsn, lineage: lineage, retainAfter: retainAfter())
+            if let oldest = result.compaction.oldestRetainedLSN { compacted(oldest) }
             logger.info("snapshot written", metadata: [
                 "lsn": "\(lsn)",
                 "keys": "\(snapshot.count)",

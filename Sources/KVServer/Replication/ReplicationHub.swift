@@ -52,12 +52,17 @@ final class ReplicationHub: Sendable {
     }
 
     /// Decides `KV.STREAM <history> <after> … <epoch>`: nil to stream, else why not. Counts it.
+    /// The oldest record the log holds is the registry's (listed once at startup, then told by
+    /// each compaction): no directory listing per request.
     func decideStream(history: HistoryID, after: LSN, epoch: Epoch) -> (refusal: ResyncReason?, primaryLSN: LSN) {
-        let oldest = Self.oldestRetainedLSN(in: log.directory)
-        return registry.withLock { registry in
-            if let oldest { registry.onLogCompacted(oldest: oldest) }
-            return (registry.decideStream(history: history, after: after, epoch: epoch), registry.lastLSN)
+        registry.withLock { registry in
+            (registry.decideStream(history: history, after: after, epoch: epoch), registry.lastLSN)
         }
+    }
+
+    /// A compaction deleted the segments before `oldest`.
+    func logCompacted(oldest: LSN) {
+        registry.withLock { $0.onLogCompacted(oldest: oldest) }
     }
 
     /// A stream for pod `name` starts after `after`.
