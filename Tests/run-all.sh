@@ -6,6 +6,8 @@
 # (docker/emulation/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# What the tests need besides Swift: installed as root on Debian, else named (and a failure).
+./Tests/dependencies.sh
 swift build --build-tests
 swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt
 # libFuzzer on every decoder of outside bytes, briefly (Tests/Fuzz/README.md): its own build in

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# What the test command needs besides Swift, checked and — as root on Debian — installed:
+#   Tests/dependencies.sh            install what is missing (root), or name it and fail
+#   Tests/dependencies.sh --check    only name what is missing (exit 1 if anything required is)
+# Required: redis-cli/redis-server/redis-benchmark (the end-to-end tests compare kv with a real
+# Redis and drive it with Redis's own tools), curl, openssl (TLS test certificates), python3,
+# promtool (the alert rules' tests). Needed only as root, where the emulated-pod scenarios,
+# the chaos run and the full-disk tests run: ip, iptables, dnsmasq, haproxy, podman, runc.
+# The manifest checks (docker/k8s/check.sh) use kubernetes-validate and checkov from PyPI.
+set -euo pipefail
+check_only=false
+[ "${1:-}" = "--check" ] && check_only=true
+
+required=(redis-cli:redis-tools redis-server:redis-server redis-benchmark:redis-tools curl:curl
+          openssl:openssl python3:python3 promtool:prometheus)
+as_root=(ip:iproute2 iptables:iptables dnsmasq:dnsmasq-base haproxy:haproxy podman:podman runc:runc)
+
+missing() {  # tool:package pairs whose tool is not on PATH -> package names
+    local pair
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null 2>&1 || echo "${pair##*:}"
+    done | sort -u
+}
+
+wanted=("${required[@]}")
+[ "$(id -u)" -eq 0 ] && wanted+=("${as_root[@]}")
+mapfile -t packages < <(missing "${wanted[@]}")
+if [ ${#packages[@]} -gt 0 ]; then
+    if ! $check_only && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+        echo "installing: ${packages[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq "${packages[@]}" >/dev/null
+    else
+        mapfile -t still < <(missing "${required[@]}")
+        if [ ${#still[@]} -gt 0 ]; then
+            echo "missing (Debian packages): ${still[*]} — install them (sudo apt-get install ${still[*]}) or run this as root" >&2
+            exit 1
+        fi
+    fi
+fi
+if ! $check_only; then
+    for tool in kubernetes-validate checkov; do
+        command -v "$tool" >/dev/null 2>&1 || python3 -m pip install -q --disable-pip-version-check "$tool" \
+            || echo "could not install $tool from PyPI: the manifest checks will fail" >&2
+    done
+fi
