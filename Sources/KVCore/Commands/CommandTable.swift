@@ -5,11 +5,38 @@ public struct CommandTable<Handler: Sendable>: Sendable {
     /// Every top-level command, in the order COMMAND lists them.
     public let rows: [CommandRow<Handler>]
     private let index: CommandIndex
+    /// The first statistics slot of each top-level command (its own; its subcommands' follow).
+    private let slotBases: [Int]
+    /// Every command's and subcommand's name (`client|list`), by statistics slot.
+    public let slotNames: [String]
 
     /// A table of the given families' rows, in order. Names must be unique.
     public init(_ families: [[CommandRow<Handler>]]) {
         rows = families.flatMap { $0 }
         index = CommandIndex(rows.map(\.spec))
+        var bases: [Int] = []
+        var names: [String] = []
+        for row in rows {
+            bases.append(names.count)
+            names.append(row.spec.name)
+            names += row.subcommands.map(\.spec.name)
+        }
+        slotBases = bases
+        slotNames = names
+    }
+
+    /// The number of statistics slots: one per command and one per subcommand.
+    public var slotCount: Int { slotNames.count }
+
+    /// The statistics slot of `row`, the command at `position` or one of its subcommands — so
+    /// that per-command counters count `client|list` apart from `client|setname`, as Redis.
+    /// An array read for a top-level command; a search of the container's few rows otherwise.
+    public func slot(of row: CommandRow<Handler>, at position: Int) -> Int {
+        let base = slotBases[position]
+        guard row !== rows[position], let sub = rows[position].subcommands.firstIndex(where: { $0 === row }) else {
+            return base
+        }
+        return base + 1 + sub
     }
 
     /// Every top-level command's metadata.

@@ -76,7 +76,7 @@ struct CommandDispatcher {
     }
 
     /// Executes a command that passed the checks, timing it for the statistics (counted under
-    /// the top-level command at `position`).
+    /// its own row: a subcommand apart from its container, as Redis).
     func execute(
         _ row: CommandRow<ServerHandler>,
         position: Int,
@@ -95,7 +95,7 @@ struct CommandDispatcher {
         }
         var failed = false
         if case .reply(.error) = outcome { failed = true }
-        state.statistics.record(position, microseconds: clock.lap(), failed: failed)
+        state.statistics.record(ServerCommands.table.slot(of: row, at: position), microseconds: clock.lap(), failed: failed)
         return outcome
     }
 
@@ -117,11 +117,13 @@ struct CommandDispatcher {
         var replies: [Reply] = []
         replies.reserveCapacity(queued.count)
         for command in queued {
+            var slot = table.slot(of: table.rows[command.position], at: command.position)
             let reply: Reply = command.arguments.withArguments { arguments in
                 // Queued only once resolved: this finds the same row again.
                 guard case let .success(row) = Self.resolve(table.rows[command.position], arguments) else {
                     return .error(.execAbort)
                 }
+                slot = table.slot(of: row, at: command.position)
                 switch row.handler {
                 case let .keyspace(handler):
                     return state.keyspace.execute(handler, row.spec, arguments, context: context, effects: &state.effects)
@@ -141,7 +143,7 @@ struct CommandDispatcher {
             }
             var failed = false
             if case .error = reply { failed = true }
-            state.statistics.record(command.position, microseconds: clock.lap(), failed: failed)
+            state.statistics.record(slot, microseconds: clock.lap(), failed: failed)
             replies.append(reply)
         }
         if state.commitEffects(now: context.now) != nil { session.wroteInBatch = true }

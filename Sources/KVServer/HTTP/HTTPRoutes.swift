@@ -143,7 +143,8 @@ struct HTTPRoutes: Sendable {
                 let reply = state.execute(handler, spec, arguments, context: clock.context)
                 var failed = false
                 if case .error = reply { failed = true }
-                state.statistics.record(position, microseconds: clock.lap(), failed: failed)
+                state.statistics.record(ServerCommands.table.slot(of: ServerCommands.table.rows[position], at: position),
+                                        microseconds: clock.lap(), failed: failed)
                 return (reply, state.log.lastAssigned)
             }
         }

@@ -2,7 +2,8 @@ import KVCore
 
 /// Calls and time per command, counted under the database lock (where the command runs
 /// anyway, so counting costs no synchronisation of its own). Indexed by the command's
-/// position in `ServerCommands.table`: no hashing on the hot path.
+/// statistics slot in `ServerCommands.table` (subcommands apart, as Redis's `client|list`): no
+/// hashing on the hot path.
 struct CommandStatistics {
     struct Counter {
         var calls: Int = 0
@@ -13,17 +14,21 @@ struct CommandStatistics {
     /// Upper bounds of the latency histogram buckets, in microseconds.
     static let bucketBounds: [Int] = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000, 100_000, 1_000_000]
 
-    private var counters = [Counter](repeating: Counter(), count: ServerCommands.table.count)
+    private var counters = [Counter](repeating: Counter(), count: ServerCommands.table.slotCount)
+    /// Per command, made on its first call (`INFO latencystats`).
+    private var histograms = [LatencyHistogram?](repeating: nil, count: ServerCommands.table.slotCount)
     /// Command latencies counted into `bucketBounds` (+Inf last).
     private(set) var latencyBuckets = [Int](repeating: 0, count: bucketBounds.count + 1)
     private(set) var totalCalls = 0
     var expiredKeys = 0
 
-    /// Counts one call of the command at `position` in `ServerCommands.table`.
-    mutating func record(_ position: Int, microseconds: Int, failed: Bool) {
-        counters[position].calls += 1
-        counters[position].microseconds += microseconds
-        if failed { counters[position].failedCalls += 1 }
+    /// Counts one call of the command at statistics slot `slot` (`CommandTable.slot(of:at:)`).
+    mutating func record(_ slot: Int, microseconds: Int, failed: Bool) {
+        counters[slot].calls += 1
+        counters[slot].microseconds += microseconds
+        if failed { counters[slot].failedCalls += 1 }
+        if histograms[slot] == nil { histograms[slot] = LatencyHistogram() }
+        histograms[slot]!.record(microseconds)
         totalCalls += 1
         var bucket = 0
         while bucket < Self.bucketBounds.count && microseconds > Self.bucketBounds[bucket] { bucket += 1 }
@@ -33,8 +38,17 @@ struct CommandStatistics {
     /// The commands called at least once, by name.
     var byName: [String: Counter] {
         var result: [String: Counter] = [:]
-        for (position, counter) in counters.enumerated() where counter.calls > 0 {
-            result[ServerCommands.table.rows[position].spec.name] = counter
+        for (slot, counter) in counters.enumerated() where counter.calls > 0 {
+            result[ServerCommands.table.slotNames[slot]] = counter
+        }
+        return result
+    }
+
+    /// The latency histograms of the commands called at least once, by name.
+    var latencyByName: [String: LatencyHistogram] {
+        var result: [String: LatencyHistogram] = [:]
+        for (slot, histogram) in histograms.enumerated() {
+            if let histogram { result[ServerCommands.table.slotNames[slot]] = histogram }
         }
         return result
     }

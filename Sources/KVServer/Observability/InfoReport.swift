@@ -27,14 +27,16 @@ struct InfoReport {
 
     /// Redis 7's sections, in the order it renders them whatever order they are asked in.
     static let order = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules",
-                        "commandstats", "errorstats", "cluster", "keyspace"]
-    /// What `INFO` and `INFO default` show: every section but the command statistics, as Redis.
-    static let defaultSections: Set<String> = Set(order).subtracting(["commandstats"])
+                        "commandstats", "errorstats", "latencystats", "cluster", "keyspace"]
+    /// What `INFO` and `INFO default` show: every section but the command statistics and the
+    /// latency percentiles, as Redis.
+    static let defaultSections: Set<String> = Set(order).subtracting(["commandstats", "latencystats"])
+    /// Redis's default `latency-tracking-info-percentiles`.
+    static let latencyPercentiles: [(label: String, value: Double)] = [("p50", 50), ("p99", 99), ("p99.9", 99.9)]
 
     /// The requested sections rendered: names in any case and order, `default`, `all` (every
     /// section) or `everything` (the same: kv has no modules); unknown names add nothing, as
-    /// in Redis. (Redis's `latencystats` needs per-command histograms, which kv does not keep:
-    /// asking for it adds nothing.)
+    /// in Redis.
     func render(sections requested: [String]) -> String {
         var names = Set(requested.map { $0.lowercased() })
         if names.isEmpty || names.remove("default") != nil { names.formUnion(Self.defaultSections) }
@@ -146,6 +148,14 @@ struct InfoReport {
             return []
         case "errorstats":
             return statistics.errorsByCode.sorted { $0.key < $1.key }.map { ("errorstat_\($0.key)", "count=\($0.value)") }
+        case "latencystats":
+            // Whole microseconds, within 12.5 % (`LatencyHistogram`), in Redis's format.
+            return statistics.latencyByName.sorted { $0.key < $1.key }.map { name, histogram in
+                let values = Self.latencyPercentiles.map { percentile in
+                    "\(percentile.label)=\(histogram.value(atPercentile: percentile.value)).000"
+                }
+                return ("latency_percentiles_usec_\(name)", values.joined(separator: ","))
+            }
         case "cluster":
             return [("cluster_enabled", "0")]
         case "keyspace":
