@@ -56,6 +56,13 @@ struct KVServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-clients"), help: "Most clients connected at once. Env: KV_MAX_CLIENTS.")
     var maxClients: Int = 10_000
 
+    @Option(name: .customLong("slowlog-log-slower-than"),
+            help: "SLOWLOG keeps commands that ran at least this many microseconds; negative: none, 0: all. Env: KV_SLOWLOG_LOG_SLOWER_THAN.")
+    var slowlogLogSlowerThan: Int = 10_000
+
+    @Option(name: .customLong("slowlog-max-len"), help: "SLOWLOG entries kept. Env: KV_SLOWLOG_MAX_LEN.")
+    var slowlogMaxLen: Int = 128
+
     @Option(name: .customLong("max-value-size"), help: "Largest key or value (1000, 64kb, 1mb, 512mb). Env: KV_MAX_VALUE_SIZE.")
     var maxValueSize: String = "512mb"
 
@@ -200,6 +207,8 @@ struct KVServerCommand: AsyncParsableCommand {
         configuration.cloneFromAddress = cloneFrom
         configuration.threads = max(1, threads ?? System.coreCount)
         configuration.maxClients = maxClients
+        configuration.slowlogLogSlowerThan = slowlogLogSlowerThan
+        configuration.slowlogMaxLen = max(0, slowlogMaxLen)
         configuration.maxValueSize = sizes["max-value-size"]!
         configuration.maxRequestSize = sizes["max-request-size"]!
         configuration.idleTimeoutSeconds = idleTimeout

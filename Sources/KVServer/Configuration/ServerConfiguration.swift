@@ -28,6 +28,11 @@ public struct ServerConfiguration: Sendable {
     public var threads: Int = System.coreCount
     /// Connected clients beyond this are refused with an error.
     public var maxClients: Int = 10_000
+    /// `--slowlog-log-slower-than`: SLOWLOG keeps commands that took at least this many
+    /// microseconds (negative: none; 0: every one), as Redis's `slowlog-log-slower-than`.
+    public var slowlogLogSlowerThan = 10_000
+    /// `--slowlog-max-len`: how many SLOWLOG entries are kept.
+    public var slowlogMaxLen = 128
     /// Largest value (and key) accepted, in bytes.
     public var maxValueSize: Int = 512 * 1024 * 1024
     /// Largest single request (one command with all its arguments), in bytes.

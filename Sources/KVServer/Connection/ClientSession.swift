@@ -9,6 +9,8 @@ struct ClientSession {
     var authenticated: Bool
     var version: RESPVersion = .resp2
     var name: String?
+    /// The client's `ip:port`, as CLIENT LIST and SLOWLOG show it.
+    var address = ""
     /// Commands queued since MULTI; nil when not in a transaction.
     var queued: [QueuedCommand]?
     /// A queued command was refused (unknown, wrong arity): EXEC must abort.

@@ -95,7 +95,9 @@ struct CommandDispatcher {
         }
         var failed = false
         if case .reply(.error) = outcome { failed = true }
-        state.statistics.record(ServerCommands.table.slot(of: row, at: position), microseconds: clock.lap(), failed: failed)
+        let microseconds = clock.lap()
+        state.statistics.record(ServerCommands.table.slot(of: row, at: position), microseconds: microseconds, failed: failed)
+        logIfSlow(row.spec, arguments, microseconds: microseconds, session: session, state: &state, clock: clock)
         return outcome
     }
 
@@ -143,7 +145,14 @@ struct CommandDispatcher {
             }
             var failed = false
             if case .error = reply { failed = true }
-            state.statistics.record(slot, microseconds: clock.lap(), failed: failed)
+            let microseconds = clock.lap()
+            state.statistics.record(slot, microseconds: microseconds, failed: failed)
+            if state.slowlog.logs(microseconds) {
+                command.arguments.withArguments { arguments in
+                    logIfSlow(table.rows[command.position].spec, arguments, microseconds: microseconds, session: session,
+                              state: &state, clock: clock)
+                }
+            }
             replies.append(reply)
         }
         if state.commitEffects(now: context.now) != nil { session.wroteInBatch = true }
@@ -156,4 +165,25 @@ func monotonicMicroseconds() -> Int {
     var spec = timespec()
     clock_gettime(CLOCK_MONOTONIC, &spec)
     return Int(spec.tv_sec) * 1_000_000 + Int(spec.tv_nsec) / 1000
+}
+
+extension CommandDispatcher {
+    /// SLOWLOG: a command that took at least `--slowlog-log-slower-than` is kept, with its
+    /// arguments as Redis keeps them (AUTH's and HELLO's passwords redacted).
+    func logIfSlow(_ spec: CommandSpec, _ arguments: Arguments, microseconds: Int, session: ClientSession,
+                   state: inout Database.State, clock: BatchClock) {
+        guard state.slowlog.logs(microseconds), !spec.flags.contains(.skipSlowlog) else { return }
+        state.slowlog.record(arguments, microseconds: microseconds, time: Int(clock.context.now.rawValue / 1000),
+                             client: session.address, clientName: session.name ?? "",
+                             redacting: Self.redactedArguments(arguments))
+    }
+
+    /// The positions of secrets in a command's arguments: AUTH's, and HELLO's after `AUTH`.
+    static func redactedArguments(_ arguments: Arguments) -> Set<Int> {
+        if arguments.matches(0, "auth") { return Set(1..<arguments.count) }
+        if arguments.matches(0, "hello"), let auth = (1..<arguments.count).first(where: { arguments.matches($0, "auth") }) {
+            return Set((auth + 1)..<min(auth + 3, arguments.count))
+        }
+        return []
+    }
 }

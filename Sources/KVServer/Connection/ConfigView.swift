@@ -13,6 +13,8 @@ struct ConfigView {
             ("save", ""),
             ("databases", "1"),
             ("maxclients", String(configuration.maxClients)),
+            ("slowlog-log-slower-than", String(configuration.slowlogLogSlowerThan)),
+            ("slowlog-max-len", String(configuration.slowlogMaxLen)),
             ("maxmemory", String(configuration.maxMemory)),
             ("maxmemory-policy", "noeviction"),
             ("protected-mode", configuration.protectedMode ? "yes" : "no"),

@@ -83,6 +83,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             return
         }
         session = ClientSession(id: record.id, passwordRequired: server.passwordRequired)
+        session.address = remote
         if let timeout = server.configuration.requestTimeout {
             requestTimer = RequestTimer(timeout: timeout) { [self] in
                 close(context: context, saying: "-ERR the command did not arrive whole within --request-timeout (\(timeout.components.seconds) s): closing the connection")

@@ -23,6 +23,7 @@ final class Database: @unchecked Sendable {
         /// Reused between commands so that a write allocates no effect array.
         var effects: [WriteOperation] = []
         var statistics = CommandStatistics()
+        var slowlog = SlowLog()
     }
 
     /// The log and history the keyspace belongs to. Fixed on a primary; a replica that

@@ -76,6 +76,9 @@ struct KVService: Service {
             expiry: identity.role == .primary ? .primary : .replica,
             maxValueSize: configuration.maxValueSize
         )
+        database.withLock { state in
+            state.slowlog = SlowLog(threshold: configuration.slowlogLogSlowerThan, maximumLength: configuration.slowlogMaxLen)
+        }
         if controller == nil, !recovered.createdHistory {
             do {
                 try await beginEpoch(database, above: epochsSeen)

@@ -33,6 +33,47 @@ enum IntrospectionCommands {
         Row("config", arity: -2, flags: [], group: "server", since: "2.0.0",
             summary: "A container for server configuration commands.", subcommands: config,
             handler: ServerCommands.needsSubcommand),
+        Row("slowlog", arity: -2, flags: [], group: "server", since: "2.2.12",
+            summary: "A container for slow log commands.", subcommands: slowlog,
+            handler: ServerCommands.needsSubcommand),
+    ]
+
+    private static let slowlog: [CommandRow<ServerHandler>] = [
+        Row("slowlog|get", arity: -2, flags: [.admin, .loading, .stale], group: "server", since: "2.2.12",
+            summary: "Returns the slow log's entries.", handler: .server { _, arguments, _, state, _ in
+                var count = 10
+                if arguments.count > 3 { return .reply(.error(.wrongArity("slowlog|get"))) }
+                if arguments.count == 3 {
+                    guard let asked = Int(arguments.string(2)), asked >= -1 else {
+                        return .reply(.error(CommandError("ERR count should be greater than or equal to -1")))
+                    }
+                    count = asked
+                }
+                return .reply(state.slowlog.reply(count: count))
+            }),
+        Row("slowlog|len", arity: 2, flags: [.admin, .loading, .stale], group: "server", since: "2.2.12",
+            summary: "Returns the number of entries in the slow log.", handler: .server { _, _, _, state, _ in
+                .reply(.integer(Int64(state.slowlog.entries.count)))
+            }),
+        Row("slowlog|reset", arity: 2, flags: [.admin, .loading, .stale], group: "server", since: "2.2.12",
+            summary: "Clears all entries from the slow log.", handler: .server { _, _, _, state, _ in
+                state.slowlog.reset()
+                return .reply(.ok)
+            }),
+        Row("slowlog|help", arity: 2, flags: [.loading, .stale], group: "server", since: "6.2.0",
+            summary: "Show helpful text about the different subcommands", handler: .server { _, _, _, _, _ in
+                helpReply([
+                    "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                    "GET [<count>]",
+                    "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+                    "    Entries are made of:",
+                    "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+                    "    client name",
+                    "LEN", "    Return the length of the slowlog.",
+                    "RESET", "    Reset the slowlog.",
+                    "HELP", "    Prints this help.",
+                ])
+            }),
     ]
 
     private static let command: [CommandRow<ServerHandler>] = [
