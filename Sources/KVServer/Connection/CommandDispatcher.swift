@@ -49,6 +49,10 @@ struct CommandDispatcher {
             if session.inTransaction { session.transactionFailed = true }
             return .reply(.error(refusal))
         }
+        if session.inTransaction && spec.flags.contains(.noMulti) {
+            session.transactionFailed = true
+            return .reply(.error(CommandError("ERR Command not allowed inside a transaction")))
+        }
         if session.inTransaction && !spec.flags.contains(.runsInMulti) {
             session.queued!.append(QueuedCommand(position: position, arguments: OwnedArguments(arguments)))
             return .reply(.simple("QUEUED"))
@@ -138,7 +142,7 @@ struct CommandDispatcher {
                         let (acked, fsynced) = server.hub?.waitProgress(target: session.lastWriteLSN,
                                                                          kind: .durable(local: local)) ?? (0, false)
                         return .array([.integer(fsynced ? 1 : 0), .integer(Int64(acked))])
-                    case .waitForLSN, .serveClone, .serveStream, .serveFetch, .refuseCrossProtocol:
+                    case .waitForLSN, .waitForSnapshot, .shutdown, .serveClone, .serveStream, .serveFetch, .refuseCrossProtocol:
                         return .error(CommandError("ERR \(row.spec.name.uppercased()) is not allowed inside MULTI"))
                     }
                 }

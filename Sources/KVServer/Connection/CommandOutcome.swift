@@ -14,6 +14,10 @@ enum CommandOutcome {
     /// Hold this and every later reply until replicas (and, with `local`, this pod) fsynced
     /// the connection's last write (WAITAOF).
     case waitForFsync(local: Bool, count: Int, timeoutMilliseconds: Int)
+    /// Hold this and every later reply until a snapshot taken now is published (SAVE).
+    case waitForSnapshot
+    /// Shut the server down as SIGTERM does, after a snapshot with `save` (SHUTDOWN).
+    case shutdown(save: Bool)
     /// Hold this and every later reply until this pod has applied `lsn` (KV.WAITLSN).
     case waitForLSN(LSN, timeoutMilliseconds: Int)
     /// Turn this connection into a clone being served (KV.CLONE).

@@ -30,6 +30,21 @@ extension RESPConnectionHandler {
                         context: bound.value.context)
                 }
             }
+        case .waitForSnapshot:
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            switch server.snapshots.start(completion: { succeeded in
+                loop.execute {
+                    bound.value.handler.resume(with: succeeded ? .ok : .error(CommandError("ERR the snapshot failed: see the server's log")),
+                                               context: bound.value.context)
+                }
+            }) {
+            case .started: break
+            case .alreadyRunning: resume(with: .error(PersistenceCommands.alreadyRunning), context: context)
+            case .unavailable: resume(with: .error(PersistenceCommands.unavailable), context: context)
+            }
+        case let .shutdown(save):
+            startShutdown(save: save, context: context)
         case .serveClone:
             closing = true
             CloneSender.serve(channel: context.channel, server: server)
@@ -83,6 +98,27 @@ extension RESPConnectionHandler {
         case let .waiting(id):
             pendingWait = id
         }
+    }
+
+    /// SHUTDOWN: a snapshot first with SAVE (a failed one cancels the shutdown, as Redis), then
+    /// the graceful shutdown SIGTERM starts. Nothing is answered on success: the connection
+    /// closes with the server, as Redis's does.
+    private func startShutdown(save: Bool, context: ChannelHandlerContext) {
+        let failed = Reply.error(CommandError("ERR Errors trying to SHUTDOWN. Check logs."))
+        server.logger.notice("SHUTDOWN requested by a client", metadata: ["client": "\(session.address)", "save": "\(save)"])
+        guard save else {
+            if !server.shutdown.request() { resume(with: failed, context: context) }
+            return
+        }
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        let shutdown = server.shutdown
+        let started = server.snapshots.start { succeeded in
+            loop.execute {
+                if !succeeded || !shutdown.request() { bound.value.handler.resume(with: failed, context: bound.value.context) }
+            }
+        }
+        if started != .started { resume(with: failed, context: context) }
     }
 
     /// KV.FETCH: refuses (`-KVRESYNC …`, the connection goes on) or hands the connection to a

@@ -268,7 +268,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                     result.close = true
                     result.crossProtocol = true
                     break parsing
-                case .waitForReplicas, .waitForFsync, .waitForLSN, .serveClone, .serveStream, .serveFetch:
+                case .waitForReplicas, .waitForFsync, .waitForLSN, .waitForSnapshot, .shutdown, .serveClone, .serveStream, .serveFetch:
                     result.pause = outcome
                     break parsing
                 }

@@ -16,6 +16,10 @@ final class ServerContext: Sendable {
     /// A random id for this process, as Redis's run_id.
     let runID: String
     let counters = ServerCounters()
+    /// SAVE, BGSAVE and LASTSAVE's handle on the snapshots.
+    let snapshots = SnapshotControl()
+    /// SHUTDOWN's handle on the lifecycle.
+    let shutdown = ShutdownControl()
     /// Recovery facts for INFO persistence and /status.
     let recovery: RecoverySummary
     /// This pod's side of replication.

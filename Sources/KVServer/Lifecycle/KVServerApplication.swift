@@ -15,7 +15,8 @@ public enum KVServerApplication {
         logger[metadataKey: "pod"] = "\(configuration.identity.podName)"
         let service = KVService(configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service)],
+            // SHUTDOWN ends the service by itself: that is a clean exit, not a failure.
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

@@ -108,7 +108,7 @@ struct KVService: Service {
         let snapshots = SnapshotScheduler(database: database, logger: logger,
                                           threshold: configuration.snapshotAfterLogBytes,
                                           retainAfter: { hub?.retentionFloor() },
-                                          compacted: { hub?.logCompacted(oldest: $0) })
+                                          compacted: { hub?.logCompacted(oldest: $0) }, control: server.snapshots)
         // Hooks a log (the recovered one; on a replica, each one a re-clone installs) to what
         // waits on its progress.
         let logHealth = LogHealthReporter(logger: logger)
@@ -195,7 +195,9 @@ struct KVService: Service {
         let parts = ServerStops(stops)
         defer { logger.info("stopped") }
         do {
-            try await ServiceGroup(services: ServerPart.inShutdownOrder(parts), logger: logger).run()
+            let serverGroup = ServiceGroup(services: ServerPart.inShutdownOrder(parts), logger: logger)
+            server.shutdown.install { Task { await serverGroup.triggerGracefulShutdown() } }
+            try await serverGroup.run()
         } catch {
             await parts.stopRemaining()
             throw error

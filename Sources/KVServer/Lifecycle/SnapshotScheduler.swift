@@ -28,14 +28,34 @@ final class SnapshotScheduler: Sendable {
     private let retainAfter: @Sendable () -> LSN?
     /// Told the first LSN the log files still hold after a compaction (the primary's registry).
     private let compacted: @Sendable (LSN) -> Void
+    /// SAVE/BGSAVE/LASTSAVE's view: told every outcome.
+    private let control: SnapshotControl?
+
 
     init(database: Database, logger: Logger, threshold: Int, retainAfter: @escaping @Sendable () -> LSN? = { nil },
-         compacted: @escaping @Sendable (LSN) -> Void = { _ in }) {
+         compacted: @escaping @Sendable (LSN) -> Void = { _ in }, control: SnapshotControl? = nil) {
         self.database = database
         self.logger = logger
         self.threshold = UInt64(max(1, threshold))
         self.retainAfter = retainAfter
         self.compacted = compacted
+        self.control = control
+        control?.install { [weak self] completion in self?.startNow(completion: completion) ?? .unavailable }
+    }
+
+    /// SAVE and BGSAVE: a snapshot now, unless one is being written. `completion` runs when
+    /// it is published (or failed).
+    func startNow(completion: @escaping SnapshotControl.Completion) -> SnapshotControl.Start {
+        guard !stopped.load(ordering: .relaxed) else { return .unavailable }
+        guard running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            return .alreadyRunning
+        }
+        NIOThreadPool.singleton.submit { [self] _ in
+            let succeeded = takeSnapshot()
+            running.store(false, ordering: .releasing)
+            completion(succeeded)
+        }
+        return .started
     }
 
     /// Called by the log's flusher after each write: starts a snapshot if one is due.
@@ -50,8 +70,11 @@ final class SnapshotScheduler: Sendable {
         }
     }
 
-    /// Writes a snapshot of the keyspace as of now.
-    func takeSnapshot() {
+    /// Writes a snapshot of the keyspace as of now; returns whether it was published.
+    @discardableResult
+    func takeSnapshot() -> Bool {
+        control?.inProgress.store(true, ordering: .relaxed)
+        defer { control?.inProgress.store(false, ordering: .relaxed) }
         let (snapshot, lsn, lineage, log) = database.withLock { state in
             (state.keyspace.snapshot(), state.log.lastAssigned, state.lineage, state.log)
         }
@@ -66,8 +89,12 @@ final class SnapshotScheduler: Sendable {
                 "file": "\(result.snapshot)",
                 "compaction": "\(result.compaction)",
             ])
+            control?.finished(succeeded: true)
+            return true
         } catch {
             logger.error("snapshot at LSN \(lsn) failed: \(error)")
+            control?.finished(succeeded: false)
+            return false
         }
     }
 

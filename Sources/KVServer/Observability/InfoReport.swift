@@ -97,6 +97,10 @@ struct InfoReport {
         case "persistence":
             return [
                 ("loading", "0"),
+                ("rdb_changes_since_last_save", String(progress.lastAssigned.rawValue - min(progress.lastAssigned.rawValue, logStatistics.snapshotLSN.rawValue))),
+                ("rdb_bgsave_in_progress", server.snapshots.inProgress.load(ordering: .relaxed) ? "1" : "0"),
+                ("rdb_last_save_time", String(server.snapshots.lastSave.load(ordering: .relaxed))),
+                ("rdb_last_bgsave_status", server.snapshots.lastSaveSucceeded.load(ordering: .relaxed) ? "ok" : "err"),
                 ("aof_enabled", "1"),
                 ("aof_last_write_status", progress.failure == nil ? "ok" : "err"),
                 ("kv_fsync", configuration.fsync.rawValue),

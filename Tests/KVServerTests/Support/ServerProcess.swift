@@ -122,6 +122,17 @@ final class ServerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Waits for the server to exit by itself (SHUTDOWN); its status, or nil after `timeout`.
+    func waitForExit(timeout: TimeInterval) -> Int32? {
+        guard let process else { return nil }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        guard !process.isRunning else { return nil }
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
     /// The server's log so far.
     var logText: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 

@@ -22,7 +22,8 @@ enum ServerHandler: Sendable {
 enum ServerCommands {
     static let table = CommandTable<ServerHandler>(
         KeyspaceCommands.families.map { family in family.map { CommandRow($0, handler: ServerHandler.keyspace) } }
-            + [IntrospectionCommands.rows, ConnectionCommands.rows, TransactionCommands.rows, ReplicationCommands.rows]
+            + [IntrospectionCommands.rows, ConnectionCommands.rows, TransactionCommands.rows, ReplicationCommands.rows,
+               PersistenceCommands.rows]
     )
 
     /// A container command's own handler when it needs a subcommand (CLIENT, CONFIG): never
