@@ -30,7 +30,7 @@ enum ClusterPage {
       table { border-collapse: collapse; width: 100%; background: #fff; box-shadow: 0 1px 2px #0002; }
       th, td { text-align: left; padding: .45em .8em; border-bottom: 1px solid #e6e8ec; white-space: nowrap; }
       th { font-weight: 600; color: #4a5263; background: #f1f3f6; }
-      td.num { text-align: right; font-variant-numeric: tabular-nums; }
+      td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
       .ok { color: #11804a; font-weight: 600; }
       .bad { color: #c0392b; font-weight: 600; }
       .warn { color: #b36b00; }
@@ -48,7 +48,7 @@ enum ClusterPage {
     </style>
     </head>
     <body>
-    <header><h1>kv <span id="set"></span></h1><span id="updated" class="muted"></span></header>
+    <header><h1>kv · set <span id="set"></span></h1><span id="updated" class="muted"></span></header>
     <form id="login" hidden>
       <label>Password <input id="password" type="password" autocomplete="current-password" required></label>
       <button type="submit">Show the cluster</button>
@@ -57,7 +57,7 @@ enum ClusterPage {
     <p id="error" hidden></p>
     <main id="cluster" hidden>
       <table>
-        <thead><tr><th>pod</th><th>role</th><th>ready</th><th>LSN</th><th>lag (records)</th><th>staleness</th><th>replication</th><th>keys</th><th>uptime</th></tr></thead>
+        <thead><tr><th>pod</th><th>role</th><th>ready</th><th class="num">LSN</th><th class="num">lag (records)</th><th class="num">staleness</th><th>replication</th><th class="num">keys</th><th class="num">uptime</th></tr></thead>
         <tbody id="pods"></tbody>
       </table>
       <section class="charts">
@@ -146,21 +146,25 @@ enum ClusterPage {
     }
 
     // series: [{name, colour, points: [[unixMilliseconds, value], ...]}]
-    function chart(svgId, legendId, series, windowMs) {
+    function chart(svgId, legendId, series, windowMs, whole) {
       const svg = $(svgId);
       svg.replaceChildren();
       const [W, H, left, right, top, bottom] = [600, 200, 48, 10, 10, 22];
       const end = Math.max(Date.now(), ...series.flatMap((s) => s.points.map((p) => p[0])));
       const start = end - windowMs;
-      const max = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[1])));
-      const top10 = Math.pow(10, Math.floor(Math.log10(max)));
-      const yMax = Math.ceil(max / top10) * top10;
+      // Four grid steps of a round size: 1, 2, 2.5 or 5 times a power of ten (whole numbers
+      // for counts of records).
+      const max = Math.max(0, ...series.flatMap((s) => s.points.map((p) => p[1])));
+      const rough = Math.max(max / 4, whole ? 1 : 0.25);
+      const power = Math.pow(10, Math.floor(Math.log10(rough)));
+      const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((m) => m >= rough && (!whole || Number.isInteger(m)));
+      const yMax = step * 4;
       const x = (t) => left + (W - left - right) * (t - start) / windowMs;
       const y = (v) => H - bottom - (H - top - bottom) * v / yMax;
       for (let i = 0; i <= 4; i++) {
         const v = yMax * i / 4;
         line(svg, "line", {x1: left, x2: W - right, y1: y(v), y2: y(v), stroke: "#e6e8ec"});
-        line(svg, "text", {x: left - 6, y: y(v) + 4, "text-anchor": "end"}, Number.isInteger(v) ? v : v.toFixed(1));
+        line(svg, "text", {x: left - 6, y: y(v) + 4, "text-anchor": "end"}, Number.isInteger(v) ? v : v.toFixed(2));
       }
       for (let m = 0; m <= windowMs / 60000; m += 2) {
         const t = end - m * 60000;
@@ -190,11 +194,11 @@ enum ClusterPage {
       chart("rate-chart", "rate-legend",
             answered.filter((p) => p.status.role === "primary")
                     .map((p) => ({name: p.pod, colour: colour(p), points: p.history.map((h) => [h.t, h.rate])})),
-            windowMs);
+            windowMs, false);
       chart("lag-chart", "lag-legend",
             answered.filter((p) => p.status.role !== "primary")
                     .map((p) => ({name: p.pod, colour: colour(p), points: p.history.map((h) => [h.t, h.lag])})),
-            windowMs);
+            windowMs, true);
     }
 
     function showLogin(message) {

@@ -4,6 +4,10 @@ import KVWire
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `GET /v1/cluster`: every pod of the set, asked by the pod that serves the request, so that
 /// the cluster page works through `kv-read` and the browser never reaches a pod by itself.
 ///
@@ -161,7 +165,7 @@ struct ClusterView {
     /// A short reason, for the page.
     static func describe(_ error: any Error) -> String {
         if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
-            if let io = first.error as? IOError { return "cannot connect: \(io.description)" }
+            if let io = first.error as? IOError { return "cannot connect: \(String(cString: strerror(io.errnoCode)))" }
             return "cannot connect: \(first.error)"
         }
         if error is ChannelError { return "cannot connect: \(error)" }
