@@ -97,7 +97,10 @@ struct ClusterView {
         let ordinals = start..<min(start + Self.batch, Self.maxOrdinal)
         let asked = ordinals.map { ordinal -> EventLoopFuture<Pod?> in
             if ordinal == identity.ordinal { return loop.makeSucceededFuture(local()) }
-            return ask("\(identity.podName(ordinal: ordinal)).\(configuration.serviceName):\(configuration.port)")
+            let host = "\(identity.podName(ordinal: ordinal)).\(configuration.serviceName)"
+            return Self.resolves(host, on: loop).flatMap { exists in
+                exists ? ask("\(host):\(configuration.port)") : loop.makeSucceededFuture(nil)
+            }
         }
         return EventLoopFuture.whenAllSucceed(asked, on: loop).flatMap { answers in
             let existing = answers.prefix { $0 != nil }.compactMap { $0 }
@@ -108,6 +111,21 @@ struct ClusterView {
             let hasSelf = all.contains { $0.ordinal == identity.ordinal }
             return loop.makeSucceededFuture(hasSelf ? all : all + [local()])
         }
+    }
+
+    /// Whether `host` resolves, asked as kv-cli asks (`getaddrinfo`), on the thread pool. Not
+    /// left to the connection: NIO resolves one name at a time per event loop, within the
+    /// connect timeout, so a slow answer about one name would make the next ones look like
+    /// pods that exist and do not answer.
+    static func resolves(_ host: String, on loop: any EventLoop) -> EventLoopFuture<Bool> {
+        NIOThreadPool.singleton.runIfActive(eventLoop: loop) {
+            var hints = addrinfo()
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            var result: UnsafeMutablePointer<addrinfo>?
+            guard getaddrinfo(host, nil, &hints, &result) == 0 else { return false }
+            freeaddrinfo(result)
+            return true
+        }.recover { _ in false }
     }
 
     /// Asks one pod `KV.STATUS`; nil when its name does not resolve. Never fails: a pod that
@@ -168,6 +186,7 @@ struct ClusterView {
             if let io = first.error as? IOError { return "cannot connect: \(String(cString: strerror(io.errnoCode)))" }
             return "cannot connect: \(first.error)"
         }
+        if case ChannelError.connectTimeout = error { return "cannot connect: no connection within 1 s" }
         if error is ChannelError { return "cannot connect: \(error)" }
         return "\(error)"
     }
