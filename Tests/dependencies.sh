@@ -5,7 +5,8 @@
 # Required: redis-cli/redis-server/redis-benchmark (the end-to-end tests compare kv with a real
 # Redis and drive it with Redis's own tools), curl, openssl (TLS test certificates), python3,
 # promtool (the alert rules' tests). Needed only as root, where the emulated-pod scenarios,
-# the chaos run and the full-disk tests run: ip, iptables, dnsmasq, haproxy, podman, runc.
+# the chaos run and the full-disk tests run: ip, iptables, dnsmasq, haproxy, podman, runc,
+# chromium.
 # The manifest checks (docker/k8s/check.sh) use kubernetes-validate and checkov from PyPI.
 set -euo pipefail
 check_only=false
@@ -13,7 +14,9 @@ check_only=false
 
 required=(redis-cli:redis-tools redis-server:redis-server redis-benchmark:redis-tools curl:curl
           openssl:openssl python3:python3 promtool:prometheus)
-as_root=(ip:iproute2 iptables:iptables dnsmasq:dnsmasq-base haproxy:haproxy podman:podman runc:runc)
+# chromium: the cluster page's script runs in it (a large package, about 100 MB, but the only
+# check that the page works in a browser; its tests skip without it).
+as_root=(ip:iproute2 iptables:iptables dnsmasq:dnsmasq-base haproxy:haproxy podman:podman runc:runc chromium:chromium)
 
 missing() {  # tool:package pairs whose tool is not on PATH -> package names
     local pair

@@ -108,6 +108,14 @@ start_pod() {
     if [ "$ordinal" -gt 0 ]; then
         flags+=(--primary "127.0.0.1:$PORT" --clone-from "127.0.0.1:$((PORT + ordinal - 1))")
     fi
+    # The other pods of the set (no StatefulSet DNS here): the cluster page lists them, and a
+    # primary that starts empty or behind asks them for data. A pod added later is known to
+    # the others once they restart.
+    local peers=() other
+    for other in $(seq 0 $((PODS > ordinal ? PODS - 1 : ordinal))); do
+        [ "$other" -eq "$ordinal" ] || peers+=("127.0.0.1:$((PORT + other))")
+    done
+    if [ ${#peers[@]} -gt 0 ]; then flags+=(--peers "$(IFS=,; echo "${peers[*]}")"); fi
     mkdir -p "$ROOT/kv-$ordinal"
     (
         # The pod outlives this script: it must not keep open any other file this script was

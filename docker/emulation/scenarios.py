@@ -6,6 +6,7 @@ flags to every pod (e.g. "--log-level debug").
 Prints one line per scenario and `N passed, N failed`; exits 1 if any failed.
 """
 
+import json
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ import sys
 import time
 import traceback
 
+import browser
 from podnet import (Cluster, DOMAIN, HTTP_PORT, PASSWORD, VIP, RESP_PORT, connect, http_get, pod_ip, redis_call,
                     wait_until)
 
@@ -94,6 +96,47 @@ def write_to_primary_read_through_kv_read(cluster):
 def read_loop_rotates_over_every_ready_pod(cluster):
     answered = pods_answering_reads(cluster)
     assert answered == {"kv-0", "kv-1", "kv-2"}, answered
+
+
+def cluster_page_through_kv_read(cluster):
+    """The cluster page through kv-read: whichever pod answers lists every pod of the set, found
+    by its DNS names (kv-0.kv, kv-1.kv, … as kv-cli finds them), with roles and LSNs; the JSON
+    needs the password. In chromium (when installed) the page asks for the password, which is
+    typed into its form, and shows a row per pod once its script ran; its screenshot is kept
+    in the logs directory, or at KV_PAGE_SCREENSHOT. KV_PAGE_WARMUP=SECONDS writes at a varying
+    rate that long first, so that the charts have a history to draw (docs/cluster-page.png)."""
+    status, headers, body = http_get(VIP, HTTP_PORT, "/", 5.0, {"Authorization": "none"})
+    assert status == 200 and headers["content-type"].startswith("text/html"), (status, headers)
+    assert http_get(VIP, HTTP_PORT, "/v1/cluster", 5.0, {"Authorization": "Bearer wrong"})[0] == 401
+    primary_lsn = lsn(cluster.pod(0))
+    answered = set()
+    for _ in range(9):
+        status, _, body = cluster.read_http("/v1/cluster")
+        assert status == 200, (status, body)
+        document = json.loads(body)
+        answered.add(document["answeredBy"])
+        assert document["discovery"] == "dns", document
+        pods = document["pods"]
+        assert [p["pod"] for p in pods] == ["kv-0", "kv-1", "kv-2"], pods
+        assert all(p["reachable"] for p in pods), pods
+        assert [p["status"]["role"] for p in pods] == ["primary", "replica", "replica"]
+        assert all(p["status"]["lsn"] >= primary_lsn for p in pods), [p["status"]["lsn"] for p in pods]
+        assert pods[1]["address"] in ("kv-1.kv:6379", "kv-1 (this pod)"), pods[1]["address"]
+    assert len(answered) >= 2, "kv-read spread the requests over the pods: %s" % answered
+    if not browser.chromium():
+        print("  (no chromium: the page was not run in a browser; apt-get install chromium)", flush=True)
+        return
+    warmup = float(os.environ.get("KV_PAGE_WARMUP", "0"))
+    started = time.time()
+    while time.time() - started < warmup:
+        elapsed = time.time() - started
+        write_keys(cluster.pod(0), "page", int(60 + 50 * ((elapsed // 20) % 4)))  # steps of load
+        time.sleep(0.2)
+    screenshot = os.environ.get("KV_PAGE_SCREENSHOT") or os.path.join(cluster.root, "logs", "cluster-page.png")
+    shown = browser.show_cluster("http://%s:%d/" % (VIP, HTTP_PORT), PASSWORD, screenshot, ["kv-0", "kv-1", "kv-2"])
+    assert shown["asked_password"], "the page asks for the password"
+    assert shown["rows"] == [["kv-0", "primary"], ["kv-1", "replica"], ["kv-2", "replica"]], shown
+    assert os.path.getsize(screenshot) > 10000, "a screenshot of the page"
 
 
 def unready_pod_leaves_the_rotation_and_returns(cluster):
@@ -317,6 +360,11 @@ def tls_between_pods_and_for_clients(cluster):
         https = subprocess.run(["curl", "-s", "--cacert", os.path.join(directory, "ca.crt"), "-H", "Authorization: Bearer " + PASSWORD,
                                 "https://%s:%d/v1/kv/over-tls:7" % (VIP, HTTP_PORT)], capture_output=True, text=True)
         assert https.stdout == "value-7", https
+        # The cluster page's JSON: the serving pod asked every other over TLS, by name.
+        cluster_json = subprocess.run(["curl", "-s", "--cacert", os.path.join(directory, "ca.crt"), "-H", "Authorization: Bearer " + PASSWORD,
+                                       "https://%s:%d/v1/cluster" % (VIP, HTTP_PORT)], capture_output=True, text=True)
+        pods = json.loads(cluster_json.stdout)["pods"]
+        assert [p["pod"] for p in pods] == ["kv-0", "kv-1", "kv-2"] and all(p["reachable"] for p in pods), pods
     finally:
         cluster.enable_tls(None)
         restart_all(cluster)
@@ -328,6 +376,7 @@ SCENARIOS = [
     write_to_primary_read_through_kv_read,
     read_loop_rotates_over_every_ready_pod,
     kv_cli_inside_a_pod,
+    cluster_page_through_kv_read,
     unready_pod_leaves_the_rotation_and_returns,
     deleted_pod_returns_on_its_volume_and_catches_up,
     scale_out_in_and_out_again,

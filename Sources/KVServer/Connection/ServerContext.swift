@@ -26,6 +26,10 @@ final class ServerContext: Sendable {
     let replication: ReplicationRole
     /// The LSN this pod has applied, for reads that wait for one.
     let applied: LSNWatch
+    /// Whether this pod should receive traffic (`/readyz`, and the status `KV.STATUS` answers).
+    let readiness: Readiness
+    /// The last minutes of this pod's position, for the cluster page (`GET /v1/cluster`).
+    let history = StatusHistoryRecorder()
 
     init(
         configuration: ServerConfiguration,
@@ -33,12 +37,14 @@ final class ServerContext: Sendable {
         logger: Logger,
         recovery: RecoverySummary,
         replication: ReplicationRole,
-        applied: LSNWatch
+        applied: LSNWatch,
+        readiness: Readiness = Readiness()
     ) {
         self.configuration = configuration
         self.database = database
         self.replication = replication
         self.applied = applied
+        self.readiness = readiness
         self.clients = ClientRegistry()
         self.memory = MemoryGuard(limit: configuration.maxMemory)
         self.logger = logger

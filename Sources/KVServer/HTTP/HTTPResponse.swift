@@ -45,7 +45,7 @@ struct HTTPResponse {
     }
 }
 
-/// A small JSON writer (the status document is all the JSON kv writes).
+/// A small JSON writer (status documents and errors are all the JSON kv writes).
 indirect enum JSONText {
     case string(String)
     case integer(Int)
@@ -54,6 +54,8 @@ indirect enum JSONText {
     case null
     case array([JSONText])
     case object([(String, JSONText)])
+    /// Text that is JSON already (a peer's `/status`, passed through by `/v1/cluster`).
+    case raw(String)
 
     static func object(_ fields: [(String, JSONText)]) -> String { JSONText.object(fields).rendered }
 
@@ -64,6 +66,7 @@ indirect enum JSONText {
         case let .number(value): return value.isFinite ? String(value) : "null"
         case let .bool(value): return value ? "true" : "false"
         case .null: return "null"
+        case let .raw(text): return text
         case let .array(items): return "[" + items.map(\.rendered).joined(separator: ",") + "]"
         case let .object(fields): return "{" + fields.map { Self.quote($0.0) + ":" + $0.1.rendered }.joined(separator: ",") + "}"
         }

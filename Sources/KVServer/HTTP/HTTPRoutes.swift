@@ -2,10 +2,11 @@ import KVCore
 import NIOCore
 import NIOHTTP1
 
-/// What the HTTP port serves: probes, metrics, status, and `/v1/kv/{key}`.
+/// What the HTTP port serves: probes, metrics, status, the cluster page (`/` and
+/// `/v1/cluster`), and `/v1/kv/{key}`.
 ///
-/// `/healthz`, `/readyz` and `/metrics` stay open for probes and scrapers; with a password
-/// set, `/status` and `/v1/kv/…` need `Authorization: Bearer <password>`.
+/// `/healthz`, `/readyz`, `/metrics` and the page itself stay open; with a password set,
+/// `/status`, `/v1/cluster` and `/v1/kv/…` need `Authorization: Bearer <password>`.
 struct HTTPRoutes: Sendable {
     let server: ServerContext
     let waiters: LogWaiterGroup
@@ -28,10 +29,22 @@ struct HTTPRoutes: Sendable {
                 text: MetricsReport(server: server, ready: readiness.isReady).render(),
                 contentType: "text/plain; version=0.0.4; charset=utf-8"
             ))
+        case (.GET, "/"), (.HEAD, "/"):
+            // The page holds no data: it is served without the password, and asks for it
+            // itself. Over plain HTTP with TLS on it is refused like the data routes, so that
+            // no password is typed into a page that would send it in clear.
+            if server.configuration.tls != nil && !request.isTLS { return loop.makeSucceededFuture(authorize(request)!) }
+            return loop.makeSucceededFuture(ClusterPage.response)
         default:
             break
         }
         if let refusal = authorize(request) { return loop.makeSucceededFuture(refusal) }
+        if path == "/v1/cluster" && request.method == .GET {
+            return ClusterView(server: server, group: loop).render(on: loop).map { document in
+                HTTPResponse(status: .ok, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
+                             body: Array(document.utf8))
+            }
+        }
         if path == "/status" && request.method == .GET {
             return loop.makeSucceededFuture(HTTPResponse(
                 status: .ok,

@@ -102,7 +102,8 @@ struct KVService: Service {
                 warnings: recovered.warnings
             ),
             replication: controller.map { .replica($0) } ?? .primary(hub!),
-            applied: applied
+            applied: applied,
+            readiness: readiness
         )
         let waiters = LogWaiterGroup(group: group, log: recovered.log, writesInline: hub != nil)
         let snapshots = SnapshotScheduler(database: database, logger: logger,
@@ -140,6 +141,7 @@ struct KVService: Service {
         }
         let sweeper = ExpirySweeper(server: server, eventLoop: group.next())
         server.memory.start(on: group.next())
+        server.history.start(on: group.next(), server: server)
         if let controller {
             // Readiness follows the link: cloned and caught up with the primary.
             readiness.markNotReady("replica: \(ReplicaLink.Readiness.primaryUnknown)")
@@ -176,7 +178,10 @@ struct KVService: Service {
                 readiness.markNotReady("shutting down")
                 await listeners.stopAccepting()
             },
-            .memorySampler: { server.memory.stop() },
+            .memorySampler: {
+                server.memory.stop()
+                server.history.stop()
+            },
             .expirySweeper: { sweeper.stop() },
             .snapshots: { snapshots.stop() },
             .writeLog: {

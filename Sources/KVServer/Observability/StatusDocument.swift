@@ -2,8 +2,13 @@
 struct StatusDocument {
     let server: ServerContext
     let ready: Bool
+    /// The key count when the caller holds the database lock already (`KV.STATUS`); nil: taken here.
+    var keys: Int? = nil
 
-    func render() -> String {
+    func render() -> String { fields.rendered }
+
+    /// The document as JSON, for `/status` and for embedding (`/v1/cluster`).
+    var fields: JSONText {
         let identity = server.configuration.identity
         let log = server.database.log.progress
         let replication = ReplicationStatus(server: server)
@@ -22,7 +27,7 @@ struct StatusDocument {
                 ("readiness", .string(replication.readiness)),
             ]
         }
-        return JSONText.object([
+        return .object([
             ("pod", .string(identity.podName)),
             ("set", .string(identity.setName)),
             ("ordinal", .integer(identity.ordinal)),
@@ -33,7 +38,7 @@ struct StatusDocument {
             ("writtenLSN", .integer(Int(log.written.rawValue))),
             ("durableLSN", .integer(Int(log.durable.rawValue))),
             ("fsync", .string(server.configuration.fsync.rawValue)),
-            ("keys", .integer(server.database.keyCount)),
+            ("keys", .integer(keys ?? server.database.keyCount)),
             ("connectedClients", .integer(server.clients.count)),
             ("uptimeSeconds", .integer(server.uptimeSeconds)),
             ("replication", .object(replicationFields)),

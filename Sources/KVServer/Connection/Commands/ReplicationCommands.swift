@@ -56,6 +56,19 @@ enum ReplicationCommands {
                 let lsn = state.log.lastAssigned
                 return .reply(.array([.integer(Int64(lsn.rawValue)), .bulk(Array(CommandDispatcher.hex(state.keyspace.digest()).utf8))]))
             }),
+        Row("kv.status", arity: 1, flags: [.loading, .stale], group: "kv", since: "0.2.0",
+            summary: "Returns this pod's name, ordinal, /status document and recent history as JSON (the cluster page asks every pod).",
+            handler: .server { dispatcher, _, _, state, _ in
+                let server = dispatcher.server
+                // Under the database lock: the key count comes from the locked state.
+                let status = StatusDocument(server: server, ready: server.readiness.isReady, keys: state.keyspace.count)
+                return .reply(.array([
+                    .bulk("pod"), .bulk(server.configuration.identity.podName),
+                    .bulk("ordinal"), .integer(Int64(server.configuration.identity.ordinal)),
+                    .bulk("status"), .bulk(status.render()),
+                    .bulk("history"), .bulk(server.history.current.json.rendered),
+                ]))
+            }),
         Row("kv.clone", arity: 1, flags: [.admin, .noscript, .noMulti], group: "kv", since: "0.1.0",
             summary: "Turns the connection into a snapshot of this pod's data (replicas cloning).", handler: .server { dispatcher, _, _, _, _ in
                 if let replica = dispatcher.server.replica {
