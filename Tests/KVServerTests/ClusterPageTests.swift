@@ -16,10 +16,16 @@ import Testing
                               hostname: "kv-\(ordinal)")
         }
         let pods = [primary] + replicas
-        for pod in pods {
-            let others = pods.filter { $0 !== pod }.map { "127.0.0.1:\($0.port)" }.joined(separator: ",")
-            try pod.start(extra: ["--peers", others])
+        func peers(of pod: ServerProcess) -> [String] {
+            ["--peers", pods.filter { $0 !== pod }.map { "127.0.0.1:\($0.port)" }.joined(separator: ",")]
         }
+        // The primary first without peers: an empty primary whose peers exist but do not answer
+        // yet asks them for 1.5 s, long enough for another test's server to take its free port.
+        try primary.start(extra: ["--peers", ""])
+        for replica in replicas { try replica.start(extra: peers(of: replica)) }
+        // Then with them (it asks them where their data ends: they answer at once).
+        #expect(primary.terminate() == 0)
+        try primary.start(extra: peers(of: primary))
         return pods
     }
 
