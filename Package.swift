@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "KVTLS",
             dependencies: [
-                "KVServer", "KVClient", "KVClientTLS",
+                "KVServer", "KVClientTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],

@@ -1,4 +1,3 @@
-import KVClient
 import KVClientTLS
 import KVServer
 import NIOCore
