@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "KVReplication", targets: ["KVReplication"]),
         .library(name: "KVWire", targets: ["KVWire"]),
         .library(name: "KVReplicationWire", targets: ["KVReplicationWire"]),
+        .library(name: "KVClient", targets: ["KVClient"]),
+        .library(name: "KVClientTLS", targets: ["KVClientTLS"]),
         .library(name: "KVServer", targets: ["KVServer"]),
     ],
     dependencies: [
@@ -53,13 +55,37 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Layer 3¾ — the one request/response RESP client: what a pod asks a peer and what kv-cli
+        // asks a pod (pipelined commands → replies, timeouts, AUTH, TLS through a protocol so
+        // that it builds without a TLS library). Sockets (NIOPosix), hence apart from KVWire.
+        .target(
+            name: "KVClient",
+            dependencies: [
+                "KVWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The client's TLS (swift-nio-ssl): CA verification and host name check. Apart from
+        // KVClient so that KVServer, which uses KVClient, builds without BoringSSL.
+        .target(
+            name: "KVClientTLS",
+            dependencies: [
+                "KVClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The C library calls Swift's Glibc module does not expose (malloc statistics).
         .target(name: "CKVSystem"),
         // Layer 4 — the shell: listeners, HTTP, lifecycle; turns the layers below into IO.
         .target(
             name: "KVServer",
             dependencies: [
-                "KVCore", "KVStorage", "KVWire", "KVReplication", "KVReplicationWire", "CKVSystem",
+                "KVCore", "KVStorage", "KVWire", "KVReplication", "KVReplicationWire", "KVClient", "CKVSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -74,7 +100,7 @@ let package = Package(
         .target(
             name: "KVTLS",
             dependencies: [
-                "KVServer",
+                "KVServer", "KVClientTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
@@ -92,8 +118,9 @@ let package = Package(
         .executableTarget(
             name: "kv-cli",
             dependencies: [
-                "KVWire",
+                "KVWire", "KVClient", "KVClientTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -123,9 +150,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "KVClientTests",
+            dependencies: [
+                "KVClient", "KVWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "KVServerTests",
             dependencies: [
-                "KVServer", "KVTestKit", "kv-server",
+                "KVServer", "KVTestKit", "kv-server", "KVClient", "KVClientTLS",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -301,7 +301,7 @@ cmd_status() {
         exit 1
     fi
     local pods=() ordinal
-    for ordinal in $(seq 0 $((PODS - 1))); do pods+=("127.0.0.1:$((HTTP_PORT + ordinal))"); done
+    for ordinal in $(seq 0 $((PODS - 1))); do pods+=("127.0.0.1:$((PORT + ordinal))"); done
     local list
     list=$(IFS=,; echo "${pods[*]}")
     "$CLI" status --pods "$list"

@@ -1,3 +1,4 @@
+import KVClientTLS
 import KVServer
 import NIOCore
 import NIOSSL
@@ -12,7 +13,8 @@ import NIOSSL
 /// rolling restart of the set).
 public struct PeerTLS: TransportSecurity {
     let server: NIOSSLContext
-    let client: NIOSSLContext
+    /// The client side, as kv-cli's: one place where a connection's peer is verified.
+    let client: ClientTLS
 
     /// Loads the files, or says which one is wrong.
     public init(certificateFile: String, keyFile: String, caCertificateFile: String?) throws {
@@ -32,23 +34,13 @@ public struct PeerTLS: TransportSecurity {
         var serverConfiguration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         serverConfiguration.minimumTLSVersion = .tlsv12
-        var clientConfiguration = TLSConfiguration.makeClientConfiguration()
-        clientConfiguration.minimumTLSVersion = .tlsv12
-        clientConfiguration.certificateVerification = .fullVerification
-        if let caCertificateFile {
-            do {
-                let roots = try NIOSSLCertificate.fromPEMFile(caCertificateFile)
-                guard !roots.isEmpty else { throw TLSSetupError("no certificate in \(caCertificateFile)") }
-                clientConfiguration.trustRoots = .certificates(roots)
-            } catch let error as TLSSetupError {
-                throw error
-            } catch {
-                throw TLSSetupError("cannot read the CA certificates \(caCertificateFile) (PEM): \(error)")
-            }
+        do {
+            client = try ClientTLS(caCertificateFile: caCertificateFile)
+        } catch {
+            throw TLSSetupError("\(error)")
         }
         do {
             server = try NIOSSLContext(configuration: serverConfiguration)
-            client = try NIOSSLContext(configuration: clientConfiguration)
         } catch {
             throw TLSSetupError("the certificate and key do not make a TLS context (does the key match the certificate?): \(error)")
         }
@@ -65,8 +57,11 @@ public struct PeerTLS: TransportSecurity {
     /// Verifies `host`: a name, or an IP address checked against the certificate's IP
     /// addresses (SNI carries names only).
     public func addClientHandlers(to pipeline: ChannelPipeline.SynchronousOperations, host: String) throws {
-        let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
-        try pipeline.addHandler(NIOSSLClientHandler(context: client, serverHostname: isAddress ? nil : host))
+        try client.addClientHandlers(to: pipeline, host: host)
+    }
+
+    public func explain(_ error: any Error) -> String? {
+        client.explain(error)
     }
 
     public func isSecured(_ pipeline: ChannelPipeline.SynchronousOperations) -> Bool {

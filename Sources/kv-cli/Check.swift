@@ -1,4 +1,5 @@
 import ArgumentParser
+import KVClient
 import KVWire
 
 #if canImport(Glibc)
@@ -13,23 +14,19 @@ extension KVCLI {
 
         @OptionGroup var set: PodSet
 
-        @Option(help: "Redis-protocol port of the pods.")
-        var port: Int = 6379
-
         @Option(help: "Seconds to wait for every pod to reach the same LSN (writes may be going on).")
         var timeout: Double = 10
 
         func run() throws {
-            let pods = try set.addresses(port: port)
+            let pods = try set.addresses()
+            let configuration = try set.clientConfiguration()
             let deadline = Double(time(nil)) + timeout
             var positions: [(name: String, lsn: Int64, digest: String)] = []
             repeat {
                 positions = try pods.map { pod in
-                    let connection = try PeerConnection(host: pod.host, port: pod.port)
-                    if let password = set.effectivePassword {
-                        _ = try connection.call(["AUTH", password])
-                    }
-                    guard case let .array(items?) = try connection.call(["KV.DIGEST"]), items.count == 2,
+                    let connection = try RESPConnection.connect(host: pod.host, port: pod.port, configuration: configuration).wait()
+                    defer { connection.close() }
+                    guard case let .array(items?) = try connection.callNow(["KV.DIGEST"]), items.count == 2,
                           case let .integer(lsn) = items[0], let digest = items[1].string
                     else { throw ClientError("\(pod.name) did not answer KV.DIGEST") }
                     return (pod.name, lsn, digest)

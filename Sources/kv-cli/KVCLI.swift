@@ -1,4 +1,5 @@
 import ArgumentParser
+import KVClient
 import KVWire
 
 #if canImport(Glibc)
@@ -16,7 +17,7 @@ struct KVCLI: ParsableCommand {
     )
 }
 
-/// Options every subcommand shares.
+/// Options every single-server subcommand shares.
 struct Connection: ParsableArguments {
     @Option(help: "Server to talk to (default: kv-0.kv for writes, kv-read for reads).")
     var host: String?
@@ -27,14 +28,17 @@ struct Connection: ParsableArguments {
     @Option(help: "Password (default: $KV_PASSWORD).")
     var password: String?
 
-    func open(defaultHost: String) throws -> PeerConnection {
-        let connection = try PeerConnection(host: host ?? defaultHost, port: port)
-        if let password = password ?? environment("KV_PASSWORD"), !password.isEmpty {
-            let reply = try connection.call(["AUTH", password])
-            if case let .error(message) = reply { throw ClientError(message) }
-        }
-        return connection
+    @OptionGroup var tls: TLSOptions
+
+    func open(defaultHost: String) throws -> RESPConnection {
+        let configuration = try RESPClientConfiguration(tls: tls.security(), password: effectivePassword(password))
+        return try RESPConnection.connect(host: host ?? defaultHost, port: port, configuration: configuration).wait()
     }
+}
+
+/// `--password`, else `$KV_PASSWORD`; an empty one is none.
+func effectivePassword(_ password: String?) -> String? {
+    (password ?? environment("KV_PASSWORD")).flatMap { $0.isEmpty ? nil : $0 }
 }
 
 extension KVCLI {
@@ -45,7 +49,7 @@ extension KVCLI {
         @Argument var value: String
 
         func run() throws {
-            try Output.reply(connection.open(defaultHost: "kv-0.kv").call(["SET", key, value]))
+            try Output.reply(connection.open(defaultHost: "kv-0.kv").callNow(["SET", key, value]))
         }
     }
 
@@ -55,7 +59,7 @@ extension KVCLI {
         @Argument var key: String
 
         func run() throws {
-            try Output.reply(connection.open(defaultHost: "kv-read").call(["GET", key]))
+            try Output.reply(connection.open(defaultHost: "kv-read").callNow(["GET", key]))
         }
     }
 
@@ -65,7 +69,7 @@ extension KVCLI {
         @Argument var key: String
 
         func run() throws {
-            try Output.reply(connection.open(defaultHost: "kv-0.kv").call(["DEL", key]))
+            try Output.reply(connection.open(defaultHost: "kv-0.kv").callNow(["DEL", key]))
         }
     }
 }

@@ -1,25 +1,30 @@
 import ArgumentParser
 import Foundation
+import KVClient
+import KVWire
 
 extension KVCLI {
-    /// Each pod's role, LSN, lag and readiness, from its `/status`.
+    /// Each pod's role, LSN, lag and readiness, from its `/status`: the pods are reached on their
+    /// Redis-protocol port, as for every subcommand, and each says where its HTTP port is
+    /// (`CONFIG GET kv-http-port`).
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show every pod of the set: role, readiness, LSN, lag behind the primary.")
 
         @OptionGroup var set: PodSet
 
-        @Option(name: .customLong("http-port"), help: "The pods' HTTP port.")
-        var httpPort: Int = 8080
+        @Option(name: .customLong("http-port"), help: "The pods' HTTP port (default: each pod's own, asked with CONFIG GET kv-http-port).")
+        var httpPort: Int?
 
         func run() throws {
-            let addresses = try set.addresses(port: httpPort)
+            let addresses = try set.addresses()
+            let configuration = try set.clientConfiguration()
             print(Output.bold("POD       ROLE      READY  LSN          LAG      HISTORY"))
             var shown = 0
             for address in addresses {
                 let document: [String: Any]
                 do {
-                    document = try fetchStatus(host: address.host, port: address.port)
+                    document = try fetchStatus(of: address, configuration: configuration)
                 } catch {
                     print("\(address.name.padding(9))" + Output.red("unreachable: \(error)"))
                     continue
@@ -39,19 +44,39 @@ extension KVCLI {
             if shown == 0 { throw ExitCode(1) }
         }
 
-        func fetchStatus(host: String, port: Int) throws -> [String: Any] {
-            let connection = try PeerConnection(host: host, port: port)
-            var request = "GET /status HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n"
-            if let password = set.effectivePassword {
-                request += "Authorization: Bearer \(password)\r\n"
+        /// The pod's `/status` document, from the HTTP port it names.
+        func fetchStatus(of pod: PodSet.Pod, configuration: RESPClientConfiguration) throws -> [String: Any] {
+            let port: Int
+            do {
+                port = try httpPort ?? askHTTPPort(of: pod, configuration: configuration)
+            } catch let error as RESPClientError where error.code == .protocolError || error.code == .closed {
+                // Before --pods meant Redis-protocol ports everywhere, `status` took HTTP
+                // ports: an address that answers HTTP is still read, with a warning.
+                let document = try? parse(StatusRequest.fetch(host: pod.host, port: pod.port, tls: configuration.tls,
+                                                              password: configuration.password))
+                guard let document else { throw error }
+                Output.printError("kv-cli: \(pod.name) is an HTTP port; --pods takes the pods' Redis-protocol ports (HOST:PORT or names)")
+                return document
             }
-            try connection.send(Array((request + "\r\n").utf8))
-            let response = try connection.readToEnd()
-            guard let split = response.firstRange(of: Array("\r\n\r\n".utf8)) else { throw ClientError("no HTTP response") }
-            let head = String(decoding: response[..<split.lowerBound], as: UTF8.self)
-            guard head.hasPrefix("HTTP/1.1 200") else { throw ClientError(head.split(separator: "\r\n").first.map(String.init) ?? "bad response") }
-            let body = Data(response[split.upperBound...])
-            guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] else { throw ClientError("not a status document") }
+            return try parse(StatusRequest.fetch(host: pod.host, port: port, tls: configuration.tls, password: configuration.password))
+        }
+
+        /// `CONFIG GET kv-http-port` over the Redis protocol.
+        func askHTTPPort(of pod: PodSet.Pod, configuration: RESPClientConfiguration) throws -> Int {
+            let connection = try RESPConnection.connect(host: pod.host, port: pod.port, configuration: configuration).wait()
+            defer { connection.close() }
+            let reply = try connection.callNow(["CONFIG", "GET", "kv-http-port"])
+            if case let .error(message) = reply { throw ClientError("\(pod.name): \(message)") }
+            guard case let .array(items?) = reply, items.count == 2, let port = items[1].string.flatMap({ Int($0) }) else {
+                throw ClientError("\(pod.name) does not say its HTTP port (CONFIG GET kv-http-port); give --http-port")
+            }
+            return port
+        }
+
+        func parse(_ body: [UInt8]) throws -> [String: Any] {
+            guard let object = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+                throw ClientError("not a status document")
+            }
             return object
         }
     }

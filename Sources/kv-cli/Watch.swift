@@ -30,10 +30,11 @@ extension KVCLI {
                 let line: String
                 do {
                     let peer = try connection.open(defaultHost: "kv-read")
-                    let info = try peer.call(["INFO", "server"]).string ?? ""
+                    defer { peer.close() }
+                    let info = try peer.callNow(["INFO", "server"]).string ?? ""
                     let pod = info.split(whereSeparator: \.isNewline)
                         .first { $0.hasPrefix("kv_pod:") }.map { String($0.dropFirst("kv_pod:".count)) } ?? "?"
-                    let value = try peer.call(["GET", key])
+                    let value = try peer.callNow(["GET", key])
                     let text: String
                     switch value {
                     case .bulkString(nil), .null: text = "(nil)"

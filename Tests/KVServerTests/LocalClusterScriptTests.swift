@@ -31,7 +31,7 @@ import Testing
         let killed = try cluster.run("kill", "1")
         #expect(killed.status == 0 && killed.output.contains("killed kv-1"), "\(killed.output)")
         #expect(!ScriptedCluster.isRunning(killedPID))
-        #expect(try cluster.run("status").output.contains("127.0.0.1:\(cluster.httpPort + 1) unreachable"))
+        #expect(try cluster.run("status").output.contains("127.0.0.1:\(cluster.port + 1) unreachable"))
         #expect(try cluster.redis(0, "SET", "while-down", "kept") == "OK")
         let restarted = try cluster.run("restart", "1")
         #expect(restarted.status == 0, "\(restarted.output)")
