@@ -19,6 +19,11 @@ final class ClientRegistry: Sendable {
             var libraryVersion = ""
         }
         let activity: KVMutex<Activity>
+        /// Closes the client's connection (CLIENT KILL); set by its handler once it runs.
+        let closer = KVMutex<(@Sendable () -> Void)?>(nil)
+
+        /// Closes the connection, from any thread.
+        func kill() { closer.withLock { $0 }?() }
 
         init(id: Int, address: String, localAddress: String) {
             self.id = id

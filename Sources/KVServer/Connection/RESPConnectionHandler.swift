@@ -76,6 +76,8 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             return
         }
         self.record = record
+        let channel = context.channel
+        record.closer.withLock { $0 = { channel.close(promise: nil) } }
         if ProtectedMode.refuses(context.channel.remoteAddress, server.configuration) {
             server.counters.rejectedConnections.add(1, ordering: .relaxed)
             server.logger.warning("protected mode: refused a client from outside loopback (no password is set)", metadata: ["client": "\(remote)"])

@@ -60,6 +60,10 @@ enum ConnectionCommands {
             since: "2.4.0", summary: "Lists open connections.", handler: .server { dispatcher, arguments, _, _, _ in
                 .reply(dispatcher.clientList(arguments))
             }),
+        Row("client|kill", arity: -3, flags: [.admin, .noscript, .loading, .stale], group: "connection",
+            since: "2.4.0", summary: "Terminates open connections.", handler: .server { dispatcher, arguments, _, _, _ in
+                dispatcher.clientKill(arguments)
+            }),
         Row("client|setinfo", arity: 4, flags: [.noscript, .loading, .stale], group: "connection",
             since: "7.2.0", summary: "Sets information specific to the client or connection.",
             handler: .server { dispatcher, arguments, _, _, _ in
@@ -68,7 +72,9 @@ enum ConnectionCommands {
         Row("client|help", arity: 2, flags: [.loading, .stale], group: "connection",
             since: "5.0.0", summary: "Returns helpful text about the different subcommands.", handler: .server { _, _, _, _, _ in
                 helpReply(["CLIENT <subcommand> [<arg> ...]", "ID", "GETNAME", "SETNAME <name>", "SETINFO <lib-name|lib-ver> <value>",
-                          "INFO", "LIST [TYPE normal] [ID <id> [<id> ...]]"])
+                          "INFO", "LIST [TYPE normal] [ID <id> [<id> ...]]",
+                          "KILL <ip:port>", "KILL <option> <value> [<option> <value> [...]]",
+                          "    Options: ID <client-id>, TYPE normal|master|replica|pubsub, USER default, ADDR <ip:port>, LADDR <ip:port>, SKIPME yes|no"])
             }),
     ]
 }
