@@ -221,7 +221,8 @@ class Model:
         Returns the ops newly seen lost, each with why it was allowed to be."""
         with self.lock:
             history = self.ops.get(key, [])
-            last_ack = max((i for i, op in enumerate(history) if op["outcome"] == "ack" and not op["gone"]), default=-1)
+            last_ack = next((i for i in range(len(history) - 1, -1, -1)
+                             if history[i]["outcome"] == "ack" and not history[i]["gone"]), -1)
             if last_ack < 0 or history[last_ack]["value"] == value:
                 return []
             if any(op["outcome"] == "late" and op["value"] == value for op in history):
