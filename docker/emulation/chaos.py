@@ -636,8 +636,15 @@ class Chaos:
         self.start_pod(pod)
         self.wait_ready(pod, 120)
         if pod.ordinal == 0:
-            caught_up = pod.log().count("primary: caught up from") > catch_ups
-            print("  kv-0 %s" % ("caught up from a replica" if caught_up else "had nothing to catch up"), flush=True)
+            lines = [line for line in pod.log().splitlines() if "primary: caught up from" in line][catch_ups:]
+            cut_short = [line for line in pod.log().splitlines() if "catching up from" in line and "stopped at" in line]
+            if not lines:
+                print("  kv-0 had nothing to catch up", flush=True)
+            else:
+                records = [w for w in lines[-1].split() if w.startswith("records=")]
+                print("  kv-0 caught up from a replica (%s)" % (records[0] if records else "?"), flush=True)
+                if cut_short and cut_short[-1].split()[0] >= lines[-1].split()[0]:
+                    print("  kv-0's catch-up was cut short: %s" % cut_short[-1].split("[KVServer] ")[-1], flush=True)
 
     def check_processes(self):
         """A pod that should be running and is not crashed (or exited by itself)."""
@@ -723,7 +730,14 @@ class Chaos:
         logs = [pod.log() for pod in self.cluster.pods.values()]
         figures = {
             "forks_logged": sum(log.count("resync required (fork") for log in logs),
-            "catch_ups": self.cluster.pod(0).log().count("primary: caught up from"),
+            # "caught up" is logged even when the fetch was cut short: count the records, and
+            # the fetches that stopped (a peer that refused or went silent) apart.
+            "catch_ups": sum(1 for line in self.cluster.pod(0).log().splitlines()
+                             if "primary: caught up from" in line and "records=0 " not in line),
+            "catch_up_records": sum(int(word[len("records="):]) for line in self.cluster.pod(0).log().splitlines()
+                                    if "primary: caught up from" in line
+                                    for word in line.split() if word.startswith("records=")),
+            "catch_ups_cut_short": self.cluster.pod(0).log().count("stopped at LSN"),
             "nothing_to_catch_up": self.cluster.pod(0).log().count("primary: nothing to catch up"),
             "restores": self.cluster.pod(0).log().count("restored the primary's data from"),
         }
