@@ -5,6 +5,7 @@ have gone backwards.
 
 Usage (as root, inside chaos.sh's private namespaces):
     chaos.py KV_SERVER --seed N (--rounds N | --duration S) [--writers N] [--check-every N]
+                       [--fsync always|everysec] [--inject-loss]
     chaos.py --plan --seed N --rounds N        # print the fault schedule only (no root needed)
 
 The fault schedule (kind, target, hold and settle times) is drawn from random.Random(seed)
@@ -235,12 +236,6 @@ class Model:
                     op["gone"] = True
                     lost.append((op, self.losable(op)))
             return lost
-
-    def last_value(self, key):
-        with self.lock:
-            history = self.ops.get(key, [])
-            acked = [op for op in history if op["outcome"] == "ack" and not op["gone"]]
-            return acked[-1]["value"] if acked else ABSENT
 
     def keys(self):
         with self.lock:
