@@ -22,9 +22,14 @@ else
 fi
 if [ "$(id -u)" -eq 0 ]; then
     ./docker/emulation/run.sh .build/debug/kv-server
-    # A short seeded chaos run: faults under load, then no acknowledged write lost, equal
-    # digests, monotonic reads (docker/emulation/chaos-results.md has the longer runs).
-    ./docker/emulation/chaos.sh .build/debug/kv-server --seed "${KV_CHAOS_SEED:-125}" --rounds 14
+    # Short seeded chaos runs: faults under load, then no write lost that the faults could not
+    # take, equal digests, monotonic reads (docker/emulation/chaos-results.md has the longer
+    # runs). Seed 3597 (--fsync always, ~50 s): every fault kind but a lone kill -9 of a
+    # replica — kv-0's machine crash and its deleted volume among them, and a replica's machine
+    # crash in a double fault. Seed 1908 (everysec, ~25 s): kv-0's machine crash alone, then
+    # with kv-1's at once, then kv-0's volume deleted.
+    ./docker/emulation/chaos.sh .build/debug/kv-server --seed "${KV_CHAOS_SEED:-3597}" --rounds 14
+    ./docker/emulation/chaos.sh .build/debug/kv-server --seed "${KV_CHAOS_EVERYSEC_SEED:-1908}" --rounds 6 --fsync everysec
     # Once more with every pod a container of the image (a static release build).
     if command -v podman >/dev/null; then
         ./docker/image.sh kv:0.1.0

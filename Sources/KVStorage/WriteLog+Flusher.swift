@@ -12,6 +12,11 @@ extension WriteLog {
         var batchLastLSN = LSN.zero
         var written: LSN
         var durable: LSN
+        /// Bytes of `segment` the last fsync covered (the segment's header when none has since
+        /// it was created: `OpenSegment.create` fsyncs it). Every older segment was fsynced
+        /// whole before the log rolled over, so these are the only bytes a machine crash can
+        /// take back (`losePower`).
+        var durableBytes: Int
         var lastSyncNanoseconds = MonotonicClock.nanoseconds()
         /// Set on the first failed fsync: from then on nothing is written (see `failure`).
         var syncFailed = false
@@ -21,6 +26,14 @@ extension WriteLog {
         /// True after a failed write left bytes behind (a successful write writes them all).
         var hasUnwrittenBytes: Bool { batchWritten < batch.count }
         var isDirty: Bool { written > durable }
+
+        init(segment: OpenSegment, written: LSN, durable: LSN) {
+            self.segment = segment
+            self.written = written
+            self.durable = durable
+            // Recovery fsyncs what it keeps; a new segment's header is fsynced when created.
+            self.durableBytes = segment.size
+        }
     }
 
     /// What the flusher does after one turn under the writer lock.
@@ -242,6 +255,7 @@ extension WriteLog {
         let next = try OpenSegment.create(in: directory, history: history, firstLSN: state.batchFirstLSN)
         state.segment.file.close()
         state.segment = next
+        state.durableBytes = next.size
         segmentsCreated.add(1, ordering: .relaxed)
     }
 
@@ -259,6 +273,7 @@ extension WriteLog {
         do {
             try state.segment.file.sync()
             state.durable = state.written
+            state.durableBytes = state.segment.size
         } catch {
             state.syncFailed = true
             let failure = error as? StorageError ?? StorageError(.io, "\(error)", path: state.segment.file.path)

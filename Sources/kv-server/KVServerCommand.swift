@@ -114,6 +114,9 @@ struct KVServerCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated HOST:PORT of the other pods, asked by a primary that starts empty (default: <set>-1…4.<service>:<port>). Env: KV_PEERS.")
     var peers: String?
 
+    @Option(name: .customLong("enable-debug-command"), help: "Allow DEBUG POWERLOSS, which crashes the pod as a power loss would (fault injection; yes | no). Env: KV_ENABLE_DEBUG_COMMAND.")
+    var enableDebugCommand: String = "no"
+
     @Option(name: .customLong("log-level"), help: "trace | debug | info | notice | warning | error | critical. Env: KV_LOG_LEVEL.")
     var logLevel: String = "info"
 
@@ -169,6 +172,10 @@ struct KVServerCommand: AsyncParsableCommand {
             printError("kv-server: --protected must be yes or no (got '\(protected)').")
             throw ExitCode(2)
         }
+        guard let debugCommand = ["yes": true, "true": true, "no": false, "false": false][enableDebugCommand.lowercased()] else {
+            printError("kv-server: --enable-debug-command must be yes or no (got '\(enableDebugCommand)').")
+            throw ExitCode(2)
+        }
         var tls: (any TransportSecurity)?
         var tlsCertFile = tlsCertFile, tlsKeyFile = tlsKeyFile, tlsCACertFile = tlsCACertFile
         if let tlsDir, tlsCertFile == nil, tlsKeyFile == nil,
@@ -215,6 +222,7 @@ struct KVServerCommand: AsyncParsableCommand {
         configuration.requestTimeout = durations["request-timeout"] == .zero ? nil : durations["request-timeout"]
         configuration.maxMemory = memoryLimit
         configuration.protectedMode = protectedMode
+        configuration.enableDebugCommand = debugCommand
         configuration.snapshotAfterLogBytes = sizes["snapshot-after-bytes"]!
         configuration.logSegmentBytes = sizes["log-segment-bytes"]!
         configuration.logLevel = level

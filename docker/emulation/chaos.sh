@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Seeded chaos on emulated pods: writers record every acknowledged write while random faults
-# (kill -9, SIGSTOP/SIGCONT, SIGTERM, partitions, a deleted volume, scaling) hit the set; then
-# every acknowledged write must be on the primary, every pod's digest equal (kv-cli check), and
-# reads through kv-read with KV-Min-LSN must never have gone backwards. Needs root and the
-# packages of run.sh (iproute2, dnsmasq-base, haproxy); iptables for the packet-drop fault.
+# (kill -9, machine crashes, SIGSTOP/SIGCONT, SIGTERM, partitions, deleted volumes, full disks,
+# scaling, two at once) hit the set; then every acknowledged write a fault could not take must
+# be on the primary, every pod's digest equal (kv-cli check), and reads through kv-read with
+# KV-Min-LSN must never have gone backwards. Needs root and the packages of run.sh (iproute2,
+# dnsmasq-base, haproxy); iptables for the packet-drop fault.
 #
 #   ./docker/emulation/chaos.sh [KV_SERVER] --seed N (--rounds N | --duration S) [--writers N]
+#                               [--fsync always|everysec]
 #
 # KV_SERVER defaults to .build/debug/kv-server; kv-cli must be next to it. The same seed gives
 # the same fault schedule (`python3 docker/emulation/chaos.py --plan --seed N --rounds N`).

@@ -441,6 +441,14 @@ class RespConnection:
         self.socket.sendall(payload.encode())
         return _read_reply(self.reader)
 
+    def send(self, *commands):
+        """Pipelines several commands (each a tuple of arguments); read their replies with
+        `reply()`, one each, in order."""
+        self.socket.sendall(b"".join(resp_command(*command) for command in commands))
+
+    def reply(self):
+        return _read_reply(self.reader)
+
     def close(self):
         try:
             self.reader.close()

@@ -11,7 +11,7 @@ public enum EnvironmentDefaults {
         "primary", "clone-from", "threads", "max-clients", "max-value-size", "max-request-size",
         "idle-timeout", "snapshot-after-bytes", "log-segment-bytes", "log-level", "replica-retention",
         "clone-timeout", "max-ready-lag", "max-staleness", "peers", "request-timeout", "max-memory", "protected",
-        "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-dir",
+        "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-dir", "enable-debug-command",
         "slowlog-log-slower-than", "slowlog-max-len",
     ]
 

@@ -72,6 +72,10 @@ public struct ServerConfiguration: Sendable {
     /// `--peers`: the other pods' addresses, asked by a primary that starts empty whether one
     /// holds data (default: `<set>-1.<service>:<port>` … `<set>-4.<service>:<port>`).
     public var peerAddresses: [String]?
+    /// `--enable-debug-command`: allows the DEBUG subcommands that hurt the server on purpose
+    /// (`DEBUG POWERLOSS`), for fault injection; off by default, as Redis's
+    /// `enable-debug-command`. `DEBUG DIGEST` needs no permission.
+    public var enableDebugCommand: Bool = false
 
     public init(identity: PodIdentity) {
         self.identity = identity

@@ -112,6 +112,20 @@ final class ServerProcess: @unchecked Sendable {
         self.process = nil
     }
 
+    /// Waits for a server that ends by itself (DEBUG POWERLOSS); returns the signal that ended
+    /// it (nil if it exited) and its status.
+    func waitUntilExited(timeout: TimeInterval = 10) throws -> (signal: Int32?, status: Int32) {
+        guard let process else { throw HarnessError("kv-server is not running") }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            guard Date() < deadline else { throw HarnessError("kv-server still runs after \(timeout) s: \(logText.suffix(2000))") }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        self.process = nil
+        let signalled = process.terminationReason == .uncaughtSignal
+        return (signalled ? process.terminationStatus : nil, process.terminationStatus)
+    }
+
     /// SIGTERM and wait; returns the exit status.
     @discardableResult
     func terminate() -> Int32 {

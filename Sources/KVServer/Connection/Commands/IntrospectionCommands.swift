@@ -18,12 +18,21 @@ enum IntrospectionCommands {
                 .reply(ReplicationStatus(server: dispatcher.server).roleReply)
             }),
         Row("debug", arity: -2, flags: [.admin, .noscript, .loading, .stale], group: "server", since: "1.0.0",
-            summary: "DEBUG DIGEST: a fingerprint of the whole dataset (the only DEBUG subcommand kv has).",
-            handler: .server { _, arguments, _, state, _ in
-                guard arguments.matches(1, "digest"), arguments.count == 2 else {
-                    return .reply(.error(CommandError("ERR unknown subcommand '\(arguments.string(1))'. kv supports DEBUG DIGEST only.")))
+            summary: "DEBUG DIGEST: a fingerprint of the whole dataset. DEBUG POWERLOSS (only with --enable-debug-command yes): the pod dies as in a machine crash, its log cut back to its last fsync.",
+            handler: .server { dispatcher, arguments, _, state, _ in
+                if arguments.matches(1, "digest"), arguments.count == 2 {
+                    return .reply(.bulk(Array(CommandDispatcher.hex(state.keyspace.digest()).utf8)))
                 }
-                return .reply(.bulk(Array(CommandDispatcher.hex(state.keyspace.digest()).utf8)))
+                if arguments.matches(1, "powerloss"), arguments.count == 2 {
+                    guard dispatcher.server.configuration.enableDebugCommand else {
+                        return .reply(.error(CommandError(
+                            "ERR DEBUG command not allowed. Start kv-server with --enable-debug-command yes (KV_ENABLE_DEBUG_COMMAND=yes) to use DEBUG POWERLOSS.")))
+                    }
+                    // Under the database lock: no write is applied meanwhile. Returns only if
+                    // the log could not be cut.
+                    return .reply(.error(dispatcher.server.losePower(state.log)))
+                }
+                return .reply(.error(CommandError("ERR unknown subcommand '\(arguments.string(1))'. kv supports DEBUG DIGEST and DEBUG POWERLOSS only.")))
             }),
         Row("time", arity: 1, flags: [.loading, .stale, .fast], group: "server", since: "2.6.0",
             summary: "Returns the server time.", handler: .server { dispatcher, _, _, _, _ in
