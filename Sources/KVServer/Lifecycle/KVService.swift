@@ -56,8 +56,8 @@ struct KVService: Service {
                 if local.createdHistory {
                     recovered = local
                 } else {
-                    (recovered, epochsSeen) = await PrimaryCatchUp.run(local, configuration: configuration,
-                                                                       group: group, logger: logger)
+                    (recovered, epochsSeen) = try await PrimaryCatchUp.run(local, configuration: configuration,
+                                                                           group: group, logger: logger)
                 }
             }
         } catch {

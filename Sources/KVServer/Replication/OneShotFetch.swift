@@ -21,6 +21,8 @@ final class OneShotFetch: ReplicationConnectionDelegate, @unchecked Sendable {
     private var promise: EventLoopPromise<Handover<(RecoveredStore, (any Error)?)>>?
     /// The last LSN the peer said it sends (`+FETCH`).
     private var target: LSN?
+    /// Why the peer refused (`-KVRESYNC …`), if it did. Read once `run` returned.
+    private(set) var refusal: ResyncReason?
 
     init(loop: any EventLoop, store: RecoveredStore) {
         self.loop = loop
@@ -67,6 +69,7 @@ final class OneShotFetch: ReplicationConnectionDelegate, @unchecked Sendable {
             target = lastLSN
             if store.lastLSN >= lastLSN { finish(nil) }
         case let .resyncRequired(reason):
+            refusal = reason
             finish(ReplicationProtocolError("the peer refused: \(reason)"))
         case let .connectFailed(reason), let .cloneFailed(reason):
             finish(ReplicationProtocolError(reason))
