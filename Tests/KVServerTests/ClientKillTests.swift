@@ -52,3 +52,20 @@ import Testing
         #expect(killer.isClosedByPeer())
     }
 }
+
+/// CLIENT LIST's `fd=`: the real descriptor of each connection, as Redis shows it.
+@Suite struct ClientDescriptorTests {
+    @Test func clientListShowsTheConnectionsDescriptor() throws {
+        let kv = try ServerProcess().start()
+        let connection = try RawConnection(port: kv.port)
+        connection.send("CLIENT INFO\r\n")
+        let info = connection.read(until: "lib-ver=")
+        let fd = try #require(info.components(separatedBy: " fd=").dropFirst().first?.split(separator: " ").first.flatMap { Int($0) })
+        #expect(fd > 2, "\(info)")
+        let pid = try #require(kv.process?.processIdentifier)
+        let target = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")
+        #expect(target.hasPrefix("socket:["), "fd \(fd) is \(target)")
+        connection.send("CLIENT LIST\r\n")
+        #expect(connection.read(until: "lib-ver=").contains(" fd=\(fd) "))
+    }
+}

@@ -34,14 +34,14 @@ final class ClientRegistry: Sendable {
             self.activity = KVMutex(Activity(lastActivity: now))
         }
 
-        /// One line of CLIENT LIST, in Redis's format.
-        func line() -> String {
+        /// One line of CLIENT LIST, in Redis's format; `fd` from `SocketDescriptors` (-1 unknown).
+        func line(fd: Int? = nil) -> String {
             let now = ContinuousClock.now
             let state = activity.withLock { $0 }
             let age = (now - connectedAt).components.seconds
             let idle = (now - state.lastActivity).components.seconds
             let flags = state.inTransaction ? "x" : "N"
-            return "id=\(id) addr=\(address) laddr=\(localAddress) fd=-1 name=\(state.name ?? "") "
+            return "id=\(id) addr=\(address) laddr=\(localAddress) fd=\(fd ?? -1) name=\(state.name ?? "") "
                 + "age=\(age) idle=\(idle) flags=\(flags) db=0 sub=0 psub=0 ssub=0 multi=\(state.inTransaction ? 0 : -1) "
                 + "qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 "
                 + "events=r cmd=\(state.lastCommand) user=default redir=-1 resp=\(state.version) "

@@ -133,7 +133,10 @@ extension CommandDispatcher {
         } else if arguments.count != 2 {
             return .error(.syntax)
         }
-        return .verbatim(server.clients.all.filter(keep).map { $0.line() + "\n" }.joined())
+        let descriptors = SocketDescriptors.read()
+        return .verbatim(server.clients.all.filter(keep).map { client in
+            client.line(fd: descriptors.descriptor(local: client.localAddress, remote: client.address)) + "\n"
+        }.joined())
     }
 
     /// CONFIG GET pattern…: a read-only view of the settings clients and tools ask about.

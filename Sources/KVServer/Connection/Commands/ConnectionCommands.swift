@@ -54,7 +54,9 @@ enum ConnectionCommands {
             }),
         Row("client|info", arity: 2, flags: [.noscript, .loading, .stale], group: "connection",
             since: "6.2.0", summary: "Returns information about the connection.", handler: .server { dispatcher, _, _, _, _ in
-                .reply(.verbatim(dispatcher.record.line() + "\n"))
+                let record = dispatcher.record
+                let fd = SocketDescriptors.read().descriptor(local: record.localAddress, remote: record.address)
+                return .reply(.verbatim(record.line(fd: fd) + "\n"))
             }),
         Row("client|list", arity: -2, flags: [.admin, .noscript, .loading, .stale], group: "connection",
             since: "2.4.0", summary: "Lists open connections.", handler: .server { dispatcher, arguments, _, _, _ in
