@@ -66,7 +66,7 @@ enum PrimaryCatchUp {
         let fetch = OneShotFetch(loop: group.next(), store: store)
         let (fetched, error) = await fetch.run(request, from: peer, password: configuration.password, tls: configuration.tls,
                                                directory: DataDirectory(configuration.dataDirectory), logger: logger)
-        let refusal = try? await group.next().submit { fetch.refusal }.get()
+        let refusal = try? await fetch.loop.submit { fetch.refusal }.get()  // set on that loop
         if case .compacted? = refusal {
             // The peer's snapshot holds the records its log no longer does: clone it.
             return try await cloneInstead(fetched, from: peer, configuration: configuration, group: group, logger: logger)
