@@ -102,6 +102,7 @@ struct CommandDispatcher {
         let microseconds = clock.lap()
         state.statistics.record(ServerCommands.table.slot(of: row, at: position), microseconds: microseconds, failed: failed)
         logIfSlow(row.spec, arguments, microseconds: microseconds, session: session, state: &state, clock: clock)
+        feedMonitors(row.spec, arguments, session: session)
         return outcome
     }
 
@@ -142,7 +143,8 @@ struct CommandDispatcher {
                         let (acked, fsynced) = server.hub?.waitProgress(target: session.lastWriteLSN,
                                                                          kind: .durable(local: local)) ?? (0, false)
                         return .array([.integer(fsynced ? 1 : 0), .integer(Int64(acked))])
-                    case .waitForLSN, .waitForSnapshot, .shutdown, .serveClone, .serveStream, .serveFetch, .refuseCrossProtocol:
+                    case .waitForLSN, .waitForSnapshot, .shutdown, .startMonitor, .serveClone, .serveStream, .serveFetch,
+                         .refuseCrossProtocol:
                         return .error(CommandError("ERR \(row.spec.name.uppercased()) is not allowed inside MULTI"))
                     }
                 }
@@ -151,10 +153,11 @@ struct CommandDispatcher {
             if case .error = reply { failed = true }
             let microseconds = clock.lap()
             state.statistics.record(slot, microseconds: microseconds, failed: failed)
-            if state.slowlog.logs(microseconds) {
+            if state.slowlog.logs(microseconds) || server.monitors.isActive {
                 command.arguments.withArguments { arguments in
                     logIfSlow(table.rows[command.position].spec, arguments, microseconds: microseconds, session: session,
                               state: &state, clock: clock)
+                    feedMonitors(table.rows[command.position].spec, arguments, session: session)
                 }
             }
             replies.append(reply)
@@ -179,6 +182,13 @@ extension CommandDispatcher {
         guard state.slowlog.logs(microseconds), !spec.flags.contains(.skipSlowlog) else { return }
         state.slowlog.record(arguments, microseconds: microseconds, time: Int(clock.context.now.rawValue / 1000),
                              client: session.address, clientName: session.name ?? "",
+                             redacting: Self.redactedArguments(arguments))
+    }
+
+    /// MONITOR: every command executed but the admin ones (as Redis), secrets redacted.
+    func feedMonitors(_ spec: CommandSpec, _ arguments: Arguments, session: ClientSession) {
+        guard server.monitors.isActive, !spec.flags.contains(.admin) else { return }
+        server.monitors.feed(arguments, client: session.address, microseconds: server.database.clock.nowMicroseconds(),
                              redacting: Self.redactedArguments(arguments))
     }
 

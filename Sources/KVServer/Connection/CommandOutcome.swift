@@ -18,6 +18,8 @@ enum CommandOutcome {
     case waitForSnapshot
     /// Shut the server down as SIGTERM does, after a snapshot with `save` (SHUTDOWN).
     case shutdown(save: Bool)
+    /// Answer +OK, then send this connection every command the pod executes (MONITOR).
+    case startMonitor
     /// Hold this and every later reply until this pod has applied `lsn` (KV.WAITLSN).
     case waitForLSN(LSN, timeoutMilliseconds: Int)
     /// Turn this connection into a clone being served (KV.CLONE).

@@ -45,6 +45,10 @@ extension RESPConnectionHandler {
             }
         case let .shutdown(save):
             startShutdown(save: save, context: context)
+        case .startMonitor:
+            // After its +OK: the lines it is sent follow that reply.
+            resume(with: .ok, context: context)
+            if let record { server.monitors.add(client: record.id, channel: context.channel) }
         case .serveClone:
             closing = true
             CloneSender.serve(channel: context.channel, server: server)

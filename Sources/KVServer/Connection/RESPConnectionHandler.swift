@@ -111,7 +111,10 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         replyTimer = nil
         if let pendingWait, let hub = server.hub { hub.cancelWait(pendingWait) }
         pendingWait = nil
-        if let record { server.clients.unregister(record.id) }
+        if let record {
+            server.clients.unregister(record.id)
+            server.monitors.remove(client: record.id)
+        }
         context.fireChannelInactive()
     }
 
@@ -270,7 +273,8 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                     result.close = true
                     result.crossProtocol = true
                     break parsing
-                case .waitForReplicas, .waitForFsync, .waitForLSN, .waitForSnapshot, .shutdown, .serveClone, .serveStream, .serveFetch:
+                case .waitForReplicas, .waitForFsync, .waitForLSN, .waitForSnapshot, .shutdown, .startMonitor, .serveClone,
+                     .serveStream, .serveFetch:
                     result.pause = outcome
                     break parsing
                 }

@@ -20,6 +20,8 @@ final class ServerContext: Sendable {
     let snapshots = SnapshotControl()
     /// SHUTDOWN's handle on the lifecycle.
     let shutdown = ShutdownControl()
+    /// MONITOR's subscribers.
+    let monitors: Monitors
     /// Recovery facts for INFO persistence and /status.
     let recovery: RecoverySummary
     /// This pod's side of replication.
@@ -48,6 +50,7 @@ final class ServerContext: Sendable {
         self.clients = ClientRegistry()
         self.memory = MemoryGuard(limit: configuration.maxMemory)
         self.logger = logger
+        self.monitors = Monitors(logger: logger)
         self.startedAt = .now
         self.recovery = recovery
         var generator = SystemRandomNumberGenerator()

@@ -42,6 +42,10 @@ enum IntrospectionCommands {
         Row("config", arity: -2, flags: [], group: "server", since: "2.0.0",
             summary: "A container for server configuration commands.", subcommands: config,
             handler: ServerCommands.needsSubcommand),
+        Row("monitor", arity: 1, flags: [.admin, .noscript, .loading, .stale], group: "server", since: "1.0.0",
+            summary: "Listens for all requests received by the server in real-time.", handler: .server { _, _, _, _, _ in
+                .startMonitor
+            }),
         Row("slowlog", arity: -2, flags: [], group: "server", since: "2.2.12",
             summary: "A container for slow log commands.", subcommands: slowlog,
             handler: ServerCommands.needsSubcommand),
