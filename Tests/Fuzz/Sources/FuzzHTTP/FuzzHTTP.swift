@@ -32,7 +32,7 @@ final class Fixture {
         try? FileManager.default.removeItem(atPath: directory)
         let recovered = try Recovery.open(StorageOptions(dataDirectory: directory, fsync: .no))
         log = recovered.log
-        let database = Database(keyspace: recovered.keyspace, log: recovered.log, clock: SystemWallClock(),
+        let database = Database(keyspace: recovered.keyspace, log: recovered.log, lineage: recovered.lineage, clock: SystemWallClock(),
                                 history: recovered.history, expiry: .primary, maxValueSize: 4096)
         let readiness = Readiness()
         readiness.markReady()
@@ -44,7 +44,7 @@ final class Fixture {
             let server = ServerContext(
                 configuration: configuration, database: database, logger: Self.logger,
                 recovery: RecoverySummary(snapshotLSN: .zero, recordsReplayed: 0, seconds: 0, warnings: []),
-                replication: .primary(ReplicationHub(log: recovered.log, retention: .seconds(60))),
+                replication: .primary(ReplicationHub(log: recovered.log, lineage: recovered.lineage, retention: .seconds(60))),
                 applied: LSNWatch())
             return HTTPRoutes(server: server, waiters: LogWaiterGroup(group: loop, log: recovered.log), readiness: readiness)
         }

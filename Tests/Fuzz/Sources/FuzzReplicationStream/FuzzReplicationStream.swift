@@ -70,7 +70,7 @@ final class Recorder: ReplicationConnectionDelegate {
         let channel = EmbeddedChannel()
         let recorder = Recorder(loop: channel.embeddedEventLoop)
         let handler = ReplicaConnectionHandler(
-            mode: .stream(history: HistoryID(high: 1, low: 2), after: LSN(0), podName: "kv-1", listeningPort: 6379),
+            mode: .stream(history: HistoryID(high: 1, low: 2), after: LSN(0), epoch: .zero, podName: "kv-1", listeningPort: 6379),
             number: 1, controller: recorder, password: password, directory: DataDirectory("/nonexistent"), logger: logger)
         do {
             try channel.pipeline.syncOperations.addHandler(handler)
