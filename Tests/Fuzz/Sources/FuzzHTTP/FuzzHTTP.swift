@@ -73,7 +73,11 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     current.uses += 1
     let channel = EmbeddedChannel(loop: loop)
     do {
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+        // As the server's listener builds it (Listeners.swift): decoder errors answered by
+        // `HTTPConnectionHandler`, not NIO's error handler.
+        try channel.pipeline.syncOperations.addHandler(HTTPLingeringClose())
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withErrorHandling: false, withEncoderConfiguration: .init(), withDecoderLimitConfiguration: HTTPLimits.decoder)
         try channel.pipeline.syncOperations.addHandler(
             HTTPConnectionHandler(routes: input.flags & 1 != 0 ? current.protectedRoutes : current.routes))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
