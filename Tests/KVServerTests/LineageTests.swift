@@ -11,15 +11,7 @@ import Testing
     /// lost writes beside the new ones, for ever; now they are told where their log forked
     /// and end with exactly the primary's data.
     @Test func aPrimaryThatLostItsLogTailNeverForksItsReplicas() throws {
-        let cluster = try TestCluster(primaryArguments: ["--fsync", "everysec"],
-                                      replicaArguments: ["--fsync", "everysec", "--clone-timeout", "2s"])
-        try cluster.startPrimary()
-        try DurabilityTests.pipeKeys(cluster.primary, count: 500)
-        try cluster.addReplica()
-        try cluster.addReplica()
-        try DurabilityTests.pipeKeys(cluster.primary, count: 200, prefix: "confirmed")
-        #expect(try cluster.primary.redis("WAIT", "2", "5000") == "2")
-        try cluster.waitUntilConverged()
+        let cluster = try Self.confirmedCluster(replicaArguments: ["--clone-timeout", "2s"])
         let replicated = try TestCluster.lsn(of: cluster.replicas[0])
 
         cluster.primary.kill9()
@@ -60,14 +52,7 @@ import Testing
     /// opens its new epoch — no write that a replica received is lost, and no replica
     /// re-clones.
     @Test func aPrimaryThatLostItsLogTailCatchesUpFromItsReplicas() throws {
-        let cluster = try TestCluster(primaryArguments: ["--fsync", "everysec"], replicaArguments: ["--fsync", "everysec"])
-        try cluster.startPrimary()
-        try DurabilityTests.pipeKeys(cluster.primary, count: 500)
-        try cluster.addReplica()
-        try cluster.addReplica()
-        try DurabilityTests.pipeKeys(cluster.primary, count: 200, prefix: "confirmed")
-        #expect(try cluster.primary.redis("WAIT", "2", "5000") == "2")
-        try cluster.waitUntilConverged()
+        let cluster = try Self.confirmedCluster()
         let replicated = try TestCluster.lsn(of: cluster.replicas[1])
 
         cluster.primary.kill9()
@@ -183,6 +168,21 @@ import Testing
         private var storage: [String] = []
         func append(_ item: String) { lock.withLock { storage.append(item) } }
         var items: [String] { lock.withLock { storage } }
+    }
+
+    /// Three pods under `everysec`: 500 writes, then 200 more confirmed on both replicas by
+    /// `WAIT 2`, every pod converged.
+    static func confirmedCluster(replicaArguments: [String] = []) throws -> TestCluster {
+        let cluster = try TestCluster(primaryArguments: ["--fsync", "everysec"],
+                                      replicaArguments: ["--fsync", "everysec"] + replicaArguments)
+        try cluster.startPrimary()
+        try DurabilityTests.pipeKeys(cluster.primary, count: 500)
+        try cluster.addReplica()
+        try cluster.addReplica()
+        try DurabilityTests.pipeKeys(cluster.primary, count: 200, prefix: "confirmed")
+        #expect(try cluster.primary.redis("WAIT", "2", "5000") == "2")
+        try cluster.waitUntilConverged()
+        return cluster
     }
 
     /// Cuts `bytes` off the end of the primary's newest log segment, as a power loss drops
