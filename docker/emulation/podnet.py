@@ -281,11 +281,12 @@ class Cluster:
         sh("ip", "addr", "add", VIP + "/32", "dev", BRIDGE)
         sh("ip", "link", "set", BRIDGE, "up")
         dns_log = open(os.path.join(self.root, "logs", "dnsmasq.log"), "a")
-        self.helpers.append(subprocess.Popen(
+        self.dnsmasq = subprocess.Popen(
             ["dnsmasq", "-k", "--log-facility=-", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
              "--bind-interfaces", "--listen-address=" + GATEWAY, "--pid-file=", "--user=root", "--local=/#/",
              "--hostsdir=" + os.path.join(self.root, "dns")],
-            stdout=dns_log, stderr=subprocess.STDOUT))
+            stdout=dns_log, stderr=subprocess.STDOUT)
+        self.helpers.append(self.dnsmasq)
         config = os.path.join(self.root, "haproxy.cfg")
         with open(config, "w") as f:
             f.write(self.haproxy_config())
@@ -326,10 +327,20 @@ class Cluster:
         os.rename(temporary, path)
 
     def dns_remove(self, pod):
+        """The pod's records go, as the headless Service drops a deleted pod. dnsmasq reads new
+        and changed files of --hostsdir by itself but keeps a deleted file's records until
+        SIGHUP (its manual), so it is told, and the name is checked gone."""
         try:
             os.remove(os.path.join(self.root, "dns", pod.name))
         except FileNotFoundError:
-            pass
+            return
+        self.dnsmasq.send_signal(signal.SIGHUP)
+        name = "%s.%s" % (pod.name, self.set_name)
+        wait_until(lambda: not self.resolves(name), 5, "%s's DNS record removed" % name)
+
+    def resolves(self, name):
+        """Whether dnsmasq answers `name` (asked from the host, at the cluster's DNS server)."""
+        return dns_query(GATEWAY, name) is not None
 
     def down(self):
         for pod in self.pods.values():
@@ -346,7 +357,9 @@ class Cluster:
     def scale(self, replicas, timeout=60):
         """OrderedReady: pods start one at a time, each once the previous one is ready;
         scaling in deletes from the highest ordinal down (volumes are kept)."""
-        for ordinal in sorted(o for o, p in self.pods.items() if p.running and o >= replicas)[::-1]:
+        # Every pod above the count goes, whether its process still runs or not (a pod whose
+        # container exited is still a pod, with its DNS record and sandbox).
+        for ordinal in sorted(o for o, p in self.pods.items() if o >= replicas and (p.running or p.network_up))[::-1]:
             self.pods[ordinal].delete()
         for ordinal in range(replicas):
             pod = self.pod(ordinal)
@@ -487,6 +500,29 @@ def http_request(host, port, method, path, timeout, headers=None, body=b""):
             key, value = line.split(":", 1)
             fields[key.strip().lower()] = value.strip()
     return status, fields, body.decode(errors="replace")
+
+
+def dns_query(server, name, timeout=2.0):
+    """The first A record of `name` from the DNS server at `server` (one UDP query), or None
+    when it has none (NXDOMAIN, no answer)."""
+    query_id = os.getpid() & 0xFFFF
+    question = b"".join(bytes([len(label)]) + label.encode() for label in name.split(".")) + b"\0"
+    packet = query_id.to_bytes(2, "big") + b"\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + question + b"\x00\x01\x00\x01"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        s.sendto(packet, (server, 53))
+        answer = s.recv(512)
+    if answer[:2] != packet[:2] or answer[3] & 0x0F != 0 or int.from_bytes(answer[6:8], "big") == 0:
+        return None
+    # Skip the question, then read answers until an A record (type 1, class 1, 4 bytes).
+    at = 12 + len(question) + 4
+    for _ in range(int.from_bytes(answer[6:8], "big")):
+        at += 2 if answer[at] & 0xC0 == 0xC0 else answer.index(b"\0", at) + 1 - at
+        kind, length = int.from_bytes(answer[at:at + 2], "big"), int.from_bytes(answer[at + 8:at + 10], "big")
+        if kind == 1 and length == 4:
+            return socket.inet_ntoa(answer[at + 10:at + 14])
+        at += 10 + length
+    return None
 
 
 def port_open(host, port, udp=False):
