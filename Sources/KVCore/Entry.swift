@@ -23,10 +23,22 @@ public struct Entry: @unchecked Sendable {
     // @unchecked Sendable: the storage is written once, inside `make`, before the entry is
     // published; afterwards it is only read.
 
-    /// The single heap block holding header, key and value.
-    @usableFromInline final class Storage: ManagedBuffer<EntryHeader, UInt8> {}
+    /// The single heap block holding header, key and value. An entry holding a collection
+    /// (`Entry+Object.swift`) keeps a retained reference to its `ValueObject` after the key,
+    /// released here.
+    @usableFromInline final class Storage: ManagedBuffer<EntryHeader, UInt8> {
+        deinit {
+            let header = withUnsafeMutablePointerToHeader { $0.pointee }
+            guard header.valueCount & Entry.objectFlag != 0 else { return }
+            withUnsafeMutablePointerToElements { bytes in
+                Entry.unmanagedObject(at: UnsafeRawPointer(bytes + Int(header.keyCount))).release()
+            }
+        }
+    }
 
-    @usableFromInline let storage: Storage
+    /// Held in a variable so that the keyspace can ask whether it is the only holder
+    /// (`isKnownUniquelyReferenced`) before it edits a collection in place.
+    @usableFromInline var storage: Storage
 
     @inlinable init(storage: Storage) { self.storage = storage }
 
@@ -50,7 +62,7 @@ public struct Entry: @unchecked Sendable {
         value: UnsafeRawBufferPointer,
         expiresAt: UnixMillis?
     ) -> Entry {
-        precondition(key.count <= Int(UInt32.max) && value.count <= Int(UInt32.max))
+        precondition(key.count <= Int(UInt32.max) && value.count < Int(Entry.objectFlag), "a string value of 2 GiB or more")
         let buffer = Storage.create(minimumCapacity: key.count + value.count) { _ in
             EntryHeader(
                 keyCount: UInt32(truncatingIfNeeded: key.count),
@@ -78,7 +90,7 @@ public struct Entry: @unchecked Sendable {
         expiresAt: UnixMillis?,
         initializingValueWith initializer: (UnsafeMutableRawBufferPointer) -> Void
     ) -> Entry {
-        precondition(key.count <= Int(UInt32.max) && valueCount <= Int(UInt32.max))
+        precondition(key.count <= Int(UInt32.max) && valueCount < Int(Entry.objectFlag), "a string value of 2 GiB or more")
         let buffer = Storage.create(minimumCapacity: key.count + valueCount) { _ in
             EntryHeader(
                 keyCount: UInt32(truncatingIfNeeded: key.count),
@@ -103,7 +115,7 @@ public struct Entry: @unchecked Sendable {
 
     /// The same key and value with another expiry.
     public func withExpiry(_ expiresAt: UnixMillis?) -> Entry {
-        withKey { k in withValue { v in Entry.make(key: k, value: v, expiresAt: expiresAt) } }
+        withKey { rekeyed($0, expiresAt: expiresAt) }
     }
 
     /// The same key with another value, keeping `expiresAt` as given.
@@ -112,7 +124,11 @@ public struct Entry: @unchecked Sendable {
     }
 
     @inlinable public var keyCount: Int { Int(header.keyCount) }
-    @inlinable public var valueCount: Int { Int(header.valueCount) }
+    /// The bytes of a string value; 0 for a collection (whose reference is not a value).
+    @inlinable public var valueCount: Int {
+        let raw = header.valueCount
+        return raw & Entry.objectFlag == 0 ? Int(raw) : 0
+    }
 
     /// When the key expires, or nil if it never does.
     @inlinable public var expiresAt: UnixMillis? {
@@ -134,7 +150,8 @@ public struct Entry: @unchecked Sendable {
         }
     }
 
-    /// Calls `body` with the value's bytes; they are valid only inside `body`.
+    /// Calls `body` with the value's bytes (empty for a collection); they are valid only
+    /// inside `body`.
     @inlinable public func withValue<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let offset = keyCount
         let count = valueCount
@@ -181,8 +198,9 @@ public struct Entry: @unchecked Sendable {
     /// Bytes of memory the entry occupies, as the allocator sees it (for INFO memory estimates).
     public var footprint: Int {
         // Object header (16) + EntryHeader (16) + bytes, rounded to malloc's 16-byte chunks
-        // with its 8-byte chunk header.
-        let request = 32 + keyCount + valueCount
-        return max(32, (request + 8 + 15) & ~15)
+        // with its 8-byte chunk header; a collection's reference and the collection itself.
+        let stored = isObject ? MemoryLayout<UInt>.size : valueCount
+        let request = 32 + keyCount + stored
+        return max(32, (request + 8 + 15) & ~15) + (object?.footprint ?? 0)
     }
 }

@@ -25,6 +25,9 @@ public enum Reply: Sendable {
     case array([Reply])
     /// A map: RESP3 `%`; RESP2 sends a flat array of key, value, key, value…
     case map([(Reply, Reply)])
+    /// Pairs (HRANDFIELD … WITHVALUES, ZRANGE … WITHSCORES): RESP3 an array of two-element
+    /// arrays; RESP2 a flat array.
+    case pairs([(Reply, Reply)])
     /// Text meant for people (INFO): RESP3 verbatim `=` with format `txt`; RESP2 a bulk string.
     case verbatim(String)
 
@@ -49,7 +52,7 @@ extension Reply: Equatable {
             return a == b || (a.isNaN && b.isNaN)
         case let (.array(a), .array(b)):
             return a == b
-        case let (.map(a), .map(b)):
+        case let (.map(a), .map(b)), let (.pairs(a), .pairs(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         default:
             if let a = lhs.bulkBytes, let b = rhs.bulkBytes { return a == b }
@@ -81,6 +84,7 @@ extension Reply: CustomStringConvertible {
         case let .double(value): ",\(value)"
         case let .array(items): "[" + items.map(\.description).joined(separator: ", ") + "]"
         case let .map(pairs): "{" + pairs.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + "}"
+        case let .pairs(pairs): "[" + pairs.map { "(\($0.0), \($0.1))" }.joined(separator: ", ") + "]"
         case let .verbatim(text): "txt:\(text)"
         }
     }

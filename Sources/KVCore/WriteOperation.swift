@@ -4,8 +4,12 @@
 /// expiry as an absolute instant. Applying the same operations in the same order to the same
 /// state always yields the same state — on recovery, on a replica, from a snapshot plus log.
 public enum WriteOperation: Sendable {
-    /// The entry's key now holds the entry's value and expiry, whatever it held before.
+    /// The entry's key now holds the entry's value (a string or a whole collection) and
+    /// expiry, whatever it held before.
     case put(Entry)
+    /// The collection under the key changed as the edit says (created if missing, deleted if
+    /// left empty); its expiry stays.
+    case edit(key: [UInt8], CollectionEdit)
     /// The key no longer exists.
     case delete(key: [UInt8])
     /// The key, which exists, now expires at the instant (nil: never).

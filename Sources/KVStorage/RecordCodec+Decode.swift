@@ -19,6 +19,8 @@ public struct RecordCorruption: Error, Sendable, Equatable, CustomStringConverti
         case truncatedBody
         /// The operations end before the body does.
         case trailingBytes(Int)
+        /// An operation whose fields are well framed but mean nothing valid.
+        case malformedOperation(String)
     }
 
     /// Offset, in the buffer given to the decoder, of the byte found wrong.
@@ -35,6 +37,7 @@ public struct RecordCorruption: Error, Sendable, Equatable, CustomStringConverti
         case let .unknownOperation(kind): "unknown operation kind \(kind)"
         case .truncatedBody: "record operations run past the end of the record"
         case let .trailingBytes(count): "\(count) unexpected bytes after the record's operations"
+        case let .malformedOperation(reason): "malformed operation: \(reason)"
         }
     }
 
@@ -104,8 +107,43 @@ extension RecordCodec {
                       let valueCount = reader.read(UInt32.self), let value = reader.readBytes(Int(valueCount)),
                       let expiresAt = reader.read(Int64.self)
                 else { return corrupt(.truncatedBody) }
+                guard valueCount < 1 << 31 else { return corrupt(.malformedOperation("a string value of 2 GiB or more")) }
                 let expiry = expiresAt == 0 ? nil : UnixMillis(expiresAt)
                 operations.append(.put(Entry.make(key: key, value: value, expiresAt: expiry)))
+            case .putObject:
+                guard let keyCount = reader.read(UInt32.self), let key = reader.readBytes(Int(keyCount)),
+                      let rawKind = reader.read(UInt8.self), let payloadCount = reader.read(UInt32.self),
+                      let payload = reader.readBytes(Int(payloadCount)), let expiresAt = reader.read(Int64.self)
+                else { return corrupt(.truncatedBody) }
+                guard let kind = ValueKind(rawValue: rawKind), kind != .string else {
+                    return corrupt(.malformedOperation("unknown collection kind \(rawKind)"))
+                }
+                let object: ValueObject
+                do { object = try ValuePayload.decode(kind, payload) } catch {
+                    return corrupt(.malformedOperation("\(kind.name) payload: \(error.reason)"))
+                }
+                let expiry = expiresAt == 0 ? nil : UnixMillis(expiresAt)
+                operations.append(.put(Entry.make(key: key, object: object, expiresAt: expiry)))
+            case .edit:
+                guard let keyCount = reader.read(UInt32.self), let key = reader.readBytes(Int(keyCount)),
+                      let rawAction = reader.read(UInt8.self), let itemCount = reader.read(UInt32.self)
+                else { return corrupt(.truncatedBody) }
+                guard let action = CollectionEdit.Action(rawValue: rawAction) else {
+                    return corrupt(.malformedOperation("unknown edit action \(rawAction)"))
+                }
+                // Each item takes at least its 4-byte length: a larger count is garbage.
+                guard Int(itemCount) <= reader.remaining / 4 else { return corrupt(.truncatedBody) }
+                var items: [[UInt8]] = []
+                items.reserveCapacity(Int(itemCount))
+                for _ in 0..<itemCount {
+                    guard let length = reader.read(UInt32.self), let item = reader.readBytes(Int(length))
+                    else { return corrupt(.truncatedBody) }
+                    items.append(Array(item))
+                }
+                guard action.accepts(items) else {
+                    return corrupt(.malformedOperation("edit \(action) with malformed items"))
+                }
+                operations.append(.edit(key: Array(key), CollectionEdit(action, items)))
             case .delete:
                 guard let keyCount = reader.read(UInt32.self), let key = reader.readBytes(Int(keyCount))
                 else { return corrupt(.truncatedBody) }

@@ -12,7 +12,11 @@ import KVCore
 ///   3 expire  : u32 keyLength | key | i64 at (0 = never)
 ///   4 flushAll: (no fields)
 ///   5 beginEpoch: u64 epoch
+///   6 putObject : u32 keyLength | key | u8 valueKind | u32 payloadLength | payload | i64 expiresAt
+///   7 edit    : u32 keyLength | key | u8 action | u32 itemCount | (u32 length | item)…
 /// ```
+/// A put of a collection is a putObject, its value in `ValuePayload` form; an edit is a
+/// `CollectionEdit`.
 /// Every integer is little-endian. Pure functions over bytes: the same codec reads the log at
 /// recovery and will frame the replication stream, so it knows nothing of files or sockets.
 public enum RecordCodec {
@@ -31,6 +35,8 @@ public enum RecordCodec {
         case expire = 3
         case flushAll = 4
         case beginEpoch = 5
+        case putObject = 6
+        case edit = 7
     }
 
     /// Appends the framed record to `buffer`, copying keys and values straight out of the
@@ -83,6 +89,25 @@ public enum RecordCodec {
 
     static func encode(_ operation: WriteOperation, with writer: inout RawWriter) {
         switch operation {
+        case let .put(entry) where entry.isObject:
+            writer.write(OperationKind.putObject.rawValue)
+            writer.write(UInt32(entry.keyCount))
+            entry.withKey { writer.write(bytes: $0) }
+            writer.write(entry.kind.rawValue)
+            let payload = ValuePayload.encode(entry.object!)
+            writer.write(UInt32(payload.count))
+            payload.withUnsafeBytes { writer.write(bytes: $0) }
+            writer.write(entry.expiresAt?.rawValue ?? 0)
+        case let .edit(key, edit):
+            writer.write(OperationKind.edit.rawValue)
+            writer.write(UInt32(key.count))
+            key.withUnsafeBytes { writer.write(bytes: $0) }
+            writer.write(edit.action.rawValue)
+            writer.write(UInt32(edit.items.count))
+            for item in edit.items {
+                writer.write(UInt32(item.count))
+                item.withUnsafeBytes { writer.write(bytes: $0) }
+            }
         case let .put(entry):
             writer.write(OperationKind.put.rawValue)
             writer.write(UInt32(entry.keyCount))
@@ -112,6 +137,10 @@ public enum RecordCodec {
         var size = minimumBodySize
         for operation in operations {
             switch operation {
+            case let .put(entry) where entry.isObject:
+                size += 1 + 4 + entry.keyCount + 1 + 4 + ValuePayload.encode(entry.object!).count + 8
+            case let .edit(key, edit):
+                size += 1 + 4 + key.count + 1 + 4 + edit.items.reduce(0) { $0 + 4 + $1.count }
             case let .put(entry): size += 1 + 4 + entry.keyCount + 4 + entry.valueCount + 8
             case let .delete(key): size += 1 + 4 + key.count
             case let .expire(key, _): size += 1 + 4 + key.count + 8

@@ -92,12 +92,14 @@ public struct SnapshotDecoder {
                 try checkField(Int(keyCount), at: 0, "key")
                 guard reader.readBytes(Int(keyCount)) != nil else { return itemStart }
                 let layout = header!.formatVersion == 1 ? EntryLayout.version1 : .kinded
+                var kind = ValueKind.string
                 if layout == .kinded {
-                    guard reader.read(Int64.self) != nil, let kind = reader.read(UInt8.self) else { return itemStart }
-                    guard kind == SnapshotHeader.ValueKind.string.rawValue else {
-                        throw StorageError(.corruption, "unknown value kind \(kind)",
+                    guard reader.read(Int64.self) != nil, let raw = reader.read(UInt8.self) else { return itemStart }
+                    guard let known = ValueKind(rawValue: raw) else {
+                        throw StorageError(.corruption, "unknown value kind \(raw)",
                                            offset: consumed + reader.position - 1 - itemStart)
                     }
+                    kind = known
                 }
                 guard let valueCount = reader.read(UInt32.self) else { return itemStart }
                 try checkField(Int(valueCount), at: reader.position - 4 - itemStart, "value")
@@ -105,7 +107,13 @@ public struct SnapshotDecoder {
                 if layout == .version1, reader.read(Int64.self) == nil { return itemStart }
                 let item = UnsafeRawBufferPointer(rebasing: bytes[itemStart..<reader.position])
                 crc = CRC32C.update(crc, item)
-                try onEntry(Self.entry(from: item, layout: layout, keyCount: Int(keyCount), valueCount: Int(valueCount)))
+                let entry: Entry
+                do {
+                    entry = try Self.entry(from: item, layout: layout, kind: kind, keyCount: Int(keyCount), valueCount: Int(valueCount))
+                } catch {
+                    throw StorageError(.corruption, "\(kind.name) value: \(error.reason)", offset: consumed)
+                }
+                try onEntry(entry)
                 consumed += item.count
                 entriesDecoded += 1
                 if entriesDecoded == header!.entryCount { phase = .trailer }
@@ -152,7 +160,9 @@ public struct SnapshotDecoder {
     /// value; format 1 had a string value, then the expiry.
     enum EntryLayout { case version1, kinded }
 
-    private static func entry(from item: UnsafeRawBufferPointer, layout: EntryLayout, keyCount: Int, valueCount: Int) -> Entry {
+    private static func entry(
+        from item: UnsafeRawBufferPointer, layout: EntryLayout, kind: ValueKind, keyCount: Int, valueCount: Int
+    ) throws(ValuePayload.Malformed) -> Entry {
         let key = UnsafeRawBufferPointer(rebasing: item[4..<4 + keyCount])
         let valueStart: Int
         let expiresAt: Int64
@@ -165,6 +175,8 @@ public struct SnapshotDecoder {
             valueStart = 4 + keyCount + 8 + 1 + 4
         }
         let value = UnsafeRawBufferPointer(rebasing: item[valueStart..<valueStart + valueCount])
-        return Entry.make(key: key, value: value, expiresAt: expiresAt == 0 ? nil : UnixMillis(expiresAt))
+        let expiry = expiresAt == 0 ? nil : UnixMillis(expiresAt)
+        guard kind != .string else { return Entry.make(key: key, value: value, expiresAt: expiry) }
+        return Entry.make(key: key, object: try ValuePayload.decode(kind, value), expiresAt: expiry)
     }
 }

@@ -75,8 +75,15 @@ public struct SnapshotEncoder {
         buffer.appendLittleEndian(UInt32(entry.keyCount))
         entry.withKey { buffer.append(contentsOf: $0) }
         buffer.appendLittleEndian(entry.expiresAt?.rawValue ?? 0)
-        buffer.append(SnapshotHeader.ValueKind.string.rawValue)
-        buffer.appendLittleEndian(UInt32(entry.valueCount))
-        entry.withValue { buffer.append(contentsOf: $0) }
+        buffer.append(entry.kind.rawValue)
+        if let object = entry.object {
+            let lengthAt = buffer.count
+            buffer.appendLittleEndian(UInt32(0))
+            object.encodePayload(into: &buffer)
+            buffer.storeLittleEndian(UInt32(buffer.count - lengthAt - 4), at: lengthAt)
+        } else {
+            buffer.appendLittleEndian(UInt32(entry.valueCount))
+            entry.withValue { buffer.append(contentsOf: $0) }
+        }
     }
 }

@@ -51,10 +51,6 @@ public struct SnapshotHeader: Sendable, Hashable {
     static let trailerMagic: [UInt8] = Array("KVSE".utf8)
     static let version: UInt32 = 2
     static let trailerSize = 16
-    /// The value kinds an entry may have (format 2).
-    enum ValueKind: UInt8 {
-        case string = 0
-    }
     /// The most epochs a header may list: more is garbage, refused before it is read.
     static let maximumEpochs = 65536
     /// The bytes needed to know a header's size (`size(peeking:)`).

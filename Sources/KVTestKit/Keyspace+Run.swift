@@ -52,13 +52,15 @@ extension Keyspace {
 
 extension WriteOperation {
     /// A short readable form: `put k v`, `put k v @1700000001000`, `delete k`,
-    /// `expire k @1700000001000`, `expire k never`, `flushall`.
+    /// `expire k @1700000001000`, `expire k never`, `flushall`, `hashSet k f v`.
     public var summary: String {
         func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
         switch self {
         case let .put(entry):
             let expiry = entry.expiresAt.map { " @\($0.rawValue)" } ?? ""
             return "put \(text(entry.key)) \(text(entry.value))\(expiry)"
+        case let .edit(key, edit):
+            return "\(edit.action) \(text(key)) " + edit.items.map(text).joined(separator: " ")
         case let .delete(key):
             return "delete \(text(key))"
         case let .expire(key, at):

@@ -71,6 +71,14 @@ extension ByteBuffer {
                 writeReplyElement(key, version: version)
                 writeReplyElement(value, version: version)
             }
+        case let .pairs(pairs):
+            // RESP3: an array of two-element arrays; RESP2: flat.
+            writeHeader("*", Int64(version == .resp3 ? pairs.count : pairs.count * 2))
+            for (first, second) in pairs {
+                if version == .resp3 { writeHeader("*", 2) }
+                writeReplyElement(first, version: version)
+                writeReplyElement(second, version: version)
+            }
         case let .verbatim(text):
             if version == .resp3 {
                 writeHeader("=", Int64(text.utf8.count + 4))
@@ -125,6 +133,7 @@ extension Reply {
         case .double: 64
         case let .array(items): items.reduce(23) { $0 + $1.encodedLengthBound }
         case let .map(pairs): pairs.reduce(23) { $0 + $1.0.encodedLengthBound + $1.1.encodedLengthBound }
+        case let .pairs(pairs): pairs.reduce(23) { $0 + 23 + $1.0.encodedLengthBound + $1.1.encodedLengthBound }
         case let .verbatim(text): 29 + text.utf8.count
         }
     }

@@ -142,7 +142,10 @@ func describe(_ record: LogRecord) -> String {
     var text = "\(record.lsn)@\(record.timestamp):"
     for operation in record.operations {
         switch operation {
+        case let .put(entry) where entry.isObject:
+            text += " put(\(entry.key),\(entry.kind.name):\(ValuePayload.encode(entry.object!)),\(String(describing: entry.expiresAt)))"
         case let .put(entry): text += " put(\(entry.key),\(entry.value),\(String(describing: entry.expiresAt)))"
+        case let .edit(key, edit): text += " edit(\(key),\(edit.action),\(edit.items))"
         case let .delete(key): text += " del(\(key))"
         case let .expire(key, at): text += " exp(\(key),\(String(describing: at)))"
         case .flushAll: text += " flush"

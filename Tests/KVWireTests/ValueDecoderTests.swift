@@ -148,6 +148,9 @@ let decodedValues: [DecodedValue] = [
         case let .map(pairs):
             let converted = pairs.map { (expectedValue($0.0, version), expectedValue($0.1, version)) }
             return resp3 ? .map(converted.map { (key: $0.0, value: $0.1) }) : .array(converted.flatMap { [$0.0, $0.1] })
+        case let .pairs(pairs):
+            let converted = pairs.map { [expectedValue($0.0, version), expectedValue($0.1, version)] }
+            return resp3 ? .array(converted.map { .array($0) }) : .array(converted.flatMap { $0 })
         case let .verbatim(text):
             return resp3 ? .verbatim(format: "txt", text: Array(text.utf8)) : .bulkString(text)
         }

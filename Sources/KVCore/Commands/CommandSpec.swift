@@ -76,6 +76,10 @@ public final class CommandSpec: Sendable {
         case "generic": categories.append("@keyspace")
         case "connection": categories.append("@connection")
         case "transactions": categories.append("@transaction")
+        case "hash": categories.append("@hash")
+        case "list": categories.append("@list")
+        case "set": categories.append("@set")
+        case "sorted-set": categories.append("@sortedset")
         default: break
         }
         if flags.contains(.admin) { categories.append(contentsOf: ["@admin", "@dangerous"]) }

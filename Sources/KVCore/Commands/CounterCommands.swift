@@ -17,7 +17,7 @@ extension Keyspace {
     mutating func incrementBy(
         _ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation], _ increment: Int64
     ) throws(CommandError) -> Reply {
-        let current = live(a[1], context: c, effects: &e)
+        let current = try liveString(a[1], context: c, effects: &e)
         var old: Int64 = 0
         if let current {
             guard let value = current.withValue(IntegerText.parse) else { throw .notInteger }
@@ -35,7 +35,7 @@ extension Keyspace {
     /// Redis's `incrbyfloatCommand`: long double arithmetic, written with 17 decimals and
     /// trailing zeros removed.
     mutating func incrbyfloat(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) throws(CommandError) -> Reply {
-        let current = live(a[1], context: c, effects: &e)
+        let current = try liveString(a[1], context: c, effects: &e)
         var value: FloatText.Value = 0
         if let current {
             guard let old = current.withValue(FloatText.parse) else { throw .notFloat }

@@ -22,7 +22,7 @@ extension Keyspace {
 
     /// Every value is a string; a missing key is "none".
     mutating func type(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) -> Reply {
-        .simple(live(a[1], context: c, effects: &e) == nil ? "none" : "string")
+        .simple(live(a[1], context: c, effects: &e)?.kind.name ?? "none")
     }
 
     /// Redis's `renameGenericCommand`: the value and its expiry move to the new name.
@@ -32,7 +32,7 @@ extension Keyspace {
         guard let source = live(a[1], context: c, effects: &e) else { throw .noSuchKey }
         if source.hasKey(a[2]) { return onlyIfNew ? .integer(0) : .ok }
         if live(a[2], context: c, effects: &e) != nil && onlyIfNew { return .integer(0) }
-        let moved = source.withValue { Entry.make(key: a[2], value: $0, expiresAt: source.expiresAt) }
+        let moved = source.rekeyed(a[2], expiresAt: source.expiresAt)
         put(moved, &e)
         remove(a[1])
         e.append(.delete(key: source.key))
@@ -61,7 +61,8 @@ extension Keyspace {
         guard let cursor = IntegerText.parseUnsigned(a[1]) else { throw CommandError("ERR invalid cursor") }
         var count = 10
         var pattern: GlobPattern?
-        var stringsOnly = true
+        var kind: ValueKind?
+        var anyKind = true
         var index = 2
         while index < a.count {
             guard index + 1 < a.count else { throw .syntax }
@@ -73,9 +74,9 @@ extension Keyspace {
                 let candidate = GlobPattern(pattern: a[index + 1])
                 pattern = candidate.matchesEverything ? nil : candidate
             } else if a.matches(index, "type") {
-                // Every value is a string: any other type name selects nothing (as Redis 7
-                // does for an unknown type).
-                stringsOnly = a.matches(index + 1, "string")
+                // An unknown type name selects nothing, as in Redis 7.
+                kind = ValueKind(name: a[index + 1])
+                anyKind = false
             } else {
                 throw .syntax
             }
@@ -88,7 +89,7 @@ extension Keyspace {
         for entry in found {
             if entry.isExpired(at: c.now) {
                 if c.expiry == .primary { expired.append(entry) }
-            } else if stringsOnly && (pattern.map { p in entry.withKey(p.matches) } ?? true) {
+            } else if (anyKind || entry.kind == kind) && (pattern.map { p in entry.withKey(p.matches) } ?? true) {
                 keys.append(.bulk(entry.key))
             }
         }

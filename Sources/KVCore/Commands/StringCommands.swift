@@ -1,7 +1,7 @@
 /// GET, SET and their variants: whole values in, whole values out.
 extension Keyspace {
-    mutating func get(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) -> Reply {
-        guard let entry = live(a[1], context: c, effects: &e) else { return .null }
+    mutating func get(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) throws(CommandError) -> Reply {
+        guard let entry = try liveString(a[1], context: c, effects: &e) else { return .null }
         return .value(entry)
     }
 
@@ -38,6 +38,7 @@ extension Keyspace {
     ) throws(CommandError) -> Reply {
         var expiresAt = try options.expiry?.instant(a, now: c.now, command: command)
         let current = live(a[1], context: c, effects: &e)
+        if options.get, let current, current.isObject { throw .wrongType }
         let old: Reply = current.map { .value($0) } ?? .null
         if (options.nx && current != nil) || (options.xx && current == nil) {
             return options.get ? old : aborted
@@ -47,14 +48,14 @@ extension Keyspace {
         return options.get ? old : success
     }
 
-    mutating func getset(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) -> Reply {
-        let current = live(a[1], context: c, effects: &e)
+    mutating func getset(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) throws(CommandError) -> Reply {
+        let current = try liveString(a[1], context: c, effects: &e)
         put(Entry.make(key: a[1], value: a[2], expiresAt: nil), &e)
         return current.map { .value($0) } ?? .null
     }
 
-    mutating func getdel(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) -> Reply {
-        guard let current = live(a[1], context: c, effects: &e) else { return .null }
+    mutating func getdel(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) throws(CommandError) -> Reply {
+        guard let current = try liveString(a[1], context: c, effects: &e) else { return .null }
         remove(a[1])
         e.append(.delete(key: current.key))
         return .value(current)
@@ -62,7 +63,7 @@ extension Keyspace {
 
     mutating func getex(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) throws(CommandError) -> Reply {
         let options = try SetOptions(a, from: 2, mode: .getex)
-        guard let current = live(a[1], context: c, effects: &e) else { return .null }
+        guard let current = try liveString(a[1], context: c, effects: &e) else { return .null }
         if let expiry = options.expiry {
             let instant = try expiry.instant(a, now: c.now, command: "getex")
             if expiry.absolute && instant <= c.now && c.expiry == .primary {
@@ -81,7 +82,8 @@ extension Keyspace {
         var values: [Reply] = []
         values.reserveCapacity(a.count - 1)
         for index in 1..<a.count {
-            values.append(live(a[index], context: c, effects: &e).map { .value($0) } ?? .null)
+            // A key of another type reads as missing, as in Redis.
+            values.append(live(a[index], context: c, effects: &e).flatMap { $0.isObject ? nil : .value($0) } ?? .null)
         }
         return .array(values)
     }

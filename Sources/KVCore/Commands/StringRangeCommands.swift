@@ -2,7 +2,7 @@
 extension Keyspace {
     mutating func append(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) throws(CommandError) -> Reply {
         let suffix = a[2]
-        guard let current = live(a[1], context: c, effects: &e) else {
+        guard let current = try liveString(a[1], context: c, effects: &e) else {
             put(Entry.make(key: a[1], value: suffix, expiresAt: nil), &e)
             return .integer(Int64(suffix.count))
         }
@@ -17,14 +17,14 @@ extension Keyspace {
         return .integer(Int64(total))
     }
 
-    mutating func strlen(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) -> Reply {
-        .integer(Int64(live(a[1], context: c, effects: &e)?.valueCount ?? 0))
+    mutating func strlen(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) throws(CommandError) -> Reply {
+        .integer(Int64(try liveString(a[1], context: c, effects: &e)?.valueCount ?? 0))
     }
 
     /// Redis's `getrangeCommand`, negative indexes counting from the end.
     mutating func getrange(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) throws(CommandError) -> Reply {
         guard var start = a.integer(2), var end = a.integer(3) else { throw .notInteger }
-        guard let current = live(a[1], context: c, effects: &e) else { return .bulk([]) }
+        guard let current = try liveString(a[1], context: c, effects: &e) else { return .bulk([]) }
         let length = Int64(current.valueCount)
         if start < 0 && end < 0 && start > end { return .bulk([]) }
         if start < 0 { start += length }
@@ -41,7 +41,7 @@ extension Keyspace {
         guard let offset64 = a.integer(2) else { throw .notInteger }
         if offset64 < 0 { throw CommandError("ERR offset is out of range") }
         let patch = a[3]
-        let current = live(a[1], context: c, effects: &e)
+        let current = try liveString(a[1], context: c, effects: &e)
         if patch.isEmpty { return .integer(Int64(current?.valueCount ?? 0)) }
         let (end64, overflow) = offset64.addingReportingOverflow(Int64(patch.count))
         if overflow || end64 > Int64(c.maxValueSize) { throw .stringTooLong }

@@ -86,7 +86,7 @@ extension Keyspace {
     }
 
     /// splitmix64: cheap, and good enough to pick slots.
-    private mutating func nextRandom() -> UInt64 {
+    mutating func nextRandom() -> UInt64 {
         randomState &+= 0x9e37_79b9_7f4a_7c15
         var z = randomState
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9

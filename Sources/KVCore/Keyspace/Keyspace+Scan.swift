@@ -20,38 +20,7 @@ extension Keyspace {
     /// `count` is the number of entries to aim for (about that many are visited; at most
     /// ten times as many slots are looked at, so sparse tables still progress).
     public func scan(cursor: UInt64, count: Int, _ body: (Entry) -> Void) -> UInt64 {
-        guard table.count > 0 else { return 0 }
-        let capacity = table.capacity
-        let start = table.home(cursor)
-        let target = max(1, count)
-        let slotLimit = target.multipliedReportingOverflow(by: 10).overflow ? Int.max : target * 10
-
-        // Choose the end slot: after about `target` occupied slots, or `slotLimit` slots.
-        var end = start
-        var occupied = 0
-        while end < capacity && occupied < target && end - start < slotLimit {
-            if table.isOccupied(end) { occupied += 1 }
-            end += 1
-        }
-        let upper: UInt64? = end == capacity ? nil : UInt64(end) << table.shift
-
-        // Walk from `start` through the range and on to the first empty slot at or after `end`.
-        var position = start
-        var steps = 0
-        let rangeSlots = end - start
-        while steps < capacity {
-            guard let entry = table.entry(at: position) else {
-                if steps >= rangeSlots { break }
-                position = (position + 1) & table.mask
-                steps += 1
-                continue
-            }
-            let hash = table.hash(of: entry)
-            if hash >= cursor, upper.map({ hash < $0 }) ?? true { body(entry) }
-            position = (position + 1) & table.mask
-            steps += 1
-        }
-        return upper ?? 0
+        table.scan(cursor: cursor, count: count, body)
     }
 
     /// Calls `body` with every entry (expired or not), in slot order.

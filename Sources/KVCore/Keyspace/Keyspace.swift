@@ -94,6 +94,8 @@ public struct Keyspace {
         switch operation {
         case let .put(entry):
             insert(entry)
+        case let .edit(key, edit):
+            apply(edit, to: key)
         case let .delete(key):
             key.withUnsafeBytes { _ = remove($0) }
         case let .expire(key, at):

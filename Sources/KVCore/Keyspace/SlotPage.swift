@@ -71,6 +71,12 @@ final class SlotPage: ManagedBuffer<Int, Entry?> {
     }
 
     /// The tag of slot `index` in a page of `count` slots (0 when the slot is empty).
+    /// Calls `body` with the occupied slot `index` itself, so that it can ask whether the slot
+    /// holds the only reference to its entry and replace it. The page must be unshared.
+    @inline(__always) func withSlot<R>(_ index: Int, _ body: (inout Entry?) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointerToElements { try body(&$0[index]) }
+    }
+
     @inline(__always) func tag(_ index: Int, count: Int) -> SlotTag {
         withUnsafeMutablePointerToElements {
             UnsafeRawPointer($0 + count).assumingMemoryBound(to: SlotTag.self)[index]

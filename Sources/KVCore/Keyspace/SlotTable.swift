@@ -135,6 +135,20 @@ struct SlotTable {
 
     /// Empties slot `position` and shifts the rest of its cluster back over the hole, so that
     /// no lookup ever meets a gap before its entry. May shrink the table when it gets sparse.
+    /// Calls `body` with the entry in occupied slot `position`, held in place (the page made
+    /// unshared first): `isKnownUniquelyReferenced` on it tells whether anyone else (a
+    /// snapshot's page, a log record) holds the entry. `body` may replace it with an entry of
+    /// the same key, never with nil.
+    mutating func withEntry<R>(at position: Int, _ body: (inout Entry) throws -> R) rethrows -> R {
+        let page = position &>> pageLog2
+        if !isKnownUniquelyReferenced(&pages[page]) { pages[page] = pages[page].copy() }
+        return try pages[page].withSlot(position & pageMask) { slot in
+            var entry = slot.take()!
+            defer { slot = entry }
+            return try body(&entry)
+        }
+    }
+
     @discardableResult
     mutating func remove(at position: Int) -> Entry {
         let removed = entry(at: position)!
@@ -185,5 +199,42 @@ struct SlotTable {
                 }
             }
         }
+    }
+
+    /// The entries whose hash lies in [cursor, next), about `count` of them; answers next, or 0
+    /// after the last range (see docs/keyspace.md, "SCAN cursor semantics").
+    func scan(cursor: UInt64, count: Int, _ body: (Entry) -> Void) -> UInt64 {
+        guard count > 0 else { return 0 }
+        let capacity = capacity
+        let start = home(cursor)
+        let target = max(1, count)
+        let slotLimit = target.multipliedReportingOverflow(by: 10).overflow ? Int.max : target * 10
+
+        // Choose the end slot: after about `target` occupied slots, or `slotLimit` slots.
+        var end = start
+        var occupied = 0
+        while end < capacity && occupied < target && end - start < slotLimit {
+            if isOccupied(end) { occupied += 1 }
+            end += 1
+        }
+        let upper: UInt64? = end == capacity ? nil : UInt64(end) << shift
+
+        // Walk from `start` through the range and on to the first empty slot at or after `end`.
+        var position = start
+        var steps = 0
+        let rangeSlots = end - start
+        while steps < capacity {
+            guard let entry = entry(at: position) else {
+                if steps >= rangeSlots { break }
+                position = (position + 1) & mask
+                steps += 1
+                continue
+            }
+            let hash = hash(of: entry)
+            if hash >= cursor, upper.map({ hash < $0 }) ?? true { body(entry) }
+            position = (position + 1) & mask
+            steps += 1
+        }
+        return upper ?? 0
     }
 }

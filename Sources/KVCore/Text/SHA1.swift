@@ -66,7 +66,7 @@ public struct SHA1 {
 
 extension Keyspace {
     /// `DEBUG DIGEST`: 20 bytes that depend on every entry (key, value, absolute expiry) and on
-    /// nothing else — not on insertion order, table size or hash seed. Each entry's SHA-1 is
+    /// nothing else — not on insertion order, table size, hash seed or a collection's encoding. Each entry's SHA-1 is
     /// XORed into the result, as Redis combines its keys; an empty keyspace digests to zeros.
     /// Two pods at the same LSN of the same history have the same digest.
     public func digest() -> [UInt8] {
@@ -75,7 +75,17 @@ extension Keyspace {
             var hash = SHA1()
             entry.withKey { hash.update($0) }
             hash.update([0])
-            entry.withValue { hash.update($0) }
+            if let object = entry.object {
+                // The type, then each element with its length, in the type's canonical order.
+                hash.update([0, object.kind.rawValue])
+                object.digestElements { element in
+                    var length = UInt32(element.count).littleEndian
+                    withUnsafeBytes(of: &length) { hash.update($0) }
+                    hash.update(element)
+                }
+            } else {
+                entry.withValue { hash.update($0) }
+            }
             var expiry = (entry.expiresAt?.rawValue ?? 0).littleEndian
             withUnsafeBytes(of: &expiry) { hash.update($0) }
             for (index, byte) in hash.finish().enumerated() { result[index] ^= byte }
