@@ -4,7 +4,8 @@
 #   Tests/dependencies.sh --check    only name what is missing (exit 1 if anything required is)
 # Required: redis-cli/redis-server/redis-benchmark (the end-to-end tests compare kv with a real
 # Redis and drive it with Redis's own tools), curl, openssl (TLS test certificates), python3,
-# promtool (the alert rules' tests). Needed only as root, where the emulated-pod scenarios,
+# promtool (the alert rules' tests), redis-py from PyPI (applications' client library: WATCH
+# transactions and blocking pops are tested as applications use them). Needed only as root, where the emulated-pod scenarios,
 # the chaos run and the full-disk tests run: ip, iptables, dnsmasq, haproxy, podman, runc,
 # chromium.
 # The manifest checks (docker/k8s/check.sh) use kubernetes-validate and checkov from PyPI.
@@ -41,6 +42,16 @@ if [ ${#packages[@]} -gt 0 ]; then
             exit 1
         fi
     fi
+fi
+# redis-py for whichever python3 runs the tests (pyenv's or Debian's), from PyPI.
+if ! python3 -c "import redis" >/dev/null 2>&1; then
+    if $check_only; then
+        echo "missing: redis-py (python3 -m pip install redis)" >&2
+        exit 1
+    fi
+    python3 -m pip install -q --disable-pip-version-check redis \
+        || python3 -m pip install -q --disable-pip-version-check --break-system-packages redis \
+        || { echo "could not install redis-py from PyPI" >&2; exit 1; }
 fi
 if ! $check_only; then
     for tool in kubernetes-validate checkov; do

@@ -19,6 +19,9 @@ struct ClientSession {
     var wroteInBatch = false
     /// The LSN of the log as of this client's last write: what WAIT waits for, what KV.LSN says.
     var lastWriteLSN = LSN.zero
+    /// The keys WATCHed since the last EXEC, DISCARD or UNWATCH, and whether each had expired
+    /// (but was not yet removed) when watched: one that expires since fails the EXEC.
+    var watching: [(key: [UInt8], expiredWhenWatched: Bool)] = []
 
     init(id: Int, passwordRequired: Bool) {
         self.id = id
@@ -26,6 +29,13 @@ struct ClientSession {
     }
 
     var inTransaction: Bool { queued != nil }
+
+    /// Forgets every watched key (EXEC, DISCARD, UNWATCH, RESET, disconnect).
+    mutating func unwatchAll(_ registry: inout WatchedKeys) {
+        guard !watching.isEmpty else { return }
+        registry.unwatchAll(watching.map(\.key), client: id)
+        watching = []
+    }
 
     /// Back to the state of a new connection (RESET).
     mutating func reset(passwordRequired: Bool) {

@@ -112,7 +112,15 @@ struct CommandDispatcher {
         let failed = session.transactionFailed
         session.queued = nil
         session.transactionFailed = false
+        // A watched key changed, or expired, since WATCH: nothing runs (Redis 7.0's order:
+        // a refused queued command first).
+        let now = clock.context.now
+        let watchedChanged = state.watched.isDirty(session.id) || session.watching.contains { watched in
+            !watched.expiredWhenWatched && watched.key.withUnsafeBytes { state.keyspace.lookup($0)?.isExpired(at: now) == true }
+        }
+        session.unwatchAll(&state.watched)
         if failed { return .reply(.error(.execAbort)) }
+        if watchedChanged { return .reply(.nullArray) }
         let table = ServerCommands.table
         // What changed since the commands were queued (the disk filled, memory grew) refuses
         // the whole transaction, as Redis refuses the EXEC.

@@ -111,6 +111,9 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         replyTimer = nil
         if let pendingWait, let hub = server.hub { hub.cancelWait(pendingWait) }
         pendingWait = nil
+        if !session.watching.isEmpty {
+            server.database.withLock { session.unwatchAll(&$0.watched) }
+        }
         if let record {
             server.clients.unregister(record.id)
             server.monitors.remove(client: record.id)

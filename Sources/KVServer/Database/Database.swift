@@ -24,6 +24,8 @@ final class Database: @unchecked Sendable {
         var effects: [WriteOperation] = []
         var statistics = CommandStatistics()
         var slowlog = SlowLog()
+        /// WATCH's keys and the clients whose EXEC must fail.
+        var watched = WatchedKeys()
     }
 
     /// The log and history the keyspace belongs to. Fixed on a primary; a replica that
@@ -136,6 +138,7 @@ final class Database: @unchecked Sendable {
                     }
                     state.keyspace.apply(operation)
                 }
+                state.watched.touch(record.operations)
             }
             return last
         }
@@ -154,6 +157,7 @@ extension Database.State {
     mutating func commitEffects(now: UnixMillis) -> LSN? {
         guard !effects.isEmpty else { return nil }
         let lsn = log.append(timestamp: now, operations: effects)
+        watched.touch(effects)
         effects.removeAll(keepingCapacity: true)
         return lsn
     }

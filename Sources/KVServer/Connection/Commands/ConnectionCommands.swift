@@ -30,7 +30,8 @@ enum ConnectionCommands {
             handler: .server { _, _, _, _, _ in .replyAndClose(.ok) }),
         Row("reset", arity: 1, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy, .runsInMulti],
             group: "connection", since: "6.2.0", summary: "Resets the connection.",
-            handler: .server { dispatcher, _, session, _, _ in
+            handler: .server { dispatcher, _, session, state, _ in
+                session.unwatchAll(&state.watched)
                 session.reset(passwordRequired: dispatcher.server.passwordRequired)
                 return .reply(.simple("RESET"))
             }),
