@@ -14,8 +14,14 @@ public enum WriteOperation: Sendable {
     case delete(key: [UInt8])
     /// The key, which exists, now expires at the instant (nil: never).
     case expire(key: [UInt8], at: UnixMillis?)
-    /// Every key is gone.
+    /// Every key of every database is gone.
     case flushAll
+    /// The record's next operations apply to this database (a record starts in database 0).
+    case select(Int)
+    /// Every key of the current database is gone (FLUSHDB).
+    case flushDatabase
+    /// The two databases trade places (SWAPDB).
+    case swapDatabases(Int, Int)
     /// A new epoch of the history starts with this record (`Lineage`): the marker a primary
     /// writes, and makes durable, before its first write. Changes no key.
     case beginEpoch(Epoch)

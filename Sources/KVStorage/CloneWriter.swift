@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// Receives a clone (snapshot bytes arriving over TCP) into `snapshots/clone.kvs.tmp`,
-/// checking the bytes as they arrive and building the keyspace from them, so that installing
+/// checking the bytes as they arrive and building the dataset from them, so that installing
 /// the clone need not read the file back.
 ///
 /// The bytes go through a `SnapshotDecoder` on their way to the file, so a garbled stream is
@@ -28,7 +28,7 @@ public final class CloneWriter {
     private let file: SystemFile
     private var decoder = SnapshotDecoder()
     /// The entries received so far; whole (and usable) once `finish()` succeeded.
-    private var keyspace = Keyspace()
+    private var dataset = Dataset(count: 1)
     private var closed = false
     /// Set when `append` threw: the bytes that made it throw are not in the file (and the
     /// decoder may have finished on them), so the clone can never complete.
@@ -53,11 +53,11 @@ public final class CloneWriter {
             throw StorageError(.corruption, "clone already refused", path: path, offset: byteCount)
         }
         // Moved out and back so that inserting never copies the table (it stays uniquely owned).
-        var building = Keyspace()
-        swap(&building, &keyspace)
-        defer { swap(&building, &keyspace) }
+        var building = Dataset(count: 1)
+        swap(&building, &dataset)
+        defer { swap(&building, &dataset) }
         do {
-            try decoder.feed(bytes) { building.insert($0) }
+            try decoder.feed(bytes) { building.insert($0, database: $1) }
             var written = 0
             try file.write(bytes, written: &written)
         } catch {
@@ -68,7 +68,7 @@ public final class CloneWriter {
     }
 
     /// Checks that the whole snapshot arrived, fsyncs and closes the file; returns the header
-    /// and the keyspace it holds (pass both to `installSnapshot(at:verified:)` and
+    /// and the dataset it holds (pass both to `installSnapshot(at:verified:)` and
     /// `Recovery.open(_:preloaded:)`).
     public func finish() throws -> PreloadedSnapshot {
         guard isComplete, let header = decoder.header else {
@@ -78,9 +78,9 @@ public final class CloneWriter {
         try file.sync()
         file.close()
         closed = true
-        var result = Keyspace()
-        swap(&result, &keyspace)
-        return PreloadedSnapshot(header: header, keyspace: result)
+        var result = Dataset(count: 1)
+        swap(&result, &dataset)
+        return PreloadedSnapshot(header: header, dataset: result)
     }
 
     /// Stops and deletes the temporary file (a clone cut short).
@@ -91,16 +91,16 @@ public final class CloneWriter {
     }
 }
 
-/// A snapshot already read and verified (a clone as it arrived), and the keyspace it holds:
+/// A snapshot already read and verified (a clone as it arrived), and the dataset it holds:
 /// lets recovery skip reading the file it was written to.
 public struct PreloadedSnapshot: @unchecked Sendable {
     // @unchecked Sendable: handed from the thread that built it to the one that recovers, and
     // not touched by the first again.
     public var header: SnapshotHeader
-    public var keyspace: Keyspace
+    public var dataset: Dataset
 
-    public init(header: SnapshotHeader, keyspace: Keyspace) {
+    public init(header: SnapshotHeader, dataset: Dataset) {
         self.header = header
-        self.keyspace = keyspace
+        self.dataset = dataset
     }
 }

@@ -25,7 +25,7 @@ enum LogReplay {
     }
 
     static func run(directory: DataDirectory, history: HistoryID, after snapshotLSN: LSN,
-                    into keyspace: inout Keyspace, lineage: inout Lineage,
+                    into dataset: inout Dataset, lineage: inout Lineage,
                     warnings: inout [String]) throws -> Result {
         let segments = try directory.segments()
         var result = Result(lastLSN: snapshotLSN)
@@ -61,8 +61,8 @@ enum LogReplay {
                     if record.lsn > snapshotLSN {
                         for operation in record.operations {
                             if case let .beginEpoch(epoch) = operation { lineage.begin(epoch, at: record.lsn) }
-                            keyspace.apply(operation)
                         }
+                        dataset.apply(record.operations)
                         result.recordsReplayed += 1
                     }
                     next = record.lsn.next

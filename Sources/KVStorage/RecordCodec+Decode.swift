@@ -155,6 +155,18 @@ extension RecordCodec {
                 operations.append(.expire(key: Array(key), at: at == 0 ? nil : UnixMillis(at)))
             case .flushAll:
                 operations.append(.flushAll)
+            case .select:
+                guard let index = reader.read(UInt32.self) else { return corrupt(.truncatedBody) }
+                guard index < Self.maximumDatabases else { return corrupt(.malformedOperation("database \(index)")) }
+                operations.append(.select(Int(index)))
+            case .flushDatabase:
+                operations.append(.flushDatabase)
+            case .swapDatabases:
+                guard let first = reader.read(UInt32.self), let second = reader.read(UInt32.self) else { return corrupt(.truncatedBody) }
+                guard first < Self.maximumDatabases && second < Self.maximumDatabases else {
+                    return corrupt(.malformedOperation("databases \(first) and \(second)"))
+                }
+                operations.append(.swapDatabases(Int(first), Int(second)))
             case .beginEpoch:
                 guard let epoch = reader.read(UInt64.self) else { return corrupt(.truncatedBody) }
                 operations.append(.beginEpoch(Epoch(epoch)))

@@ -14,6 +14,9 @@ import KVCore
 ///   5 beginEpoch: u64 epoch
 ///   6 putObject : u32 keyLength | key | u8 valueKind | u32 payloadLength | payload | i64 expiresAt
 ///   7 edit    : u32 keyLength | key | u8 action | u32 itemCount | (u32 length | item)…
+///   8 select  : u32 database   (the record's next operations apply to it; a record starts at 0)
+///   9 flushDatabase: (no fields)
+///  10 swapDatabases: u32 first | u32 second
 /// ```
 /// A put of a collection is a putObject, its value in `ValuePayload` form; an edit is a
 /// `CollectionEdit`.
@@ -27,6 +30,9 @@ public enum RecordCodec {
     /// The largest body accepted. A length above it is garbage, rejected before anything is
     /// allocated (a torn or random length field must never make us allocate gigabytes).
     public static let maximumBodySize = 1 << 30
+    /// The most databases a record may name: more is garbage (it would make a replica
+    /// allocate that many keyspaces).
+    public static let maximumDatabases: UInt32 = 1 << 16
 
     /// Operation kinds on disk. Never renumber: logs outlive the code that wrote them.
     enum OperationKind: UInt8 {
@@ -37,6 +43,9 @@ public enum RecordCodec {
         case beginEpoch = 5
         case putObject = 6
         case edit = 7
+        case select = 8
+        case flushDatabase = 9
+        case swapDatabases = 10
     }
 
     /// Appends the framed record to `buffer`, copying keys and values straight out of the
@@ -126,6 +135,15 @@ public enum RecordCodec {
             writer.write(at?.rawValue ?? 0)
         case .flushAll:
             writer.write(OperationKind.flushAll.rawValue)
+        case let .select(index):
+            writer.write(OperationKind.select.rawValue)
+            writer.write(UInt32(index))
+        case .flushDatabase:
+            writer.write(OperationKind.flushDatabase.rawValue)
+        case let .swapDatabases(first, second):
+            writer.write(OperationKind.swapDatabases.rawValue)
+            writer.write(UInt32(first))
+            writer.write(UInt32(second))
         case let .beginEpoch(epoch):
             writer.write(OperationKind.beginEpoch.rawValue)
             writer.write(epoch.rawValue)
@@ -144,7 +162,9 @@ public enum RecordCodec {
             case let .put(entry): size += 1 + 4 + entry.keyCount + 4 + entry.valueCount + 8
             case let .delete(key): size += 1 + 4 + key.count
             case let .expire(key, _): size += 1 + 4 + key.count + 8
-            case .flushAll: size += 1
+            case .flushAll, .flushDatabase: size += 1
+            case .select: size += 1 + 4
+            case .swapDatabases: size += 1 + 8
             case .beginEpoch: size += 1 + 8
             }
         }

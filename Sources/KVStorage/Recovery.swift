@@ -1,6 +1,6 @@
 import KVCore
 
-/// Opens a data directory: checks everything on disk, rebuilds the keyspace, and opens the
+/// Opens a data directory: checks everything on disk, rebuilds the dataset, and opens the
 /// write log to continue after the last record.
 ///
 /// Never a silent partial load: anything that does not verify either is a torn tail of the
@@ -19,7 +19,7 @@ public enum Recovery {
     /// 4. Replays the log records after the snapshot, checking history ids and LSN continuity,
     ///    applying the torn-tail rule to the newest segment.
     ///
-    /// - Parameter preloaded: the keyspace of the snapshot just installed (a clone), used
+    /// - Parameter preloaded: the dataset of the snapshot just installed (a clone), used
     ///   instead of reading that snapshot's file again.
     public static func open(_ options: StorageOptions, preloaded: PreloadedSnapshot? = nil) throws -> RecoveredStore {
         let started = MonotonicClock.nanoseconds()
@@ -51,12 +51,12 @@ public enum Recovery {
         let historyID = history!
 
         let loaded = try loadSnapshot(directory: directory, history: historyID, preloaded: preloaded, warnings: &warnings)
-        var keyspace = loaded.keyspace
+        var dataset = loaded.dataset
         var lineage = loaded.lineage
         let replay: LogReplay.Result
         do {
             replay = try LogReplay.run(directory: directory, history: historyID, after: loaded.lsn,
-                                       into: &keyspace, lineage: &lineage, warnings: &warnings)
+                                       into: &dataset, lineage: &lineage, warnings: &warnings)
         } catch {
             // The log cannot bridge from the older snapshot: the corrupt newer one is the cause.
             throw loaded.skipped?.error ?? error
@@ -89,13 +89,13 @@ public enum Recovery {
             throw error
         }
         return RecoveredStore(
-            keyspace: keyspace, history: historyID, lineage: lineage, lastLSN: lastLSN, snapshotLSN: loaded.lsn,
+            dataset: dataset, history: historyID, lineage: lineage, lastLSN: lastLSN, snapshotLSN: loaded.lsn,
             recordsReplayed: replay.recordsReplayed, warnings: warnings, createdHistory: createdHistory,
             duration: Double(MonotonicClock.nanoseconds() - started) / 1e9, log: log)
     }
 
     struct LoadedSnapshot {
-        var keyspace = Keyspace()
+        var dataset = Dataset(count: 1)
         var lsn = LSN.zero
         var lineage = Lineage()
         /// The newest snapshot, when it did not verify and an older one (or none) was loaded.
@@ -108,19 +108,19 @@ public enum Recovery {
         var result = LoadedSnapshot()
         if let preloaded, preloaded.header.history == history,
            try directory.snapshots().last?.lsn == preloaded.header.lsn {
-            result.keyspace = preloaded.keyspace
+            result.dataset = preloaded.dataset
             result.lsn = preloaded.header.lsn
             result.lineage = preloaded.header.lineage
             return result
         }
         for snapshot in try directory.snapshots().reversed() {
             do {
-                let (header, keyspace) = try SnapshotReader.load(snapshot.path, history: history)
+                let (header, dataset) = try SnapshotReader.load(snapshot.path, history: history)
                 guard header.lsn == snapshot.lsn else {
                     throw StorageError(.corruption, "snapshot header says LSN \(header.lsn), its name says \(snapshot.lsn)",
                                        path: snapshot.path, offset: 24)
                 }
-                result.keyspace = keyspace
+                result.dataset = dataset
                 result.lsn = snapshot.lsn
                 result.lineage = header.lineage
                 return result

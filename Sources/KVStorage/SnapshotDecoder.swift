@@ -4,7 +4,7 @@ import KVCore
 /// over TCP — verifying the header, each entry's bounds, and the trailer's count and checksum.
 ///
 /// Entries are handed out as they are decoded, before the trailer is checked: the caller builds
-/// into a scratch keyspace and keeps it only if `finish()` succeeds (a snapshot that does not
+/// into a scratch dataset and keeps it only if `finish()` succeeds (a snapshot that does not
 /// verify is never partially used). Errors are `StorageError`s whose offset is the position in
 /// the stream; a file reader adds the path.
 public struct SnapshotDecoder {
@@ -33,6 +33,12 @@ public struct SnapshotDecoder {
     /// Decodes what it can of `bytes` (after any bytes kept from earlier feeds), calling
     /// `onEntry` for every complete entry.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, onEntry: (Entry) throws -> Void) throws {
+        try feed(bytes) { entry, _ in try onEntry(entry) }
+    }
+
+    /// Consumes `bytes` as `feed(_:onEntry:)` does, calling `onEntry` with each entry and its
+    /// database.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, onEntry: (Entry, _ database: Int) throws -> Void) throws {
         guard !failed else { throw StorageError(.corruption, "snapshot already refused", offset: consumed) }
         do {
             try feedAfterCheck(bytes, onEntry: onEntry)
@@ -42,7 +48,7 @@ public struct SnapshotDecoder {
         }
     }
 
-    private mutating func feedAfterCheck(_ bytes: UnsafeRawBufferPointer, onEntry: (Entry) throws -> Void) throws {
+    private mutating func feedAfterCheck(_ bytes: UnsafeRawBufferPointer, onEntry: (Entry, Int) throws -> Void) throws {
         if carry.isEmpty {
             let used = try parse(bytes, onEntry: onEntry)
             carry.append(contentsOf: bytes[used...])
@@ -69,7 +75,7 @@ public struct SnapshotDecoder {
     }
 
     /// Consumes whole items from the front of `bytes`; returns how many bytes it used.
-    private mutating func parse(_ bytes: UnsafeRawBufferPointer, onEntry: (Entry) throws -> Void) throws -> Int {
+    private mutating func parse(_ bytes: UnsafeRawBufferPointer, onEntry: (Entry, Int) throws -> Void) throws -> Int {
         var reader = ByteReader(bytes)
         while true {
             let itemStart = reader.position
@@ -93,13 +99,22 @@ public struct SnapshotDecoder {
                 guard reader.readBytes(Int(keyCount)) != nil else { return itemStart }
                 let layout = header!.formatVersion == 1 ? EntryLayout.version1 : .kinded
                 var kind = ValueKind.string
+                var database = 0
                 if layout == .kinded {
                     guard reader.read(Int64.self) != nil, let raw = reader.read(UInt8.self) else { return itemStart }
-                    guard let known = ValueKind(rawValue: raw) else {
+                    guard let known = ValueKind(rawValue: raw & ~SnapshotHeader.databaseFlag) else {
                         throw StorageError(.corruption, "unknown value kind \(raw)",
                                            offset: consumed + reader.position - 1 - itemStart)
                     }
                     kind = known
+                    if raw & SnapshotHeader.databaseFlag != 0 {
+                        guard let index = reader.read(UInt32.self) else { return itemStart }
+                        guard index > 0 && index < RecordCodec.maximumDatabases else {
+                            throw StorageError(.corruption, "impossible database \(index)",
+                                               offset: consumed + reader.position - 4 - itemStart)
+                        }
+                        database = Int(index)
+                    }
                 }
                 guard let valueCount = reader.read(UInt32.self) else { return itemStart }
                 try checkField(Int(valueCount), at: reader.position - 4 - itemStart, "value")
@@ -109,11 +124,12 @@ public struct SnapshotDecoder {
                 crc = CRC32C.update(crc, item)
                 let entry: Entry
                 do {
-                    entry = try Self.entry(from: item, layout: layout, kind: kind, keyCount: Int(keyCount), valueCount: Int(valueCount))
+                    entry = try Self.entry(from: item, layout: layout, kind: kind, inDatabase: database > 0,
+                                           keyCount: Int(keyCount), valueCount: Int(valueCount))
                 } catch {
                     throw StorageError(.corruption, "\(kind.name) value: \(error.reason)", offset: consumed)
                 }
-                try onEntry(entry)
+                try onEntry(entry, database)
                 consumed += item.count
                 entriesDecoded += 1
                 if entriesDecoded == header!.entryCount { phase = .trailer }
@@ -156,12 +172,13 @@ public struct SnapshotDecoder {
         }
     }
 
-    /// Where an entry's fields are: format 2 puts the expiry and the value's kind before the
-    /// value; format 1 had a string value, then the expiry.
+    /// Where an entry's fields are: format 2 puts the expiry and the value's kind (with the
+    /// database after it, outside database 0) before the value; format 1 had a string value,
+    /// then the expiry.
     enum EntryLayout { case version1, kinded }
 
     private static func entry(
-        from item: UnsafeRawBufferPointer, layout: EntryLayout, kind: ValueKind, keyCount: Int, valueCount: Int
+        from item: UnsafeRawBufferPointer, layout: EntryLayout, kind: ValueKind, inDatabase: Bool, keyCount: Int, valueCount: Int
     ) throws(ValuePayload.Malformed) -> Entry {
         let key = UnsafeRawBufferPointer(rebasing: item[4..<4 + keyCount])
         let valueStart: Int
@@ -172,7 +189,7 @@ public struct SnapshotDecoder {
             expiresAt = item.loadLittleEndian(at: valueStart + valueCount, as: Int64.self)
         case .kinded:
             expiresAt = item.loadLittleEndian(at: 4 + keyCount, as: Int64.self)
-            valueStart = 4 + keyCount + 8 + 1 + 4
+            valueStart = 4 + keyCount + 8 + 1 + (inDatabase ? 4 : 0) + 4
         }
         let value = UnsafeRawBufferPointer(rebasing: item[valueStart..<valueStart + valueCount])
         let expiry = expiresAt == 0 ? nil : UnixMillis(expiresAt)

@@ -1,10 +1,10 @@
 import KVCore
 
-/// Turns a frozen keyspace into snapshot bytes, one chunk at a time — the same bytes whether
+/// Turns a frozen dataset into snapshot bytes, one chunk at a time — the same bytes whether
 /// they go to a file (`SnapshotWriter`) or to a replica being cloned.
 ///
-/// Streaming keeps memory flat: a 10 GB keyspace is written through one ~1 MiB buffer, and the
-/// snapshot shares entries with the live keyspace instead of copying them.
+/// Streaming keeps memory flat: a 10 GB dataset is written through one ~1 MiB buffer, and the
+/// snapshot shares entries with the live dataset instead of copying them.
 public struct SnapshotEncoder {
     /// What the header says.
     public let header: SnapshotHeader
@@ -12,7 +12,7 @@ public struct SnapshotEncoder {
     /// big value makes a bigger chunk).
     public let chunkSize: Int
 
-    private var entries: KeyspaceSnapshot.Iterator
+    private var entries: DatasetSnapshot.Iterator
     /// Entries encoded so far; equals `header.entryCount` at the end unless the snapshot's
     /// `count` disagreed with its contents (then the output does not verify).
     public private(set) var entriesWritten: UInt64 = 0
@@ -21,9 +21,9 @@ public struct SnapshotEncoder {
 
     private enum Phase { case header, entries, done }
 
-    /// An encoder for `snapshot`, which holds the keyspace as of `lsn` in `history`, whose
+    /// An encoder for `snapshot`, which holds the dataset as of `lsn` in `history`, whose
     /// epochs up to `lsn` are `lineage`.
-    public init(history: HistoryID, lsn: LSN, lineage: Lineage, snapshot: KeyspaceSnapshot, chunkSize: Int = 1 << 20) {
+    public init(history: HistoryID, lsn: LSN, lineage: Lineage, snapshot: DatasetSnapshot, chunkSize: Int = 1 << 20) {
         header = SnapshotHeader(history: history, lsn: lsn, entryCount: UInt64(snapshot.count), lineage: lineage)
         self.chunkSize = max(chunkSize, 64)
         entries = snapshot.makeIterator()
@@ -52,11 +52,11 @@ public struct SnapshotEncoder {
         buffer.reserveCapacity(bodyStart + chunkSize)
         var finished = false
         while buffer.count - bodyStart < chunkSize {
-            guard let entry = entries.next() else {
+            guard let (database, entry) = entries.next() else {
                 finished = true
                 break
             }
-            Self.encode(entry, into: &buffer)
+            Self.encode(entry, database: database, into: &buffer)
             entriesWritten += 1
         }
         crc = buffer.withUnsafeBytes { CRC32C.update(crc, UnsafeRawBufferPointer(rebasing: $0[bodyStart...])) }
@@ -71,11 +71,16 @@ public struct SnapshotEncoder {
         return true
     }
 
-    static func encode(_ entry: Entry, into buffer: inout [UInt8]) {
+    static func encode(_ entry: Entry, database: Int = 0, into buffer: inout [UInt8]) {
         buffer.appendLittleEndian(UInt32(entry.keyCount))
         entry.withKey { buffer.append(contentsOf: $0) }
         buffer.appendLittleEndian(entry.expiresAt?.rawValue ?? 0)
-        buffer.append(entry.kind.rawValue)
+        if database == 0 {
+            buffer.append(entry.kind.rawValue)
+        } else {
+            buffer.append(entry.kind.rawValue | SnapshotHeader.databaseFlag)
+            buffer.appendLittleEndian(UInt32(database))
+        }
         if let object = entry.object {
             let lengthAt = buffer.count
             buffer.appendLittleEndian(UInt32(0))
@@ -85,5 +90,12 @@ public struct SnapshotEncoder {
             buffer.appendLittleEndian(UInt32(entry.valueCount))
             entry.withValue { buffer.append(contentsOf: $0) }
         }
+    }
+}
+
+extension SnapshotEncoder {
+    /// An encoder of a single database's snapshot (database 0): tests and tools.
+    public init(history: HistoryID, lsn: LSN, lineage: Lineage, snapshot: KeyspaceSnapshot, chunkSize: Int = 1 << 20) {
+        self.init(history: history, lsn: lsn, lineage: lineage, snapshot: DatasetSnapshot(snapshot), chunkSize: chunkSize)
     }
 }

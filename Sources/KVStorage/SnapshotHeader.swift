@@ -51,6 +51,9 @@ public struct SnapshotHeader: Sendable, Hashable {
     static let trailerMagic: [UInt8] = Array("KVSE".utf8)
     static let version: UInt32 = 2
     static let trailerSize = 16
+    /// The kind byte's bit that says a u32 database index follows it (entries outside
+    /// database 0; format 2).
+    static let databaseFlag: UInt8 = 0x80
     /// The most epochs a header may list: more is garbage, refused before it is read.
     static let maximumEpochs = 65536
     /// The bytes needed to know a header's size (`size(peeking:)`).

@@ -2,28 +2,28 @@ import KVCore
 
 /// Reads snapshot files, verifying every byte before the result is used.
 public enum SnapshotReader {
-    /// Reads the snapshot at `path` into a new keyspace. The keyspace is built while the file
+    /// Reads the snapshot at `path` into a new dataset. The dataset is built while the file
     /// streams through a `SnapshotDecoder` and is returned only if the trailer verifies; on any
     /// error it is discarded. `history`, when given, must match the file's.
-    public static func load(_ path: String, history: HistoryID? = nil) throws -> (header: SnapshotHeader, keyspace: Keyspace) {
-        var keyspace = Keyspace()
-        let header = try stream(path) { keyspace.insert($0) }
+    public static func load(_ path: String, history: HistoryID? = nil) throws -> (header: SnapshotHeader, dataset: Dataset) {
+        var dataset = Dataset(count: 1)
+        let header = try stream(path) { dataset.insert($0, database: $1) }
         if let history, header.history != history {
             throw StorageError(.historyMismatch,
                                "snapshot belongs to history \(header.history), the data directory to \(history)",
                                path: path, offset: 8)
         }
-        return (header, keyspace)
+        return (header, dataset)
     }
 
     /// Reads the whole snapshot at `path` and checks it, keeping nothing; returns its header.
     public static func verify(_ path: String) throws -> SnapshotHeader {
-        try stream(path) { _ in }
+        try stream(path) { _, _ in }
     }
 
     /// Streams the entries of `path` to `onEntry` in 1 MiB reads; returns the header once the
     /// trailer verifies. Errors name `path`.
-    public static func stream(_ path: String, onEntry: (Entry) throws -> Void) throws -> SnapshotHeader {
+    public static func stream(_ path: String, onEntry: (Entry, _ database: Int) throws -> Void) throws -> SnapshotHeader {
         let file = try SystemFile.openForReading(path)
         defer { file.close() }
         var decoder = SnapshotDecoder()

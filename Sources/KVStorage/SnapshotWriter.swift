@@ -33,7 +33,7 @@ public struct SnapshotWriter: Sendable {
     /// Streams `snapshot` (the keyspace as of `lsn`) to a temporary file and fsyncs it; returns
     /// the unpublished file. Runs for as long as the keyspace takes to write — call it off the
     /// request path.
-    public func writeTemporary(_ snapshot: KeyspaceSnapshot, at lsn: LSN, lineage: Lineage,
+    public func writeTemporary(_ snapshot: DatasetSnapshot, at lsn: LSN, lineage: Lineage,
                                chunkSize: Int = 1 << 20) throws -> SnapshotInfo {
         let path = directory.snapshotPath(lsn: lsn) + DataDirectory.temporarySuffix
         let file = try SystemFile.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
@@ -74,7 +74,7 @@ public struct SnapshotWriter: Sendable {
     /// Writes, then calls `beforePublishing` (wait for the log there), then publishes. If
     /// anything throws, the temporary file is removed and nothing is published.
     public func write(
-        _ snapshot: KeyspaceSnapshot, at lsn: LSN, lineage: Lineage, beforePublishing: () throws -> Void = {}
+        _ snapshot: DatasetSnapshot, at lsn: LSN, lineage: Lineage, beforePublishing: () throws -> Void = {}
     ) throws -> SnapshotInfo {
         let temporary = try writeTemporary(snapshot, at: lsn, lineage: lineage)
         do {
@@ -84,5 +84,14 @@ public struct SnapshotWriter: Sendable {
             try? FileSystem.remove(temporary.path)
             throw error
         }
+    }
+}
+
+extension SnapshotWriter {
+    /// Writes a single database's snapshot (database 0): tests and tools.
+    public func write(
+        _ snapshot: KeyspaceSnapshot, at lsn: LSN, lineage: Lineage, beforePublishing: () throws -> Void = {}
+    ) throws -> SnapshotInfo {
+        try write(DatasetSnapshot(snapshot), at: lsn, lineage: lineage, beforePublishing: beforePublishing)
     }
 }

@@ -22,13 +22,13 @@ public struct StorageOptions: Sendable {
 
 /// What `Recovery.open` found and rebuilt.
 public struct RecoveredStore {
-    /// The keyspace as of `lastLSN`: the snapshot plus every record after it.
-    public var keyspace: Keyspace
+    /// The dataset (every database) as of `lastLSN`: the snapshot plus every record after it.
+    public var dataset: Dataset
     /// The data directory's history.
     public var history: HistoryID
     /// The epochs of the log up to `lastLSN`: the snapshot's, then the markers replayed.
     public var lineage: Lineage
-    /// The last LSN applied to `keyspace`; the log continues at `lastLSN + 1`.
+    /// The last LSN applied to `dataset`; the log continues at `lastLSN + 1`.
     public var lastLSN: LSN
     /// The LSN of the snapshot loaded (0 when none was).
     public var snapshotLSN: LSN

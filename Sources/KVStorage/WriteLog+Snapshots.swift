@@ -13,7 +13,7 @@ extension WriteLog {
     /// log could survive a crash that the log's last records do not.
     @discardableResult
     public func writeSnapshot(
-        _ snapshot: KeyspaceSnapshot, at lsn: LSN, lineage: Lineage, retainAfter: LSN? = nil
+        _ snapshot: DatasetSnapshot, at lsn: LSN, lineage: Lineage, retainAfter: LSN? = nil
     ) throws -> (snapshot: SnapshotInfo, compaction: CompactionResult) {
         // A closed log may already have been replaced (a replica's re-clone): its snapshot
         // would put data of the old history into the directory.
@@ -31,5 +31,15 @@ extension WriteLog {
         snapshotLSN.store(lsn.rawValue, ordering: .relaxed)
         let compaction = try Compaction.run(in: directory, snapshotLSN: lsn, retainAfter: retainAfter)
         return (published, compaction)
+    }
+}
+
+extension WriteLog {
+    /// `writeSnapshot` of a single database (database 0): tests and tools.
+    @discardableResult
+    public func writeSnapshot(
+        _ snapshot: KeyspaceSnapshot, at lsn: LSN, lineage: Lineage, retainAfter: LSN? = nil
+    ) throws -> (snapshot: SnapshotInfo, compaction: CompactionResult) {
+        try writeSnapshot(DatasetSnapshot(snapshot), at: lsn, lineage: lineage, retainAfter: retainAfter)
     }
 }

@@ -67,6 +67,12 @@ extension WriteOperation {
             return "expire \(text(key)) " + (at.map { "@\($0.rawValue)" } ?? "never")
         case .flushAll:
             return "flushall"
+        case .flushDatabase:
+            return "flushdb"
+        case let .select(index):
+            return "select \(index)"
+        case let .swapDatabases(first, second):
+            return "swapdb \(first) \(second)"
         case let .beginEpoch(epoch):
             return "epoch \(epoch)"
         }

@@ -63,6 +63,9 @@ struct KVServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("slowlog-max-len"), help: "SLOWLOG entries kept. Env: KV_SLOWLOG_MAX_LEN.")
     var slowlogMaxLen: Int = 128
 
+    @Option(name: .customLong("databases"), help: "Databases SELECT may pick (0 to this minus one). Env: KV_DATABASES.")
+    var databases: Int = 16
+
     @Option(name: .customLong("max-value-size"), help: "Largest key or value (1000, 64kb, 1mb, 512mb). Env: KV_MAX_VALUE_SIZE.")
     var maxValueSize: String = "512mb"
 
@@ -216,6 +219,11 @@ struct KVServerCommand: AsyncParsableCommand {
         configuration.maxClients = maxClients
         configuration.slowlogLogSlowerThan = slowlogLogSlowerThan
         configuration.slowlogMaxLen = max(0, slowlogMaxLen)
+        guard databases >= 1 && databases <= 65536 else {
+            printError("kv-server: --databases must be between 1 and 65536 (got \(databases)).")
+            throw ExitCode(2)
+        }
+        configuration.databases = databases
         configuration.maxValueSize = sizes["max-value-size"]!
         configuration.maxRequestSize = sizes["max-request-size"]!
         configuration.idleTimeoutSeconds = idleTimeout

@@ -41,6 +41,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         fuzzTarget("FuzzStreamAck", [kv("KVCore"), kv("KVReplicationWire")]),
+        fuzzTarget("FuzzValuePayload", [kv("KVCore")]),
         fuzzTarget("FuzzHTTP", [
             kv("KVCore"), kv("KVStorage"), kv("KVServer"), nio("NIOCore"), nio("NIOEmbedded"), nio("NIOHTTP1"),
             .product(name: "Logging", package: "swift-log"),

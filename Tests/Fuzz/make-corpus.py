@@ -51,6 +51,36 @@ def flush_all():
     return b"\x04"
 
 
+def items(elements):
+    """A collection edit's or payload's elements: each with its u32 length."""
+    return b"".join(struct.pack("<I", len(e)) + e for e in elements)
+
+
+def hash_payload(pairs):
+    return struct.pack("<I", len(pairs)) + b"".join(items([f, v]) for f, v in pairs)
+
+
+def zset_payload(pairs):
+    return struct.pack("<I", len(pairs)) + b"".join(struct.pack("<d", s) + items([m]) for s, m in pairs)
+
+
+def elements_payload(elements):
+    """A list's or a set's payload."""
+    return struct.pack("<I", len(elements)) + items(elements)
+
+
+def put_object(key, kind, payload, expires=0):
+    return struct.pack("<BI", 6, len(key)) + key + struct.pack("<BI", kind, len(payload)) + payload + struct.pack("<q", expires)
+
+
+def edit(key, action, elements):
+    return struct.pack("<BI", 7, len(key)) + key + struct.pack("<BI", action, len(elements)) + items(elements)
+
+
+def select(database):
+    return struct.pack("<BI", 8, database)
+
+
 def record(lsn, ops, timestamp=1_700_000_000_000):
     body = struct.pack("<QqI", lsn, timestamp, len(ops)) + b"".join(ops)
     return struct.pack("<II", len(body), crc32c(body)) + body
@@ -59,6 +89,18 @@ def record(lsn, ops, timestamp=1_700_000_000_000):
 def segment_header(first_lsn):
     head = b"KVLG" + struct.pack("<IQQQ", 1, HISTORY[0], HISTORY[1], first_lsn)
     return head + struct.pack("<I", crc32c(head))
+
+
+def snapshot_v2(entries, lsn=7):
+    """Format 2: lineage in the header; entries (database, key, expires, kind, value bytes)."""
+    head = b"KVSN" + struct.pack("<IQQQQI", 2, HISTORY[0], HISTORY[1], lsn, len(entries), 1) + struct.pack("<QQ", 1, 1)
+    head += struct.pack("<I", crc32c(head))
+    body = b""
+    for database, k, e, kind, v in entries:
+        body += struct.pack("<I", len(k)) + k + struct.pack("<q", e)
+        body += struct.pack("<BI", kind | 0x80, database) if database else struct.pack("<B", kind)
+        body += struct.pack("<I", len(v)) + v
+    return head + body + b"KVSE" + struct.pack("<QI", len(entries), crc32c(body))
 
 
 def snapshot(entries, lsn=7, count=None):
@@ -100,7 +142,23 @@ RECORDS = [
     record(4, [flush_all()]),
     record(5, []),
     record(6, [put(b"", b""), put(b"\x00\xff", b"x" * 300)]),
+    record(7, [put_object(b"h", 1, hash_payload([(b"f", b"v"), (b"g", b"w" * 70)])),
+               put_object(b"l", 2, elements_payload([b"a", b"b"])), put_object(b"s", 3, elements_payload([b"1", b"x"])),
+               put_object(b"z", 4, zset_payload([(1.5, b"m"), (2.0, b"n")]), 1_800_000_000_000)]),
+    record(8, [edit(b"h", 1, [b"f", b"v2"]), edit(b"h", 2, [b"g"]), edit(b"l", 10, [b"c"]), edit(b"l", 13, [b"1"]),
+               edit(b"l", 15, [b"1", b"x"]), edit(b"s", 20, [b"y"]), edit(b"z", 30, [struct.pack("<d", 3.0), b"o"])]),
+    record(9, [select(3), put(b"k", b"in-db-3"), b"\x09", select(0), struct.pack("<BII", 10, 0, 3)]),
 ]
+PAYLOADS = {
+    "hash": b"\x01" + hash_payload([(b"f", b"v"), (b"g", b"w")]),
+    "hash-long": b"\x01" + hash_payload([(b"f%d" % i, b"v" * (i % 80)) for i in range(140)]),
+    "list": b"\x02" + elements_payload([b"a", b"", b"c" * 100]),
+    "set-ints": b"\x03" + elements_payload([b"1", b"-7", b"300000"]),
+    "set": b"\x03" + elements_payload([b"x", b"y"]),
+    "zset": b"\x04" + zset_payload([(-1.0, b"a"), (float("inf"), b"b")]),
+    "hash-duplicate": b"\x01" + hash_payload([(b"f", b"v"), (b"f", b"w")]),
+    "bad-count": b"\x03" + struct.pack("<I", 1000) + items([b"x"]),
+}
 ENTRIES = [(b"a", b"1", 0), (b"counter", b"42", 1_800_000_000_000), (b"", b"", 0), (b"big", b"v" * 200, 0)]
 
 
@@ -112,7 +170,9 @@ def main():
     write("FuzzLogRecord", "records-all", b"".join(RECORDS))
     write("FuzzLogRecord", "torn", b"".join(RECORDS)[:-5])
     write("FuzzLogRecord", "bad-length", struct.pack("<II", 0xFFFFFFFF, 0) + RECORDS[0][8:])
-    write("FuzzLogRecord", "unknown-op", record(9, [b"\x09"]))
+    write("FuzzLogRecord", "unknown-op", record(9, [b"\x0b"]))
+    for name, data in PAYLOADS.items():
+        write("FuzzValuePayload", name, data)
 
     # Segments: the whole file.
     write("FuzzSegment", "empty", segment_header(1))
@@ -130,6 +190,8 @@ def main():
         "count-mismatch": snapshot(ENTRIES, count=3),
         "trailing": snapshot(ENTRIES[:1]) + b"x",
         "truncated": snapshot(ENTRIES)[:-7],
+        "v2-types": snapshot_v2([(0, b"s", 0, 0, b"text"), (0, b"h", 0, 1, PAYLOADS["hash"][1:]),
+                                 (2, b"l", 1_800_000_000_000, 2, PAYLOADS["list"][1:]), (15, b"z", 0, 4, PAYLOADS["zset"][1:])]),
     }
     for target in ("FuzzSnapshot", "FuzzCloneWriter"):
         for name, data in snapshots.items():

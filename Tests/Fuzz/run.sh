@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 seconds="${1:-20}"
 shift || true
 all=(FuzzRESPCommand FuzzRESPValue FuzzLogRecord FuzzSegment FuzzSnapshot FuzzCloneWriter
-     FuzzReplicationStream FuzzStreamAck FuzzHTTP)
+     FuzzReplicationStream FuzzStreamAck FuzzHTTP FuzzValuePayload)
 targets=("${@:-${all[@]}}")
 scratch="${FUZZ_SCRATCH:-.build-fuzz}"
 artifacts="$scratch/artifacts"

@@ -25,7 +25,7 @@ import Testing
             configuration.fsync = fsync
             configuration.password = password
             let database = Database(
-                keyspace: recovered.keyspace, log: recovered.log, lineage: recovered.lineage, clock: SystemWallClock(),
+                dataset: recovered.dataset, log: recovered.log, lineage: recovered.lineage, clock: SystemWallClock(),
                 history: recovered.history, expiry: .primary, maxValueSize: 1 << 20
             )
             server = ServerContext(

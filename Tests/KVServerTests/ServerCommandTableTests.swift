@@ -7,14 +7,18 @@ import Testing
 @Suite struct ServerCommandTableTests {
     let table = ServerCommands.table
 
+    /// Every KVCore row is in the server's table with its spec as it is, run by the keyspace
+    /// — but FLUSHALL, which the server runs over every database (`DatasetCommands.overrides`).
     @Test func everyKeyspaceRowIsInTheServerTableAsAKeyspaceHandler() {
+        #expect(Set(DatasetCommands.overrides.keys) == ["flushall"])
         for spec in KeyspaceCommands.table.specs {
             let row = table.lookup(spec.name)
-            guard case .keyspace = row?.handler else {
-                Issue.record("\(spec.name) is not run by the keyspace")
-                continue
-            }
             #expect(row?.spec === spec, "\(spec.name): the server table takes KVCore's spec as it is")
+            switch row?.handler {
+            case .keyspace: #expect(DatasetCommands.overrides[spec.name] == nil, "\(spec.name) should be the server's")
+            case .server: #expect(DatasetCommands.overrides[spec.name] != nil, "\(spec.name) is not run by the keyspace")
+            case nil: Issue.record("\(spec.name) is missing")
+            }
         }
     }
 
@@ -31,7 +35,7 @@ import Testing
 
     @Test func onlyTransactionControlRunsInsideMulti() {
         let running = table.specs.filter { $0.flags.contains(.runsInMulti) }.map(\.name).sorted()
-        #expect(running == ["discard", "exec", "multi", "quit", "reset"])
+        #expect(running == ["discard", "exec", "multi", "quit", "reset", "watch"])
         // kv's own flag is not a Redis flag: COMMAND INFO does not list it.
         #expect(table.lookup("multi")?.spec.flags.names.contains("runsinmulti") == false)
         #expect(table.lookup("multi")?.spec.flags.names == ["noscript", "loading", "stale", "fast", "allow_busy"])

@@ -24,6 +24,8 @@ import Testing
         Set(keyspace.snapshot().map { $0.key + [0] + $0.value + Array(String($0.expiresAt?.rawValue ?? 0).utf8) })
     }
 
+    static func contents(_ dataset: Dataset) -> Set<[UInt8]> { contents(dataset[0]) }
+
     @Test func aCloneArrivingInPiecesIsInstalledAndRecoveredWithoutReadingItBack() throws {
         let (keyspace, history, bytes) = try Self.source()
         try withTemporaryDirectory { path in
@@ -39,16 +41,16 @@ import Testing
             #expect(writer.isComplete)
             let received = try writer.finish()
             #expect(received.header.lsn == LSN(500) && received.header.history == history)
-            #expect(Self.contents(received.keyspace) == Self.contents(keyspace))
+            #expect(Self.contents(received.dataset) == Self.contents(keyspace))
 
             _ = try directory.installSnapshot(at: directory.cloneSnapshotPath, verified: received.header)
             let store = try Recovery.open(StorageOptions(dataDirectory: path), preloaded: received)
             #expect(store.history == history && store.lastLSN == LSN(500))
-            #expect(Self.contents(store.keyspace) == Self.contents(keyspace))
+            #expect(Self.contents(store.dataset) == Self.contents(keyspace))
             store.log.close()
             // And from the file alone, as after a restart.
             let reopened = try recoverAndClose(path)
-            #expect(Self.contents(reopened.keyspace) == Self.contents(keyspace))
+            #expect(Self.contents(reopened.dataset) == Self.contents(keyspace))
         }
     }
 

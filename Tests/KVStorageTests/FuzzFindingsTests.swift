@@ -94,7 +94,7 @@ import Testing
             let writer = try CloneWriter(directory: DataDirectory(path))
             try Self.trailingByte.dropLast().withUnsafeBytes { try writer.append($0) }
             #expect(writer.isComplete)
-            #expect(try writer.finish().keyspace.count == 1)
+            #expect(try writer.finish().dataset.count == 1)
         }
     }
 }

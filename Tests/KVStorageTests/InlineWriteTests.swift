@@ -99,7 +99,7 @@ import Testing
             let recovered = try recoverAndClose(path, segmentBytes: segmentBytes)
             #expect(recovered.lastLSN == LSN(1000))
             #expect(recovered.warnings.isEmpty)
-            #expect(contents(recovered.keyspace) == contents(journal.keyspace(through: LSN(1000))))
+            #expect(contents(recovered.dataset) == contents(journal.keyspace(through: LSN(1000))))
         }
     }
 
@@ -205,7 +205,7 @@ import Testing
             let recovered = try recoverAndClose(path)
             #expect(recovered.lastLSN == LSN(3))
             #expect(recovered.warnings.isEmpty)
-            #expect(recovered.keyspace.count == 3)
+            #expect(recovered.dataset.count == 3)
         }
     }
     #endif
@@ -242,7 +242,7 @@ import Testing
             let recovered = try recoverAndClose(path, segmentBytes: 8 << 10)
             #expect(recovered.lastLSN == closed.written)
             #expect(recovered.warnings.isEmpty)
-            #expect(contents(recovered.keyspace) == contents(journal.keyspace(through: closed.written)))
+            #expect(contents(recovered.dataset) == contents(journal.keyspace(through: closed.written)))
         }
     }
 }

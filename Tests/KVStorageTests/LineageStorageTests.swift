@@ -119,7 +119,7 @@ import Testing
             let recovered = try recoverAndClose(path)
             #expect(recovered.lineage == Self.lineage([(1, 11), (2, 22)]))
             #expect(recovered.lastLSN == LSN(25))
-            #expect(contents(recovered.keyspace) == contents(workload.reference))
+            #expect(contents(recovered.dataset) == contents(workload.reference))
         }
     }
 }
@@ -144,7 +144,7 @@ import Testing
             // The keyspace is the one after record 15 exactly.
             var reference = Workload()
             for _ in 0..<15 { _ = reference.nextOperations() }  // applies them to its reference
-            #expect(contents(recovered.keyspace) == contents(reference.reference))
+            #expect(contents(recovered.dataset) == contents(reference.reference))
             // Cutting again at the same point changes nothing.
             #expect(try directory.cutLog(after: LSN(15)).recordsDiscarded == 0)
         }

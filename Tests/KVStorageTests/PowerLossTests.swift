@@ -54,7 +54,7 @@ import Testing
             let recovered = try recoverAndClose(path, fsync: policy)
             #expect(recovered.lastLSN == cut.durable)
             #expect(recovered.warnings.isEmpty, "the cut falls between records: \(recovered.warnings)")
-            #expect(contents(recovered.keyspace) == contents(Self.reference(records, upTo: cut.durable)))
+            #expect(contents(recovered.dataset) == contents(Self.reference(records, upTo: cut.durable)))
         }
     }
 
@@ -84,7 +84,7 @@ import Testing
 
             let recovered = try recoverAndClose(path, fsync: .no, segmentBytes: 2048)
             #expect(recovered.lastLSN == cut.durable)
-            #expect(contents(recovered.keyspace) == contents(Self.reference(records, upTo: cut.durable)))
+            #expect(contents(recovered.dataset) == contents(Self.reference(records, upTo: cut.durable)))
             // And the log goes on after the cut.
             let resumed = try Recovery.open(StorageOptions(dataDirectory: path, fsync: .no, segmentBytes: 2048))
             #expect(resumed.log.append(timestamp: UnixMillis(1), operations: [put("after", "power")]) == cut.durable.next)

@@ -103,8 +103,8 @@ import Testing
     }
 
     @Test func unknownOperationWithValidChecksumIsCorrupt() {
-        let corruption = decodeForged(body: header(opCount: 1) + [9])
-        #expect(corruption?.reason == .unknownOperation(9))
+        let corruption = decodeForged(body: header(opCount: 1) + [99])
+        #expect(corruption?.reason == .unknownOperation(99))
         #expect(corruption?.offset == 8 + 20)
     }
 
@@ -149,6 +149,9 @@ func describe(_ record: LogRecord) -> String {
         case let .delete(key): text += " del(\(key))"
         case let .expire(key, at): text += " exp(\(key),\(String(describing: at)))"
         case .flushAll: text += " flush"
+        case .flushDatabase: text += " flushdb"
+        case let .select(index): text += " select(\(index))"
+        case let .swapDatabases(first, second): text += " swapdb(\(first),\(second))"
         case let .beginEpoch(epoch): text += " epoch(\(epoch))"
         }
     }

@@ -40,7 +40,7 @@ import Testing
                 try writeFile(segment, Array(original[..<cut]))
                 let recovered = try recoverAndClose(path)
                 #expect(recovered.lastLSN == LSN(3), "cut at \(cut)")
-                #expect(contents(recovered.keyspace) == contents(reference))
+                #expect(contents(recovered.dataset) == contents(reference))
                 #expect(recovered.warnings.count == (cut == lastStart ? 0 : 1))
                 if cut > lastStart {
                     #expect(recovered.warnings[0].contains(segment) && recovered.warnings[0].contains("byte \(lastStart)"))
@@ -67,7 +67,7 @@ import Testing
             try appendToFile(segment, (0..<777).map { _ in UInt8.random(in: 0...255, using: &generator) })
             let recovered = try recoverAndClose(path)
             #expect(recovered.lastLSN == LSN(30))
-            #expect(contents(recovered.keyspace) == contents(workload.reference))
+            #expect(contents(recovered.dataset) == contents(workload.reference))
             #expect(recovered.warnings.count == 1)
             #expect(recovered.warnings.first?.contains("dropped 777 bytes") == true)
             #expect(try FileSystem.size(of: segment) == size)
@@ -88,7 +88,7 @@ import Testing
                 try writeFile(segment, original + (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
                 let recovered = try recoverAndClose(path)
                 #expect(recovered.lastLSN == LSN(30), "seed \(seed)")
-                #expect(contents(recovered.keyspace) == contents(workload.reference), "seed \(seed)")
+                #expect(contents(recovered.dataset) == contents(workload.reference), "seed \(seed)")
             }
         }
     }
@@ -101,7 +101,7 @@ import Testing
             try appendToFile(segment, [UInt8](repeating: 0, count: 8192))
             let recovered = try recoverAndClose(path)
             #expect(recovered.lastLSN == LSN(30))
-            #expect(contents(recovered.keyspace) == contents(workload.reference))
+            #expect(contents(recovered.dataset) == contents(workload.reference))
             #expect(recovered.warnings.first?.contains("dropped 8192 bytes") == true)
         }
     }
@@ -228,7 +228,7 @@ import Testing
             let recovered = try recoverAndClose(path)
             #expect(recovered.snapshotLSN == .zero)
             #expect(recovered.lastLSN == LSN(50))
-            #expect(contents(recovered.keyspace) == contents(workload.reference))
+            #expect(contents(recovered.dataset) == contents(workload.reference))
             #expect(recovered.warnings.count == 1)
             #expect(recovered.warnings.first?.contains(snapshot.path) == true)
         }
@@ -247,7 +247,7 @@ import Testing
             let recovered = try recoverAndClose(path)
             #expect(recovered.lastLSN == LSN(20))
             #expect(recovered.snapshotLSN == .zero)
-            #expect(contents(recovered.keyspace) == contents(workload.reference))
+            #expect(contents(recovered.dataset) == contents(workload.reference))
             #expect(recovered.warnings.count == leftovers.count)
             for leftover in leftovers { #expect(!FileSystem.exists(leftover)) }
         }

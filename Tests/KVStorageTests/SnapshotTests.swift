@@ -41,7 +41,7 @@ import Testing
             try directory.create()
             let info = try SnapshotWriter(directory: directory, history: .random()).write(Keyspace().snapshot(), at: .zero, lineage: Lineage())
             #expect(info.byteCount == SnapshotHeader(history: .random(), lsn: .zero, entryCount: 0).size + SnapshotHeader.trailerSize)
-            #expect(try SnapshotReader.load(info.path).keyspace.count == 0)
+            #expect(try SnapshotReader.load(info.path).dataset.count == 0)
         }
     }
 
@@ -134,7 +134,7 @@ import Testing
             let recovered = try recoverAndClose(path, segmentBytes: 2048)
             #expect(recovered.snapshotLSN == lsn)
             #expect(recovered.lastLSN == LSN(205))
-            #expect(contents(recovered.keyspace) == contents(workload.reference))
+            #expect(contents(recovered.dataset) == contents(workload.reference))
         }
     }
 
@@ -178,7 +178,7 @@ import Testing
             #expect(store.history == history)
             #expect(!store.createdHistory)
             #expect(store.lastLSN == LSN(900))
-            #expect(contents(store.keyspace) == contents(keyspace))
+            #expect(contents(store.dataset) == contents(keyspace))
             try store.log.append(LogRecord(lsn: LSN(901), timestamp: UnixMillis(1), operations: [put("x", "y")]))
             store.log.close()
             #expect(try recoverAndClose(directory.path).lastLSN == LSN(901))

@@ -39,6 +39,11 @@ func contents(_ keyspace: Keyspace) -> Set<Item> {
     Set(keyspace.snapshot().map { Item(key: $0.key, value: $0.value, expiresAt: $0.expiresAt?.rawValue) })
 }
 
+/// Every database's items (the tests here write database 0 only, unless they say so).
+func contents(_ dataset: Dataset) -> Set<Item> {
+    Set(dataset.snapshot().map { Item(key: $0.entry.key, value: $0.entry.value, expiresAt: $0.entry.expiresAt?.rawValue) })
+}
+
 func put(_ key: String, _ value: String, expiresAt: Int64? = nil) -> WriteOperation {
     .put(Entry.make(key: Array(key.utf8), value: Array(value.utf8), expiresAt: expiresAt.map { UnixMillis($0) }))
 }

@@ -47,7 +47,7 @@ import Testing
             let recovered = try recoverAndClose(path)
             #expect(recovered.lastLSN == LSN(2))
             #expect(recovered.warnings.isEmpty)
-            #expect(recovered.keyspace.count == 2)
+            #expect(recovered.dataset.count == 2)
         }
     }
     #endif

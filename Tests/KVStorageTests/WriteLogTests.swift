@@ -27,7 +27,7 @@ import Testing
             #expect(recovered.lastLSN == LSN(300))
             #expect(recovered.recordsReplayed == 300)
             #expect(recovered.warnings.isEmpty)
-            #expect(contents(recovered.keyspace) == contents(workload.reference))
+            #expect(contents(recovered.dataset) == contents(workload.reference))
         }
     }
 
@@ -39,7 +39,7 @@ import Testing
             store.log.close()
             let recovered = try recoverAndClose(path)
             #expect(recovered.lastLSN == LSN(51))
-            #expect(contents(recovered.keyspace) == contents(workload.reference))
+            #expect(contents(recovered.dataset) == contents(workload.reference))
             // Reopened the same segment instead of starting one per restart.
             #expect(try DataDirectory(path).segments().count == 1)
         }
@@ -106,7 +106,7 @@ import Testing
             #expect(store.log.progress.durable == LSN(100))
             #expect(store.log.statistics.fsyncCount <= 3)
             store.log.close()
-            #expect(contents(try recoverAndClose(path).keyspace) == contents(workload.reference))
+            #expect(contents(try recoverAndClose(path).dataset) == contents(workload.reference))
         }
     }
 
@@ -125,7 +125,7 @@ import Testing
             #expect(store.log.progress.durable >= LSN(150))
             #expect(store.log.statistics.fsyncCount == 1)
             #expect(store.log.close().durable == LSN(200))
-            #expect(contents(try recoverAndClose(path).keyspace) == contents(workload.reference))
+            #expect(contents(try recoverAndClose(path).dataset) == contents(workload.reference))
         }
     }
 
@@ -145,7 +145,7 @@ import Testing
             }
             let recovered = try recoverAndClose(path, segmentBytes: 4096)
             #expect(recovered.lastLSN == LSN(400))
-            #expect(contents(recovered.keyspace) == contents(workload.reference))
+            #expect(contents(recovered.dataset) == contents(workload.reference))
         }
     }
 
@@ -157,8 +157,8 @@ import Testing
             store.log.append(timestamp: UnixMillis(2), operations: [put("small", "x")])
             store.log.close()
             let recovered = try recoverAndClose(path)
-            #expect(recovered.keyspace.count == 2)
-            #expect(recovered.keyspace.snapshot().first { $0.key == Array("big".utf8) }?.value == big)
+            #expect(recovered.dataset.count == 2)
+            #expect(recovered.dataset[0].snapshot().first { $0.key == Array("big".utf8) }?.value == big)
         }
     }
 
@@ -208,7 +208,7 @@ import Testing
                 let a = try recoverAndClose(primaryPath)
                 let b = try recoverAndClose(replicaPath)
                 #expect(b.lastLSN == LSN(90))
-                #expect(Set(a.keyspace.snapshot().map { $0.key + [0] + $0.value }) == Set(b.keyspace.snapshot().map { $0.key + [0] + $0.value }))
+                #expect(contents(a.dataset) == contents(b.dataset))
             }
         }
     }

@@ -107,7 +107,7 @@ extension Keyspace {
         }
         if count > 0 {
             removeAll()
-            e.append(.flushAll)
+            e.append(a.matches(0, "flushall") ? .flushAll : .flushDatabase)
         }
         return .ok
     }

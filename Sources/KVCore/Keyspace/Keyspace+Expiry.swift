@@ -17,6 +17,14 @@ extension Keyspace {
         return nil
     }
 
+    /// The live entry under `key`, as commands see it (an expired one removed on the primary,
+    /// its `.delete` appended): for the server's own commands (MOVE, COPY).
+    public mutating func liveEntry(
+        _ key: UnsafeRawBufferPointer, context: CommandContext, effects: inout [WriteOperation]
+    ) -> Entry? {
+        live(key, context: context, effects: &effects)
+    }
+
     /// The live entry under `key`, without removing an expired one (for reads that must not
     /// write: KEYS, snapshots, HTTP reads on a replica).
     public func liveEntry(_ key: UnsafeRawBufferPointer, now: UnixMillis) -> Entry? {

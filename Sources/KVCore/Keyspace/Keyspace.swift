@@ -102,8 +102,10 @@ public struct Keyspace {
             key.withUnsafeBytes { raw in
                 if let old = lookup(raw) { insert(old.withExpiry(at)) }
             }
-        case .flushAll:
+        case .flushAll, .flushDatabase:
             removeAll()
+        case .select, .swapDatabases:
+            break  // the dataset's, not one keyspace's (`Dataset.apply`)
         case .beginEpoch:
             break  // the log's lineage, not the keyspace's (`Lineage`)
         }

@@ -33,6 +33,9 @@ public struct ServerConfiguration: Sendable {
     public var slowlogLogSlowerThan = 10_000
     /// `--slowlog-max-len`: how many SLOWLOG entries are kept.
     public var slowlogMaxLen = 128
+    /// `--databases`: how many databases SELECT may pick (0 to this minus one), as Redis's
+    /// `databases`.
+    public var databases = 16
     /// Largest value (and key) accepted, in bytes.
     public var maxValueSize: Int = 512 * 1024 * 1024
     /// Largest single request (one command with all its arguments), in bytes.

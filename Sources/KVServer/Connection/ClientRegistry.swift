@@ -14,6 +14,7 @@ final class ClientRegistry: Sendable {
             var lastActivity: ContinuousClock.Instant
             var version = 2
             var inTransaction = false
+            var database = 0
             /// CLIENT SETINFO lib-name / lib-ver (what client libraries say they are).
             var libraryName = ""
             var libraryVersion = ""
@@ -42,7 +43,7 @@ final class ClientRegistry: Sendable {
             let idle = (now - state.lastActivity).components.seconds
             let flags = state.inTransaction ? "x" : "N"
             return "id=\(id) addr=\(address) laddr=\(localAddress) fd=\(fd ?? -1) name=\(state.name ?? "") "
-                + "age=\(age) idle=\(idle) flags=\(flags) db=0 sub=0 psub=0 ssub=0 multi=\(state.inTransaction ? 0 : -1) "
+                + "age=\(age) idle=\(idle) flags=\(flags) db=\(state.database) sub=0 psub=0 ssub=0 multi=\(state.inTransaction ? 0 : -1) "
                 + "qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 "
                 + "events=r cmd=\(state.lastCommand) user=default redir=-1 resp=\(state.version) "
                 + "lib-name=\(state.libraryName) lib-ver=\(state.libraryVersion)"

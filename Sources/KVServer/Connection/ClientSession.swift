@@ -21,7 +21,11 @@ struct ClientSession {
     var lastWriteLSN = LSN.zero
     /// The keys WATCHed since the last EXEC, DISCARD or UNWATCH, and whether each had expired
     /// (but was not yet removed) when watched: one that expires since fails the EXEC.
-    var watching: [(key: [UInt8], expiredWhenWatched: Bool)] = []
+    var watching: [(key: WatchedKeys.Key, expiredWhenWatched: Bool)] = []
+    /// The database SELECT chose.
+    var database = 0
+    /// EXEC is running the queued commands: they log one record together.
+    var executingTransaction = false
 
     init(id: Int, passwordRequired: Bool) {
         self.id = id
@@ -44,6 +48,7 @@ struct ClientSession {
         name = nil
         queued = nil
         transactionFailed = false
+        database = 0
     }
 }
 

@@ -92,7 +92,7 @@ struct CommandDispatcher {
         let outcome: CommandOutcome
         switch row.handler {
         case let .keyspace(handler):
-            outcome = .reply(state.execute(handler, row.spec, arguments, context: clock.context))
+            outcome = .reply(state.execute(handler, row.spec, arguments, context: clock.context, database: session.database))
             if row.spec.isWrite { session.wroteInBatch = true }
         case let .server(handler):
             outcome = handler(self, arguments, &session, &state, &clock)
@@ -116,7 +116,8 @@ struct CommandDispatcher {
         // a refused queued command first).
         let now = clock.context.now
         let watchedChanged = state.watched.isDirty(session.id) || session.watching.contains { watched in
-            !watched.expiredWhenWatched && watched.key.withUnsafeBytes { state.keyspace.lookup($0)?.isExpired(at: now) == true }
+            !watched.expiredWhenWatched
+                && watched.key.key.withUnsafeBytes { state.dataset[watched.key.database].lookup($0)?.isExpired(at: now) == true }
         }
         session.unwatchAll(&state.watched)
         if failed { return .reply(.error(.execAbort)) }
@@ -131,6 +132,8 @@ struct CommandDispatcher {
         let context = clock.context
         var replies: [Reply] = []
         replies.reserveCapacity(queued.count)
+        session.executingTransaction = true
+        defer { session.executingTransaction = false }
         for command in queued {
             var slot = table.slot(of: table.rows[command.position], at: command.position)
             let reply: Reply = command.arguments.withArguments { arguments in
@@ -141,7 +144,7 @@ struct CommandDispatcher {
                 slot = table.slot(of: row, at: command.position)
                 switch row.handler {
                 case let .keyspace(handler):
-                    return state.keyspace.execute(handler, row.spec, arguments, context: context, effects: &state.effects)
+                    return state.run(handler, row.spec, arguments, context: context, database: session.database)
                 case let .server(handler):
                     switch handler(self, arguments, &session, &state, &clock) {
                     case let .reply(reply), let .replyAndClose(reply): return reply

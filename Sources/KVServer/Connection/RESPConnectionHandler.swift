@@ -295,10 +295,12 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         if let lastCommand {
             let inTransaction = session.inTransaction
+            let database = session.database
             record?.activity.withLock {
                 $0.lastCommand = lastCommand
                 $0.lastActivity = .now
                 $0.inTransaction = inTransaction
+                $0.database = database
             }
         }
         return offset

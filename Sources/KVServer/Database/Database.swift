@@ -4,7 +4,8 @@ import KVStorage
 import NIOConcurrencyHelpers
 import Synchronization
 
-/// The store a pod serves: its keyspace and its write log, changed together under one lock.
+/// The store a pod serves: its dataset (every database's keyspace) and its write log, changed
+/// together under one lock.
 ///
 /// Applying a write and appending it to the log happen in the same critical section, so the
 /// log's order is the order in which writes were applied and every write has its LSN the
@@ -15,20 +16,24 @@ final class Database: @unchecked Sendable {
     // other stored properties are immutable or Sendable themselves.
     /// What the lock protects.
     struct State {
-        var keyspace: Keyspace
-        /// The log of the keyspace's generation (the same as `Database.log`, without its lock).
+        var dataset: Dataset
+        /// The log of the dataset's generation (the same as `Database.log`, without its lock).
         var log: WriteLog
         /// The epochs of the log up to its last record (markers applied as they are logged).
         var lineage: Lineage
         /// Reused between commands so that a write allocates no effect array.
         var effects: [WriteOperation] = []
+        /// The database the pending effects' last operation applies to (a record starts at 0).
+        var effectsDatabase = 0
+        /// The database active expiry sweeps next.
+        var expiryDatabase = 0
         var statistics = CommandStatistics()
         var slowlog = SlowLog()
         /// WATCH's keys and the clients whose EXEC must fail.
         var watched = WatchedKeys()
     }
 
-    /// The log and history the keyspace belongs to. Fixed on a primary; a replica that
+    /// The log and history the dataset belongs to. Fixed on a primary; a replica that
     /// re-clones replaces all three together (`replace`).
     struct Generation {
         var log: WriteLog
@@ -47,7 +52,7 @@ final class Database: @unchecked Sendable {
     let maxValueSize: Int
 
     init(
-        keyspace: Keyspace,
+        dataset: Dataset,
         log: WriteLog,
         lineage: Lineage,
         clock: any WallClock,
@@ -55,7 +60,7 @@ final class Database: @unchecked Sendable {
         expiry: ExpiryAuthority,
         maxValueSize: Int
     ) {
-        self.state = State(keyspace: keyspace, log: log, lineage: lineage)
+        self.state = State(dataset: dataset, log: log, lineage: lineage)
         self.epoch = Atomic(lineage.current.rawValue)
         self.generation = NIOLockedValueBox(Generation(log: log, history: history))
         self.clock = clock
@@ -74,7 +79,7 @@ final class Database: @unchecked Sendable {
     }
 
     /// The number of keys.
-    var keyCount: Int { withLock { $0.keyspace.count } }
+    var keyCount: Int { withLock { $0.dataset.count } }
 
     /// The write log of the current generation.
     var log: WriteLog { generation.withLockedValue { $0.log } }
@@ -103,15 +108,16 @@ final class Database: @unchecked Sendable {
         return (epoch, lsn)
     }
 
-    /// Makes `keyspace`, `log`, `lineage` and `history` the store (a replica's re-clone), at
+    /// Makes `dataset`, `log`, `lineage` and `history` the store (a replica's re-clone), at
     /// once for every reader. The caller closes the old log.
-    func replace(keyspace: Keyspace, log: WriteLog, lineage: Lineage, history: HistoryID) {
+    func replace(dataset: Dataset, log: WriteLog, lineage: Lineage, history: HistoryID) {
         withLock { state in
-            state.keyspace = keyspace
+            state.dataset = dataset
             state.log = log
             state.lineage = lineage
             epoch.store(lineage.current.rawValue, ordering: .relaxed)
             state.effects.removeAll(keepingCapacity: true)
+            state.effectsDatabase = 0
             generation.withLockedValue { $0 = Generation(log: log, history: history) }
         }
     }
@@ -136,9 +142,9 @@ final class Database: @unchecked Sendable {
                         state.lineage.begin(epoch, at: record.lsn)
                         self.epoch.store(state.lineage.current.rawValue, ordering: .relaxed)
                     }
-                    state.keyspace.apply(operation)
                 }
-                state.watched.touch(record.operations)
+                state.dataset.apply(record.operations)
+                state.watched.touch(record.operations, dataset: state.dataset)
             }
             return last
         }
@@ -146,19 +152,58 @@ final class Database: @unchecked Sendable {
 }
 
 extension Database.State {
-    /// Executes one keyspace command and logs its effects (if any) as one record.
-    mutating func execute(_ handler: KeyspaceHandler, _ spec: CommandSpec, _ arguments: Arguments, context: CommandContext) -> Reply {
-        let reply = keyspace.execute(handler, spec, arguments, context: context, effects: &effects)
+    /// Executes one keyspace command on database `database` and logs its effects (if any) as
+    /// one record.
+    mutating func execute(
+        _ handler: KeyspaceHandler, _ spec: CommandSpec, _ arguments: Arguments, context: CommandContext, database: Int
+    ) -> Reply {
+        let reply = run(handler, spec, arguments, context: context, database: database)
         _ = commitEffects(now: context.now)
         return reply
+    }
+
+    /// Executes one keyspace command on database `database`, its effects left pending (MULTI
+    /// commits them together), preceded by a `.select` when the record was in another one.
+    mutating func run(
+        _ handler: KeyspaceHandler, _ spec: CommandSpec, _ arguments: Arguments, context: CommandContext, database: Int
+    ) -> Reply {
+        let mark = effects.count
+        dataset.ensure(database)
+        let reply = dataset.databases[database].execute(handler, spec, arguments, context: context, effects: &effects)
+        noteDatabase(database, effectsFrom: mark)
+        return reply
+    }
+
+    /// The effects from `mark` on apply to `database`: a `.select` goes before them when the
+    /// pending record's cursor is in another database.
+    mutating func noteDatabase(_ database: Int, effectsFrom mark: Int) {
+        guard effects.count > mark, database != effectsDatabase else { return }
+        effects.insert(.select(database), at: mark)
+        effectsDatabase = database
+    }
+
+    /// Active expiry, one non-empty database per call in turn: up to `budget` slots of it
+    /// from where its last sweep stopped, the deletes logged as one record.
+    mutating func sweepExpired(now: UnixMillis, budget: Int) -> (examined: Int, expired: Int) {
+        for _ in 0..<dataset.databases.count {
+            let index = expiryDatabase % dataset.databases.count
+            expiryDatabase = index + 1
+            guard dataset.databases[index].count > 0 else { continue }
+            let mark = effects.count
+            let result = dataset.databases[index].sweepExpired(now: now, budget: budget, effects: &effects)
+            noteDatabase(index, effectsFrom: mark)
+            return result
+        }
+        return (0, 0)
     }
 
     /// Appends the pending effects to the log as one record; nil when there were none.
     mutating func commitEffects(now: UnixMillis) -> LSN? {
         guard !effects.isEmpty else { return nil }
         let lsn = log.append(timestamp: now, operations: effects)
-        watched.touch(effects)
+        watched.touch(effects, dataset: dataset)
         effects.removeAll(keepingCapacity: true)
+        effectsDatabase = 0
         return lsn
     }
 }

@@ -153,7 +153,8 @@ struct HTTPRoutes: Sendable {
                 }
                 if spec.flags.contains(.denyOOM) { server.memory.admitted(bytes: arguments.byteCount) }
                 var clock = BatchClock(context: server.database.context())
-                let reply = state.execute(handler, spec, arguments, context: clock.context)
+                // The HTTP API reads and writes database 0 (docs/http.md).
+                let reply = state.execute(handler, spec, arguments, context: clock.context, database: 0)
                 var failed = false
                 if case .error = reply { failed = true }
                 state.statistics.record(ServerCommands.table.slot(of: ServerCommands.table.rows[position], at: position),

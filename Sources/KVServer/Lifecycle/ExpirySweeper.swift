@@ -35,7 +35,7 @@ final class ExpirySweeper: Sendable {
         for _ in 0..<Self.maxRoundsPerTick {
             let (examined, expired) = database.withLock { state in
                 let now = database.clock.now()
-                let result = state.keyspace.sweepExpired(now: now, budget: Self.slotsPerRound, effects: &state.effects)
+                let result = state.sweepExpired(now: now, budget: Self.slotsPerRound)
                 state.statistics.expiredKeys += result.expired
                 _ = state.commitEffects(now: now)
                 return result

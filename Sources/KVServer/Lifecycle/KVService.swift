@@ -65,10 +65,10 @@ struct KVService: Service {
             throw error
         }
         for warning in recovered.warnings { logger.warning("\(warning)") }
-        let keys = recovered.keyspace.count
+        let keys = recovered.dataset.count
 
         let database = Database(
-            keyspace: recovered.keyspace,
+            dataset: recovered.dataset,
             log: recovered.log,
             lineage: recovered.lineage,
             clock: SystemWallClock(),

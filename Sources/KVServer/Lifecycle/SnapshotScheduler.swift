@@ -76,7 +76,7 @@ final class SnapshotScheduler: Sendable {
         control?.inProgress.store(true, ordering: .relaxed)
         defer { control?.inProgress.store(false, ordering: .relaxed) }
         let (snapshot, lsn, lineage, log) = database.withLock { state in
-            (state.keyspace.snapshot(), state.log.lastAssigned, state.lineage, state.log)
+            (state.dataset.snapshot(), state.log.lastAssigned, state.lineage, state.log)
         }
         let started = ContinuousClock.now
         do {

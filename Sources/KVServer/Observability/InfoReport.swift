@@ -13,15 +13,20 @@ struct InfoReport {
     let server: ServerContext
     let keyCount: Int
     let expiringCount: Int
+    /// Each non-empty database's index, keys and keys with an expiry (INFO keyspace).
+    let databases: [(index: Int, keys: Int, expires: Int)]
     let keyspaceBytes: Int
     let statistics: CommandStatistics
 
     /// A report on `state`, read under the database lock.
     init(server: ServerContext, state: borrowing Database.State) {
         self.server = server
-        self.keyCount = state.keyspace.count
-        self.expiringCount = state.keyspace.expiringCount
-        self.keyspaceBytes = state.keyspace.memoryFootprint
+        self.keyCount = state.dataset.count
+        self.expiringCount = state.dataset.expiringCount
+        self.databases = state.dataset.databases.enumerated().compactMap { index, keyspace in
+            keyspace.count == 0 ? nil : (index, keyspace.count, keyspace.expiringCount)
+        }
+        self.keyspaceBytes = state.dataset.memoryFootprint
         self.statistics = state.statistics
     }
 
@@ -163,8 +168,7 @@ struct InfoReport {
         case "cluster":
             return [("cluster_enabled", "0")]
         case "keyspace":
-            let keys = keyCount
-            return keys == 0 ? [] : [("db0", "keys=\(keys),expires=\(expiringCount),avg_ttl=0")]
+            return databases.map { ("db\($0.index)", "keys=\($0.keys),expires=\($0.expires),avg_ttl=0") }
         case "commandstats":
             return statistics.byName.sorted { $0.key < $1.key }.map { name, counter in
                 let perCall = counter.calls == 0 ? 0 : Double(counter.microseconds) / Double(counter.calls)

@@ -5,7 +5,7 @@ struct MetricsReport {
 
     func render() -> String {
         let (statistics, keys, keyspaceBytes) = server.database.withLock { state in
-            (state.statistics, state.keyspace.count, state.keyspace.memoryFootprint)
+            (state.statistics, state.dataset.count, state.dataset.memoryFootprint)
         }
         let progress = server.database.log.progress
         let logStatistics = server.database.log.statistics

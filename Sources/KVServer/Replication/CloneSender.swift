@@ -20,7 +20,7 @@ enum CloneSender {
     static func serve(channel: any Channel, server: ServerContext) {
         let database = server.database
         let (snapshot, lsn, lineage, history, log) = database.withLock { state in
-            (state.keyspace.snapshot(), state.log.lastAssigned, state.lineage, state.log.history, state.log)
+            (state.dataset.snapshot(), state.log.lastAssigned, state.lineage, state.log.history, state.log)
         }
         let peer = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
         server.counters.clonesServed.add(1, ordering: .relaxed)

@@ -96,8 +96,8 @@ final class OneShotFetch: ReplicationConnectionDelegate, @unchecked Sendable {
         for record in records {
             for operation in record.operations {
                 if case let .beginEpoch(epoch) = operation { store.lineage.begin(epoch, at: record.lsn) }
-                store.keyspace.apply(operation)
             }
+            store.dataset.apply(record.operations)
         }
         store.lastLSN = last
         if let target, last >= target { finish(nil) }

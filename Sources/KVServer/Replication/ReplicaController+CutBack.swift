@@ -33,7 +33,7 @@ extension ReplicaController {
                     "epoch": "\(recovered.lineage.current)", "lineage": "\(recovered.lineage)",
                     "seconds": "\(KVService.seconds(since: started))",
                 ])
-                database.replace(keyspace: recovered.keyspace, log: recovered.log, lineage: recovered.lineage,
+                database.replace(dataset: recovered.dataset, log: recovered.log, lineage: recovered.lineage,
                                  history: recovered.history)
                 adoptLog?(recovered.log)
                 applied.advanced(to: recovered.lastLSN, reset: true)

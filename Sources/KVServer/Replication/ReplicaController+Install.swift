@@ -33,11 +33,11 @@ extension ReplicaController {
             case let .success(handover):
                 let recovered = handover.value
                 logger.info("clone loaded", metadata: [
-                    "history": "\(recovered.history)", "lsn": "\(recovered.lastLSN)", "keys": "\(recovered.keyspace.count)",
+                    "history": "\(recovered.history)", "lsn": "\(recovered.lastLSN)", "keys": "\(recovered.dataset.count)",
                     "seconds": "\(KVService.seconds(since: started))",
                 ])
                 if let database {
-                    database.replace(keyspace: recovered.keyspace, log: recovered.log, lineage: recovered.lineage,
+                    database.replace(dataset: recovered.dataset, log: recovered.log, lineage: recovered.lineage,
                                      history: recovered.history)
                     adoptLog?(recovered.log)
                     applied.advanced(to: recovered.lastLSN, reset: true)

@@ -21,9 +21,11 @@ enum ConnectionCommands {
                 .reply(dispatcher.authenticate(arguments, from: 1, session: &session))
             }),
         Row("select", arity: 2, flags: [.loading, .stale, .fast], group: "connection", since: "1.0.0",
-            summary: "Changes the selected database.", handler: .server { _, arguments, _, _, _ in
+            summary: "Changes the selected database.", handler: .server { dispatcher, arguments, session, _, _ in
                 guard let index = Int(arguments.string(1)) else { return .reply(.error(.notInteger)) }
-                return .reply(index == 0 ? .ok : .error(.dbIndexOutOfRange))
+                guard dispatcher.server.databaseExists(index) else { return .reply(.error(.dbIndexOutOfRange)) }
+                session.database = index
+                return .reply(.ok)
             }),
         Row("quit", arity: -1, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy, .runsInMulti],
             group: "connection", since: "1.0.0", summary: "Closes the connection.",

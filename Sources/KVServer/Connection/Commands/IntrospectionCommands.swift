@@ -21,7 +21,7 @@ enum IntrospectionCommands {
             summary: "DEBUG DIGEST: a fingerprint of the whole dataset. DEBUG POWERLOSS (only with --enable-debug-command yes): the pod dies as in a machine crash, its log cut back to its last fsync.",
             handler: .server { dispatcher, arguments, _, state, _ in
                 if arguments.matches(1, "digest"), arguments.count == 2 {
-                    return .reply(.bulk(Array(CommandDispatcher.hex(state.keyspace.digest()).utf8)))
+                    return .reply(.bulk(Array(CommandDispatcher.hex(state.dataset.digest()).utf8)))
                 }
                 if arguments.matches(1, "powerloss"), arguments.count == 2 {
                     guard dispatcher.server.configuration.enableDebugCommand else {

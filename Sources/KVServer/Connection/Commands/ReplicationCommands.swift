@@ -54,14 +54,14 @@ enum ReplicationCommands {
             summary: "Returns this pod's LSN and its dataset digest, taken together.", handler: .server { _, _, _, state, _ in
                 // Under the database lock: the digest and the LSN describe the same state.
                 let lsn = state.log.lastAssigned
-                return .reply(.array([.integer(Int64(lsn.rawValue)), .bulk(Array(CommandDispatcher.hex(state.keyspace.digest()).utf8))]))
+                return .reply(.array([.integer(Int64(lsn.rawValue)), .bulk(Array(CommandDispatcher.hex(state.dataset.digest()).utf8))]))
             }),
         Row("kv.status", arity: 1, flags: [.loading, .stale], group: "kv", since: "0.2.0",
             summary: "Returns this pod's name, ordinal, /status document and recent history as JSON (the cluster page asks every pod).",
             handler: .server { dispatcher, _, _, state, _ in
                 let server = dispatcher.server
                 // Under the database lock: the key count comes from the locked state.
-                let status = StatusDocument(server: server, ready: server.readiness.isReady, keys: state.keyspace.count)
+                let status = StatusDocument(server: server, ready: server.readiness.isReady, keys: state.dataset.count)
                 return .reply(.array([
                     .bulk("pod"), .bulk(server.configuration.identity.podName),
                     .bulk("ordinal"), .integer(Int64(server.configuration.identity.ordinal)),

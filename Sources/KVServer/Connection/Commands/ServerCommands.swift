@@ -21,9 +21,11 @@ enum ServerHandler: Sendable {
 /// per-command statistics all read it.
 enum ServerCommands {
     static let table = CommandTable<ServerHandler>(
-        KeyspaceCommands.families.map { family in family.map { CommandRow($0, handler: ServerHandler.keyspace) } }
-            + [IntrospectionCommands.rows, ConnectionCommands.rows, TransactionCommands.rows, ReplicationCommands.rows,
-               PersistenceCommands.rows]
+        KeyspaceCommands.families.map { family in
+            family.map { row in CommandRow(row) { DatasetCommands.overrides[row.spec.name] ?? ServerHandler.keyspace($0) } }
+        }
+            + [DatasetCommands.rows, IntrospectionCommands.rows, ConnectionCommands.rows, TransactionCommands.rows,
+               ReplicationCommands.rows, PersistenceCommands.rows]
     )
 
     /// A container command's own handler when it needs a subcommand (CLIENT, CONFIG): never

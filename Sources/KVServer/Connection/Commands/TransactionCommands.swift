@@ -31,9 +31,9 @@ enum TransactionCommands {
                 if session.inTransaction { return .reply(.error(CommandError("ERR WATCH inside MULTI is not allowed"))) }
                 let now = clock.context.now
                 for index in 1..<arguments.count {
-                    let key = arguments.bytes(index)
+                    let key = WatchedKeys.Key(database: session.database, key: arguments.bytes(index))
                     if session.watching.contains(where: { $0.key == key }) { continue }
-                    let entry = state.keyspace.lookup(arguments[index])
+                    let entry = state.dataset[session.database].lookup(arguments[index])
                     session.watching.append((key, entry?.isExpired(at: now) ?? false))
                     state.watched.watch(key, client: session.id, existed: entry != nil)
                 }

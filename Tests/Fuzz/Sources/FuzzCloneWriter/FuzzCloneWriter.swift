@@ -5,8 +5,8 @@ import KVCore
 
 // CloneWriter: a clone's snapshot bytes arriving over TCP, in chunks cut where the input
 // says. Checks that it accepts or refuses exactly what SnapshotDecoder fed the whole payload
-// does (same error), that the file holds the bytes appended, and that the keyspace `finish`
-// returns holds the snapshot's entries (the last one for a key given twice).
+// does (same error), that the file holds the bytes appended, and that the dataset `finish`
+// returns holds the snapshot's entries in their databases (the last one for a key given twice).
 // Flags bit 0: recompute the header's checksum first.
 
 /// The data directory clones go to, one per process.
@@ -23,10 +23,12 @@ public func fuzzCloneWriter(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     payload.withUnsafeBytes { payload in
         // The reference: the whole payload through a decoder.
         var decoder = SnapshotDecoder()
-        var expected: [[UInt8]: (value: [UInt8], expiresAt: UnixMillis?)] = [:]
+        var expected: [[UInt8]: (value: [UInt8], expiresAt: UnixMillis?)] = [:]  // database index, 0, key
         var expectedError: String?
         do {
-            try decoder.feed(payload) { expected[$0.key] = ($0.value, $0.expiresAt) }
+            try decoder.feed(payload) { entry, database in
+                expected[Array(String(database).utf8) + [0] + entry.key] = (value(entry), entry.expiresAt)
+            }
         } catch {
             expectedError = "\(error)"
         }
@@ -57,12 +59,22 @@ public func fuzzCloneWriter(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let snapshot: PreloadedSnapshot
         do { snapshot = try writer.finish() } catch { fuzzFailure("finish() refused a complete clone: \(error)") }
         fuzzCheck(snapshot.header == decoder.header, "header differs")
-        fuzzCheck(snapshot.keyspace.count == expected.count, "keyspace holds \(snapshot.keyspace.count) keys, the snapshot \(expected.count)")
-        snapshot.keyspace.forEach { entry in
-            guard let wanted = expected[entry.key] else { fuzzFailure("keyspace has a key the snapshot does not") }
-            fuzzCheck(entry.value == wanted.value && entry.expiresAt == wanted.expiresAt, "entry differs")
+        fuzzCheck(snapshot.dataset.count == expected.count, "dataset holds \(snapshot.dataset.count) keys, the snapshot \(expected.count)")
+        for (database, entry) in snapshot.dataset.snapshot() {
+            guard let wanted = expected[Array(String(database).utf8) + [0] + entry.key] else {
+                fuzzFailure("dataset has a key the snapshot does not")
+            }
+            fuzzCheck(value(entry) == wanted.value && entry.expiresAt == wanted.expiresAt, "entry differs")
         }
         try? FileSystem.remove(writer.path)
     }
     return 0
+}
+
+/// An entry's value as comparable bytes: a string's bytes, a collection's kind and elements.
+func value(_ entry: Entry) -> [UInt8] {
+    guard let object = entry.object else { return entry.value }
+    var bytes = [object.kind.rawValue]
+    object.digestElements { bytes += Array(String($0.count).utf8) + [0] + $0 }
+    return bytes
 }

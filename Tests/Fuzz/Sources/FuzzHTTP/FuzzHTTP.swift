@@ -32,7 +32,7 @@ final class Fixture {
         try? FileManager.default.removeItem(atPath: directory)
         let recovered = try Recovery.open(StorageOptions(dataDirectory: directory, fsync: .no))
         log = recovered.log
-        let database = Database(keyspace: recovered.keyspace, log: recovered.log, lineage: recovered.lineage, clock: SystemWallClock(),
+        let database = Database(dataset: recovered.dataset, log: recovered.log, lineage: recovered.lineage, clock: SystemWallClock(),
                                 history: recovered.history, expiry: .primary, maxValueSize: 4096)
         let readiness = Readiness()
         readiness.markReady()

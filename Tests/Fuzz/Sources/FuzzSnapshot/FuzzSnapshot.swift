@@ -23,7 +23,7 @@ public func fuzzSnapshot(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 /// What a decoder made of a stream.
 struct SnapshotOutcome: Equatable {
-    struct Item: Equatable { var key: [UInt8]; var value: [UInt8]; var expiresAt: Int64? }
+    struct Item: Equatable { var database: Int; var key: [UInt8]; var kind: ValueKind; var value: [UInt8]; var expiresAt: Int64? }
     var items: [Item] = []
     var error: String?
     var header: SnapshotHeader?
@@ -35,8 +35,12 @@ struct SnapshotOutcome: Equatable {
         var outcome = SnapshotOutcome()
         do {
             for chunk in chunks {
-                try decoder.feed(chunk) { entry in
-                    outcome.items.append(Item(key: entry.key, value: entry.value, expiresAt: entry.expiresAt?.rawValue))
+                try decoder.feed(chunk) { entry, database in
+                    // A collection's payload re-encoded: the same elements in the same order
+                    // whichever way the bytes were fed.
+                    let value = entry.object.map { ValuePayload.encode($0) } ?? entry.value
+                    outcome.items.append(Item(database: database, key: entry.key, kind: entry.kind, value: value,
+                                              expiresAt: entry.expiresAt?.rawValue))
                 }
             }
         } catch {
