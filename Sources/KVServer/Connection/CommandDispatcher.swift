@@ -97,6 +97,7 @@ struct CommandDispatcher {
         case let .server(handler):
             outcome = handler(self, arguments, &session, &state, &clock)
         }
+        if !state.blocked.ready.isEmpty { state.serveBlocked(context: clock.context) }
         var failed = false
         if case .reply(.error) = outcome { failed = true }
         let microseconds = clock.lap()
@@ -149,6 +150,10 @@ struct CommandDispatcher {
                     switch handler(self, arguments, &session, &state, &clock) {
                     case let .reply(reply), let .replyAndClose(reply): return reply
                     case .waitForReplicas: return .integer(0)
+                    case let .block(client):
+                        // Never: a blocking command inside EXEC answers at once.
+                        state.blocked.remove(session.id)
+                        return client.timeoutReply
                     case let .waitForFsync(local, _, _):
                         // Inside MULTI WAITAOF does not block: the counts as they are, as Redis.
                         let (acked, fsynced) = server.hub?.waitProgress(target: session.lastWriteLSN,
@@ -174,6 +179,7 @@ struct CommandDispatcher {
             replies.append(reply)
         }
         if state.commitEffects(now: context.now) != nil { session.wroteInBatch = true }
+        if !state.blocked.ready.isEmpty { state.serveBlocked(context: context) }
         return .reply(.array(replies))
     }
 }

@@ -20,6 +20,9 @@ enum CommandOutcome {
     case shutdown(save: Bool)
     /// Answer +OK, then send this connection every command the pod executes (MONITOR).
     case startMonitor
+    /// Blocked on keys until a write serves it or its timeout passes (BLPOP, …): the client
+    /// is registered already (`BlockedClients`); the answer comes through `client`.
+    case block(BlockedClient)
     /// Hold this and every later reply until this pod has applied `lsn` (KV.WAITLSN).
     case waitForLSN(LSN, timeoutMilliseconds: Int)
     /// Turn this connection into a clone being served (KV.CLONE).

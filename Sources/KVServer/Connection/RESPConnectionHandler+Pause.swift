@@ -45,6 +45,8 @@ extension RESPConnectionHandler {
             }
         case let .shutdown(save):
             startShutdown(save: save, context: context)
+        case let .block(client):
+            startBlock(client, context: context)
         case .startMonitor:
             // After its +OK: the lines it is sent follow that reply.
             resume(with: .ok, context: context)
@@ -59,6 +61,42 @@ extension RESPConnectionHandler {
             startFetch(FetchRequest(history: history, after: after, epoch: epoch), context: context)
         case .reply, .replyAndClose, .refuseCrossProtocol:
             resume(with: nil, context: context)
+        }
+    }
+
+    /// A blocking command (BLPOP, …): answered when a write serves it (once the log has
+    /// acknowledged the pop's record, as any write's reply) or when its timeout passes.
+    private func startBlock(_ client: BlockedClient, context: ChannelHandlerContext) {
+        blockedOn = client
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        if let timeout = client.timeout {
+            let id = session.id
+            let database = server.database
+            blockedTimer = loop.scheduleTask(in: .nanoseconds(Int64(clamping: timeout.components.seconds * 1_000_000_000
+                                                                     + timeout.components.attoseconds / 1_000_000_000))) {
+                // Served meanwhile (under the same lock): the delivery answers instead.
+                guard database.withLock({ $0.blocked.remove(id) }) != nil else { return }
+                bound.value.handler.finishBlock(with: client.timeoutReply, after: .zero, context: bound.value.context)
+            }
+        }
+        client.attach { reply, lsn in
+            loop.execute { bound.value.handler.finishBlock(with: reply, after: lsn, context: bound.value.context) }
+        }
+    }
+
+    /// Ends a blocking command: its reply once the log acknowledged `lsn`, then the commands
+    /// that came after it.
+    private func finishBlock(with reply: Reply, after lsn: LSN, context: ChannelHandlerContext) {
+        guard blockedOn != nil else { return }
+        blockedOn = nil
+        blockedTimer?.cancel()
+        blockedTimer = nil
+        session.lastWriteLSN = max(session.lastWriteLSN, lsn)
+        if server.database.log.progress.acknowledged >= lsn {
+            resume(with: reply, context: context)
+        } else {
+            waitForLog(lsn) { [self] in resume(with: reply, context: context) }
         }
     }
 

@@ -34,6 +34,9 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     var blocked = false
     /// The hub's id for a WAIT in progress (cancelled if the client leaves).
     var pendingWait: ReplicaRegistry.WaiterID?
+    /// The answer box of a blocking command in progress (BLPOP, …), and its timeout.
+    var blockedOn: BlockedClient?
+    var blockedTimer: Scheduled<Void>?
     /// The connection is closing: nothing more is read or run.
     var closing = false
     /// `--request-timeout`: runs while part of a command has arrived.
@@ -111,9 +114,16 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         replyTimer = nil
         if let pendingWait, let hub = server.hub { hub.cancelWait(pendingWait) }
         pendingWait = nil
-        if !session.watching.isEmpty {
-            server.database.withLock { session.unwatchAll(&$0.watched) }
+        if !session.watching.isEmpty || blockedOn != nil {
+            let id = session.id
+            server.database.withLock { state in
+                session.unwatchAll(&state.watched)
+                state.blocked.remove(id)
+            }
         }
+        blockedTimer?.cancel()
+        blockedTimer = nil
+        blockedOn = nil
         if let record {
             server.clients.unregister(record.id)
             server.monitors.remove(client: record.id)
@@ -277,7 +287,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                     result.crossProtocol = true
                     break parsing
                 case .waitForReplicas, .waitForFsync, .waitForLSN, .waitForSnapshot, .shutdown, .startMonitor, .serveClone,
-                     .serveStream, .serveFetch:
+                     .serveStream, .serveFetch, .block:
                     result.pause = outcome
                     break parsing
                 }
@@ -337,6 +347,12 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 send()
             }
         }
+    }
+
+    /// Calls `release` on this loop once the log has acknowledged `lsn` (a blocked command's
+    /// pop, answered outside a batch).
+    func waitForLog(_ lsn: LSN, _ release: @escaping () -> Void) {
+        waiters.enqueue(lsn, readOnly: false, release)
     }
 
     /// Closes the connection, after one error line when `error` is given (a refused client,

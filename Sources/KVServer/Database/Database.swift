@@ -31,6 +31,8 @@ final class Database: @unchecked Sendable {
         var slowlog = SlowLog()
         /// WATCH's keys and the clients whose EXEC must fail.
         var watched = WatchedKeys()
+        /// Clients blocked on keys (BLPOP, …) and the keys writes made ready for them.
+        var blocked = BlockedClients()
     }
 
     /// The log and history the dataset belongs to. Fixed on a primary; a replica that
@@ -202,6 +204,7 @@ extension Database.State {
         guard !effects.isEmpty else { return nil }
         let lsn = log.append(timestamp: now, operations: effects)
         watched.touch(effects, dataset: dataset)
+        blocked.noteChanged(effects)
         effects.removeAll(keepingCapacity: true)
         effectsDatabase = 0
         return lsn

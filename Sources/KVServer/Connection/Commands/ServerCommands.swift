@@ -24,7 +24,7 @@ enum ServerCommands {
         KeyspaceCommands.families.map { family in
             family.map { row in CommandRow(row) { DatasetCommands.overrides[row.spec.name] ?? ServerHandler.keyspace($0) } }
         }
-            + [DatasetCommands.rows, IntrospectionCommands.rows, ConnectionCommands.rows, TransactionCommands.rows,
+            + [DatasetCommands.rows, BlockingCommands.rows, IntrospectionCommands.rows, ConnectionCommands.rows, TransactionCommands.rows,
                ReplicationCommands.rows, PersistenceCommands.rows]
     )
 
