@@ -1,4 +1,5 @@
 @testable import KVStorage
+import KVCore
 import Testing
 
 @Suite struct CRC32CTests {

@@ -80,17 +80,21 @@ final class RESPSession {
         if protocolVersion == 3 { _ = try call(["HELLO", "3"]) }
     }
 
-    static func encode(_ arguments: [String]) -> [UInt8] {
+    static func encode(_ arguments: [[UInt8]]) -> [UInt8] {
         var bytes = Array("*\(arguments.count)\r\n".utf8)
         for argument in arguments {
-            let utf8 = Array(argument.utf8)
-            bytes += Array("$\(utf8.count)\r\n".utf8) + utf8 + [13, 10]
+            bytes += Array("$\(argument.count)\r\n".utf8) + argument + [13, 10]
         }
         return bytes
     }
 
     /// Sends `arguments` and answers the reply.
     func call(_ arguments: [String]) throws -> RESPReply {
+        try call(bytes: arguments.map { Array($0.utf8) })
+    }
+
+    /// Sends arguments that need not be text (DUMP payloads) and answers the reply.
+    func call(bytes arguments: [[UInt8]]) throws -> RESPReply {
         connection.send(Self.encode(arguments))
         while true {
             if let (reply, end) = RESPReply.parse(buffer) {

@@ -1,5 +1,5 @@
 /// CRC-32C (Castagnoli, polynomial 0x1EDC6F41 reflected as 0x82F63B78), the checksum of every
-/// record, segment header and snapshot.
+/// record, segment header and snapshot (KVStorage), and of DUMP payloads.
 ///
 /// Chosen over CRC-32 for its better error detection on storage-sized blocks (it is what
 /// iSCSI, ext4 and RocksDB use). Slicing-by-8: eight bytes per step through eight 256-entry
