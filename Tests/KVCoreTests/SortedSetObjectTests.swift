@@ -9,6 +9,12 @@ import Testing
 
     static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
+    /// "m000042": members whose byte order is their number's.
+    static func padded(_ number: Int) -> String {
+        let digits = String(number)
+        return "m" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
+
     static func elements(_ zset: SortedSetObject, reverse: Bool = false) -> [Element] {
         var result: [Element] = []
         zset.forEach(reverse: reverse) { member, score in
@@ -108,6 +114,40 @@ import Testing
             #expect(Self.same(seen, Array(expected[window].reversed())))
         }
         #expect(zset.encodingName == (universe > 128 ? "skiplist" : "listpack"))
+    }
+
+    /// Appends in order (the tree's lopsided splits), then removals from the top, the bottom
+    /// and at random, checked against the model as the tree shrinks to nothing.
+    @Test(arguments: [0, 1, 2]) func treeSurvivesAppendsAndRemovalsInEveryOrder(order: Int) {
+        let zset = SortedSetObject()
+        let size = 20_000
+        for index in 0..<size { Self.set(zset, Self.padded(index), Double(index)) }
+        var remaining = Array(0..<size)
+        var random = SplitMix(seed: UInt64(order) + 7)
+        switch order {
+        case 0: remaining.reverse()
+        case 1: break
+        default: remaining.shuffle(using: &random)
+        }
+        var live = Set(0..<size)
+        for (step, index) in remaining.enumerated() {
+            let removed = Self.bytes(Self.padded(index)).withUnsafeBytes { zset.remove($0) }
+            #expect(removed)
+            live.remove(index)
+            guard step % 2500 == 0 || live.count < 70 else { continue }
+            let expected = live.sorted()
+            #expect(zset.count == expected.count)
+            for probe in stride(from: 0, to: size, by: 997) {
+                #expect(zset.partition { _, score in score >= Double(probe) } == expected.filter { $0 < probe }.count)
+            }
+            if let middle = expected.dropFirst(expected.count / 2).first {
+                #expect(zset.element(at: expected.count / 2).score == Double(middle))
+                #expect(Self.bytes(Self.padded(middle)).withUnsafeBytes { zset.rank($0) } == expected.count / 2)
+            }
+        }
+        #expect(zset.count == 0)
+        Self.set(zset, "again", 1)
+        #expect(zset.count == 1 && Self.elements(zset).map(\.score) == [1])
     }
 
     @Test(arguments: [10, 128, 129, 5000]) func payloadsRoundTrip(size: Int) throws {

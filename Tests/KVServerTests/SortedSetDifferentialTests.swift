@@ -61,6 +61,11 @@ import Testing
         ["ZRANGE", "lex", "[b", "[d", "BYLEX"], ["ZRANGE", "lex", "[d", "[b", "BYLEX", "REV"], ["ZRANGE", "lex", "-", "+", "BYLEX", "WITHSCORES"],
         ["ZRANGE", "lex", "-", "+", "BYLEX", "LIMIT", "2", "2"], ["ZLEXCOUNT", "lex", "-", "+"], ["ZLEXCOUNT", "lex", "[b", "(e"],
         ["ZLEXCOUNT", "lex", "b", "e"], ["ZLEXCOUNT", "nokey", "-", "+"], ["ZLEXCOUNT", "lex", "+", "-"],
+        // Lex ranges over a packed set whose scores differ: walked as Redis walks a listpack.
+        ["ZADD", "mixed", "1", "b", "2", "a", "3", "d", "0", "c", "4", "e", "5", "a0"], ["ZRANGEBYLEX", "mixed", "[a", "[c"],
+        ["ZREVRANGEBYLEX", "mixed", "[c", "[a"], ["ZLEXCOUNT", "mixed", "-", "+"], ["ZRANGEBYLEX", "mixed", "(a", "+"],
+        ["ZRANGEBYLEX", "mixed", "[b", "[d"], ["ZREVRANGEBYLEX", "mixed", "+", "(b"], ["ZLEXCOUNT", "mixed", "[c", "[e"],
+        ["ZREMRANGEBYLEX", "mixed", "[b", "[c"], ["ZRANGE", "mixed", "0", "-1", "WITHSCORES"],
         // ZRANGESTORE
         ["ZRANGESTORE", "dst", "z", "0", "2"], ["ZRANGE", "dst", "0", "-1", "WITHSCORES"], ["ZRANGESTORE", "dst", "z", "1", "5", "BYSCORE", "LIMIT", "0", "2"],
         ["ZRANGE", "dst", "0", "-1", "WITHSCORES"], ["ZRANGESTORE", "dst", "lex", "[b", "[d", "BYLEX", "REV"], ["ZRANGE", "dst", "0", "-1"],

@@ -106,7 +106,9 @@ struct ScoreTree {
     mutating func remove(_ score: Double, _ member: UnsafeRawBufferPointer) -> Entry? {
         if !isKnownUniquelyReferenced(&root) { root = root.copy() }
         let removed = ScoreTree.remove(score, member, from: root)
-        if !root.isLeaf && root.children.count == 1 { root = root.children[0] }
+        while !root.isLeaf && root.children.count <= 1 {
+            root = root.children.first ?? ScoreNode(leaf: [])
+        }
         return removed
     }
 
@@ -124,7 +126,13 @@ struct ScoreTree {
         let child = node.children[index]
         guard let removed = remove(score, member, from: child) else { return nil }
         node.total -= 1
-        if child.width < minimumFanout && node.children.count > 1 {
+        if child.total == 0 {
+            // An emptied child (the last under a node split off by an append) goes; so will
+            // this node, from its parent, if it was the only one.
+            node.children.remove(at: index)
+            node.counts.remove(at: index)
+            node.lasts.remove(at: index)
+        } else if child.width < minimumFanout && node.children.count > 1 {
             rebalance(node, at: index)
         } else {
             node.counts[index] = child.total
