@@ -145,6 +145,11 @@ import Testing
         for command in Self.script {
             try pair.compare(command, unordered: command[0] == "SCAN")
         }
+        // Scores of any length, as strtod reads them.
+        let longOne = "1." + String(repeating: "0", count: 6000)
+        try pair.compare(["ZADD", "long", longOne, "a", "2", "b"])
+        try pair.compare(["ZCOUNT", "long", "(" + longOne, "+inf"])
+        try pair.compare(["ZRANGE", "long", "0", "-1", "WITHSCORES"])
         pair.expectAllMatched()
     }
 

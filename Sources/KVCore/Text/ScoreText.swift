@@ -28,8 +28,8 @@ public enum ScoreText {
     /// `strtod` over `bytes` as a C string: the value, the bytes it read, and whether it set
     /// ERANGE.
     private static func read(_ bytes: UnsafeRawBufferPointer) -> (Double, Int, Bool)? {
-        guard bytes.count < 5 * 1024 else { return nil }
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buffer in
+        // No length cap: Redis reads "1.000…0" of any length as 1.
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buffer in
             let base = buffer.baseAddress!
             if bytes.count > 0 { UnsafeMutableRawPointer(base).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
             base[bytes.count] = 0
