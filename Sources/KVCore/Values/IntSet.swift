@@ -13,8 +13,8 @@ struct IntSet: Sendable {
     /// The number of elements.
     var count: Int { bytes.count / width }
 
-    /// Bytes of memory: Redis's 8-byte header and the elements, plus the array's block.
-    var footprint: Int { bytes.isEmpty ? 16 : 32 + bytes.capacity + 8 }
+    /// Bytes of memory: the array's block (header and capacity) and the struct.
+    var footprint: Int { bytes.isEmpty ? 16 : 32 + bytes.capacity + 16 }
 
     /// The width a value needs.
     static func width(of value: Int64) -> Int {
