@@ -25,6 +25,8 @@ public enum Reply: Sendable {
     case array([Reply])
     /// A map: RESP3 `%`; RESP2 sends a flat array of key, value, key, value…
     case map([(Reply, Reply)])
+    /// A set (SMEMBERS, SINTER, SPOP with a count): RESP3 `~`; RESP2 an array.
+    case set([Reply])
     /// Pairs (HRANDFIELD … WITHVALUES, ZRANGE … WITHSCORES): RESP3 an array of two-element
     /// arrays; RESP2 a flat array.
     case pairs([(Reply, Reply)])
@@ -50,7 +52,7 @@ extension Reply: Equatable {
             return a == b
         case let (.double(a), .double(b)):
             return a == b || (a.isNaN && b.isNaN)
-        case let (.array(a), .array(b)):
+        case let (.array(a), .array(b)), let (.set(a), .set(b)):
             return a == b
         case let (.map(a), .map(b)), let (.pairs(a), .pairs(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
@@ -83,6 +85,7 @@ extension Reply: CustomStringConvertible {
         case .nullArray: "(nil array)"
         case let .double(value): ",\(value)"
         case let .array(items): "[" + items.map(\.description).joined(separator: ", ") + "]"
+        case let .set(items): "~[" + items.map(\.description).joined(separator: ", ") + "]"
         case let .map(pairs): "{" + pairs.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + "}"
         case let .pairs(pairs): "[" + pairs.map { "(\($0.0), \($0.1))" }.joined(separator: ", ") + "]"
         case let .verbatim(text): "txt:\(text)"

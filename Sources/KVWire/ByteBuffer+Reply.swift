@@ -60,6 +60,10 @@ extension ByteBuffer {
         case let .array(items):
             writeHeader("*", Int64(items.count))
             for item in items { writeReplyElement(item, version: version) }
+        case let .set(items):
+            // RESP2 has no set: an array.
+            writeHeader(version == .resp3 ? "~" : "*", Int64(items.count))
+            for item in items { writeReplyElement(item, version: version) }
         case let .map(pairs):
             // RESP2 has no map: a flat array of key, value, key, value…
             if version == .resp3 {
@@ -131,7 +135,7 @@ extension Reply {
         case let .bulk(bytes): 25 + bytes.count
         case let .value(entry): 25 + entry.valueCount
         case .double: 64
-        case let .array(items): items.reduce(23) { $0 + $1.encodedLengthBound }
+        case let .array(items), let .set(items): items.reduce(23) { $0 + $1.encodedLengthBound }
         case let .map(pairs): pairs.reduce(23) { $0 + $1.0.encodedLengthBound + $1.1.encodedLengthBound }
         case let .pairs(pairs): pairs.reduce(23) { $0 + 23 + $1.0.encodedLengthBound + $1.1.encodedLengthBound }
         case let .verbatim(text): 29 + text.utf8.count

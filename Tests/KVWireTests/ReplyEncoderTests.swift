@@ -51,6 +51,8 @@ let encodedReplies: [EncodedReply] = [
         .array([.array([.integer(1), .integer(2)]), .array([.nullArray]), .value(storedValue)]),
         "*3\r\n*2\r\n:1\r\n:2\r\n*1\r\n*-1\r\n$3\r\nbar\r\n",
         "*3\r\n*2\r\n:1\r\n:2\r\n*1\r\n_\r\n$3\r\nbar\r\n"),
+    EncodedReply(.set([]), "*0\r\n", "~0\r\n"),
+    EncodedReply(.set([.bulk("1"), .bulk("a")]), "*2\r\n$1\r\n1\r\n$1\r\na\r\n", "~2\r\n$1\r\n1\r\n$1\r\na\r\n"),
     EncodedReply(.map([]), "*0\r\n", "%0\r\n"),
     EncodedReply(
         .map([(.bulk("a"), .integer(1)), (.simple("b"), .array([.ok, .double(0.5)]))]),

@@ -145,6 +145,7 @@ let decodedValues: [DecodedValue] = [
         case .nullArray: return resp3 ? .null : .array(nil)
         case let .double(value): return resp3 ? .double(value) : .bulkString(RESPDouble.text(value))
         case let .array(items): return .array(items.map { expectedValue($0, version) })
+        case let .set(items): return resp3 ? .set(items.map { expectedValue($0, version) }) : .array(items.map { expectedValue($0, version) })
         case let .map(pairs):
             let converted = pairs.map { (expectedValue($0.0, version), expectedValue($0.1, version)) }
             return resp3 ? .map(converted.map { (key: $0.0, value: $0.1) }) : .array(converted.flatMap { [$0.0, $0.1] })

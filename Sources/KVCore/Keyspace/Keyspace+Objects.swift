@@ -91,8 +91,9 @@ extension Keyspace {
         key.withUnsafeBytes { key in
             switch edit.action.kind {
             case .hash: _ = try? withObject(key, as: HashObject.self, create: true, context: context, effects: &effects) { object, _ in object.apply(edit) }
+            case .set: _ = try? withObject(key, as: SetObject.self, create: true, context: context, effects: &effects) { object, _ in object.apply(edit) }
             case .zset: _ = try? withObject(key, as: SortedSetObject.self, create: true, context: context, effects: &effects) { object, _ in object.apply(edit) }
-            case .list, .set, .string: break  // not yet: their types come with their commands
+            case .list, .string: break  // not yet: their types come with their commands
             }
         }
     }

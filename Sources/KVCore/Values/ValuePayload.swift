@@ -94,8 +94,9 @@ extension ValueObject {
         switch kind {
         case .string: nil
         case .hash: HashObject()
+        case .set: SetObject()
         case .zset: SortedSetObject()
-        case .list, .set: nil  // not yet: their types come with their commands
+        case .list: nil  // not yet: their types come with their commands
         }
     }
 }
