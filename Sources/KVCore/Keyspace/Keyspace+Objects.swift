@@ -91,7 +91,8 @@ extension Keyspace {
         key.withUnsafeBytes { key in
             switch edit.action.kind {
             case .hash: _ = try? withObject(key, as: HashObject.self, create: true, context: context, effects: &effects) { object, _ in object.apply(edit) }
-            case .list, .set, .zset, .string: break  // not yet: their types come with their commands
+            case .list: _ = try? withObject(key, as: ListObject.self, create: true, context: context, effects: &effects) { object, _ in object.apply(edit) }
+            case .set, .zset, .string: break  // not yet: their types come with their commands
             }
         }
     }

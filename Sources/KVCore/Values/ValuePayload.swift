@@ -94,7 +94,8 @@ extension ValueObject {
         switch kind {
         case .string: nil
         case .hash: HashObject()
-        case .list, .set, .zset: nil  // not yet: their types come with their commands
+        case .list: ListObject()
+        case .set, .zset: nil  // not yet: their types come with their commands
         }
     }
 }
