@@ -2,12 +2,15 @@
 ///
 /// Redis 7.0's quicklist: a sequence of nodes (`ListNodes`), each a `PackedList` of at most
 /// `maximumNodeBytes` (Redis's `list-max-listpack-size -2`, 8 KiB; one element larger than
-/// that has a node of its own). Pushing and popping at either end touch only the end node,
+/// that has a node of its own) and at most `maximumNodeCount` elements: a pop at the tail
+/// walks its node from the front (a `PackedList` has no backward links, unlike a listpack),
+/// so the walk stays short however small the elements. Pushing and popping at either end touch only the end node,
 /// O(1) amortised whatever the length; an index is reached by skipping whole nodes by their
 /// counts from the nearer end, then walking one node. A small list is one packed buffer.
 /// OBJECT ENCODING says "quicklist" for every list, as Redis 7.0 does.
 public final class ListObject: ValueObject, @unchecked Sendable {
     public static let maximumNodeBytes = 8192
+    public static let maximumNodeCount = 128
 
     private var nodes = ListNodes()
     private var elementCount = 0
@@ -57,7 +60,7 @@ public final class ListObject: ValueObject, @unchecked Sendable {
     /// LPUSH of one element.
     public func pushHead(_ element: UnsafeRawBufferPointer) {
         let size = PackedList.encodedSize(element.count)
-        if !nodes.isEmpty && nodes[0].byteCount + size <= Self.maximumNodeBytes {
+        if !nodes.isEmpty && fits(nodes[0], adding: size) {
             modifyNode(0) { $0.insert(element, at: 0) }
         } else {
             var node = PackedList()
@@ -71,7 +74,7 @@ public final class ListObject: ValueObject, @unchecked Sendable {
     public func pushTail(_ element: UnsafeRawBufferPointer) {
         let size = PackedList.encodedSize(element.count)
         let last = nodes.count - 1
-        if last >= 0 && nodes[last].byteCount + size <= Self.maximumNodeBytes {
+        if last >= 0 && fits(nodes[last], adding: size) {
             modifyNode(last) { $0.append(element) }
         } else {
             var node = PackedList()
@@ -79,6 +82,11 @@ public final class ListObject: ValueObject, @unchecked Sendable {
             insertNode(node, at: nodes.count)
         }
         elementCount += 1
+    }
+
+    /// True when `node` can take an element of `size` packed bytes.
+    private func fits(_ node: PackedList, adding size: Int) -> Bool {
+        node.byteCount + size <= Self.maximumNodeBytes && node.count < Self.maximumNodeCount
     }
 
     /// Removes `n` elements (at most `count`) from the head, calling `body` with each, head
@@ -199,7 +207,7 @@ public final class ListObject: ValueObject, @unchecked Sendable {
     /// element.
     private func splitIfLarge(_ position: Int) {
         let node = nodes[position]
-        guard node.byteCount > Self.maximumNodeBytes && node.count > 1 else { return }
+        guard (node.byteCount > Self.maximumNodeBytes && node.count > 1) || node.count > Self.maximumNodeCount else { return }
         let kept = node.count / 2
         let tail = modifyNode(position) { $0.split(at: $0.offset(ofPosition: kept), elements: $0.count - kept) }
         insertNode(tail, at: position + 1)
@@ -249,7 +257,8 @@ public final class ListObject: ValueObject, @unchecked Sendable {
     private func mergeSmallNodes() {
         var node = 0
         while node + 1 < nodes.count {
-            if nodes[node].byteCount + nodes[node + 1].byteCount <= Self.maximumNodeBytes {
+            if nodes[node].byteCount + nodes[node + 1].byteCount <= Self.maximumNodeBytes
+                && nodes[node].count + nodes[node + 1].count <= Self.maximumNodeCount {
                 let following = nodes[node + 1]
                 removeNode(at: node + 1)
                 modifyNode(node) { $0.append(contentsOf: following) }

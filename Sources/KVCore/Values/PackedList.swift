@@ -128,9 +128,14 @@ struct PackedList: Sendable {
 
     /// The offset of the element at `position` (0-based; `count`: the end).
     func offset(ofPosition position: Int) -> Int {
-        var offset = 0
-        for _ in 0..<position { offset = next(after: offset) }
-        return offset
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            for _ in 0..<position {
+                let (length, start) = PackedList.length(raw, at: offset)
+                offset = start + length
+            }
+            return offset
+        }
     }
 
     /// Removes the elements in the bytes `offsets`, which hold `elements` elements.
