@@ -69,6 +69,20 @@ import Testing
         #expect(list.element(at: 2003) == nil)
     }
 
+    /// Removals in the middle leave nodes that fit together: they are merged.
+    @Test func removalsMergeNeighbouringNodes() {
+        let list = Self.list((0..<3000).map { Self.bytes("v\($0)") })
+        #expect(list.nodeCount == 24)  // 128 elements a node
+        list.remove(atPositions: Array(stride(from: 1, to: 3000, by: 2)))
+        #expect(list.count == 1500)
+        #expect(list.nodeCount == 12)
+        #expect(Self.contents(list) == stride(from: 0, to: 3000, by: 2).map { Self.bytes("v\($0)") })
+        Self.checkNodes(list)
+        list.remove(atPositions: Array(0..<1499))
+        #expect(list.nodeCount == 1)
+        #expect(Self.contents(list) == [Self.bytes("v2998")])
+    }
+
     @Test func smallListIsOnePackedNode() {
         let list = Self.list([Self.bytes("a"), Self.bytes("bb"), Self.bytes("")])
         #expect(list.nodeCount == 1)
@@ -171,6 +185,7 @@ import Testing
         }
         #expect(popped == 1_000_000)
         #expect(list.nodeCount == 0)
+        #expect(list.footprint == 48, "a drained list keeps \(list.footprint) bytes")
         #expect(copy.count == 1_000_000)
         Self.checkNodes(copy)
     }

@@ -55,17 +55,23 @@ struct ListNodes {
         }
     }
 
-    /// Removes the node at `position`: O(1) at either end, O(distance to the tail) otherwise.
+    /// Removes the node at `position`: O(1) amortised at either end, O(distance to the tail)
+    /// otherwise. The slots shrink by half when a quarter or less are used (a drained queue
+    /// gives its memory back).
     mutating func remove(at position: Int) {
         if position == 0 {
             slots[head] = PackedList()
             head = (head + 1) & (slots.count - 1)
-            count -= 1
-            return
+        } else {
+            for index in position..<(count - 1) { slots.swapAt(slot(index), slot(index + 1)) }
+            slots[slot(count - 1)] = PackedList()
         }
-        for index in position..<(count - 1) { slots.swapAt(slot(index), slot(index + 1)) }
-        slots[slot(count - 1)] = PackedList()
         count -= 1
+        if count == 0 {
+            removeAll()
+        } else if slots.count > 8 && count * 4 <= slots.count {
+            resize(to: slots.count / 2)
+        }
     }
 
     /// Drops every node and the slots.
@@ -76,10 +82,13 @@ struct ListNodes {
     }
 
     private mutating func growIfFull() {
-        guard count == slots.count else { return }
-        var grown = ContiguousArray<PackedList>(repeating: PackedList(), count: Swift.max(4, slots.count * 2))
-        for position in 0..<count { grown[position] = slots[slot(position)] }
-        slots = grown
+        if count == slots.count { resize(to: Swift.max(4, slots.count * 2)) }
+    }
+
+    private mutating func resize(to capacity: Int) {
+        var resized = ContiguousArray<PackedList>(repeating: PackedList(), count: capacity)
+        for position in 0..<count { resized[position] = slots[slot(position)] }
+        slots = resized
         head = 0
     }
 }

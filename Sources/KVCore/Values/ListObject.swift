@@ -215,13 +215,14 @@ public final class ListObject: ValueObject, @unchecked Sendable {
         splitIfLarge(position)
     }
 
-    /// LREM: removes the elements at `positions` (ascending, distinct, in range) in one pass,
-    /// then merges neighbouring nodes that fit in one.
+    /// LREM: removes the elements at `positions` (ascending, distinct, in range) in one pass
+    /// over the nodes that hold them, then merges the nodes around those that fit in one.
     public func remove(atPositions positions: [Int]) {
         guard !positions.isEmpty else { return }
         var next = 0  // into positions
         var node = 0
         var start = 0  // the index of node's first element
+        var firstTouched: Int?
         while node < nodes.count && next < positions.count {
             let list = nodes[node]
             let end = start + list.count
@@ -230,6 +231,7 @@ public final class ListObject: ValueObject, @unchecked Sendable {
                 node += 1
                 continue
             }
+            if firstTouched == nil { firstTouched = node }
             var kept = PackedList()
             var index = start
             list.forEach { _, element in
@@ -250,18 +252,21 @@ public final class ListObject: ValueObject, @unchecked Sendable {
                 node += 1
             }
         }
-        mergeSmallNodes()
+        mergeSmallNodes(from: (firstTouched ?? 0) - 1, through: node)
     }
 
-    /// Joins each node with the next while the two fit in one (after removals in the middle).
-    private func mergeSmallNodes() {
-        var node = 0
-        while node + 1 < nodes.count {
+    /// Joins each node from `start` with the next while the two fit in one, up to node `end`
+    /// (after removals in the middle).
+    private func mergeSmallNodes(from start: Int, through end: Int) {
+        var node = max(0, start)
+        var end = min(end, nodes.count - 1)
+        while node < end {
             if nodes[node].byteCount + nodes[node + 1].byteCount <= Self.maximumNodeBytes
                 && nodes[node].count + nodes[node + 1].count <= Self.maximumNodeCount {
                 let following = nodes[node + 1]
                 removeNode(at: node + 1)
                 modifyNode(node) { $0.append(contentsOf: following) }
+                end -= 1
             } else {
                 node += 1
             }
