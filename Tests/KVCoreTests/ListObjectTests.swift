@@ -276,6 +276,30 @@ import Testing
         #expect(primary.count == replica.count)
     }
 
+    /// A list nobody else holds is edited in place, command after command; one a snapshot
+    /// holds is cloned once, and the snapshot keeps what it saw.
+    @Test func listsAreEditedInPlaceUnlessShared() throws {
+        var keyspace = Keyspace(hashSeed: 8)
+        func objectID() -> ObjectIdentifier? {
+            Array("l".utf8).withUnsafeBytes { keyspace.lookup($0)?.object.map(ObjectIdentifier.init) }
+        }
+        keyspace.run(["RPUSH", "l", "a", "b"], now: UnixMillis(T0))
+        let first = try #require(objectID())
+        keyspace.run(["LPUSH", "l", "c"], now: UnixMillis(T0))
+        keyspace.run(["RPOP", "l"], now: UnixMillis(T0))
+        #expect(objectID() == first)
+        let snapshot = keyspace.snapshot()
+        keyspace.run(["RPUSH", "l", "d"], now: UnixMillis(T0))
+        let second = try #require(objectID())
+        #expect(second != first)
+        keyspace.run(["RPUSH", "l", "e"], now: UnixMillis(T0))
+        #expect(objectID() == second)
+        let seen = try #require(snapshot.first { $0.key == Self.bytes("l") }?.object as? ListObject)
+        #expect(Self.contents(seen) == [Self.bytes("c"), Self.bytes("a")])
+        #expect(keyspace.run(["LRANGE", "l", "0", "-1"], now: UnixMillis(T0)).reply
+            == .array(["c", "a", "d", "e"].map { .bulk($0) }))
+    }
+
     @Test func commandsLogTheirEdits() {
         let cases: [CommandCase] = [
             CommandCase("RPUSH l a b", .integer(2), effects: ["listPushTail l a b"]),
