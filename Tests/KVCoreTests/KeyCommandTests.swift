@@ -39,7 +39,7 @@ struct KeyCommandTests {
         CommandCase("FLUSHALL LATER", syntaxError),
         CommandCase("FLUSHALL SYNC ASYNC", syntaxError),
         CommandCase("FOO a b", err("ERR unknown command 'FOO', with args beginning with: 'a' 'b' ")),
-        CommandCase("LPUSH a b", err("ERR unknown command 'LPUSH', with args beginning with: 'a' 'b' ")),
+        CommandCase("XADD a b", err("ERR unknown command 'XADD', with args beginning with: 'a' 'b' ")),
     ]
 
     @Test(arguments: keysCases) func keys(_ row: CommandCase) { row.check() }

@@ -42,9 +42,16 @@ extension Keyspace {
         effects: inout [WriteOperation], _ body: (Object, inout [WriteOperation]) throws(CommandError) -> R
     ) throws(CommandError) -> R? {
         let hash = table.hash(key)
-        if let (position, entry) = table.find(key, hash: hash) {
-            if !entry.isExpired(at: context.now) || context.expiry == .replica {
-                guard entry.object is Object else { throw .wrongType }
+        // Only facts about the entry leave this statement, not a reference to it: a local one
+        // kept alive through `edit` (as -Onone does, and -O may) makes the entry look shared
+        // there, and every command then cloned the whole collection.
+        let found = table.find(key, hash: hash).map { position, entry in
+            (position: position, live: !entry.isExpired(at: context.now) || context.expiry == .replica, matches: entry.object is Object)
+        }
+        if let found {
+            let position = found.position
+            if found.live {
+                guard found.matches else { throw .wrongType }
                 return try edit(at: position, as: type, effects: &effects, body)
             }
             remove(at: position)
@@ -91,9 +98,10 @@ extension Keyspace {
         key.withUnsafeBytes { key in
             switch edit.action.kind {
             case .hash: _ = try? withObject(key, as: HashObject.self, create: true, context: context, effects: &effects) { object, _ in object.apply(edit) }
+            case .list: _ = try? withObject(key, as: ListObject.self, create: true, context: context, effects: &effects) { object, _ in object.apply(edit) }
             case .set: _ = try? withObject(key, as: SetObject.self, create: true, context: context, effects: &effects) { object, _ in object.apply(edit) }
             case .zset: _ = try? withObject(key, as: SortedSetObject.self, create: true, context: context, effects: &effects) { object, _ in object.apply(edit) }
-            case .list, .string: break  // not yet: their types come with their commands
+            case .string: break
             }
         }
     }

@@ -69,12 +69,28 @@ struct PackedList: Sendable {
         count += 1
     }
 
-    /// Inserts an element before the one at `offset` (`bytes.count`: at the end).
+    /// Inserts an element before the one at `offset` (`bytes.count`: at the end), moving the
+    /// bytes after it once (LPUSH inserts at offset 0 of a list's head node).
     mutating func insert(_ element: UnsafeRawBufferPointer, at offset: Int) {
-        var encoded: [UInt8] = []
-        PackedList.appendLength(element.count, to: &encoded)
-        encoded.append(contentsOf: element)
-        bytes.insert(contentsOf: encoded, at: offset)
+        let header = PackedList.encodedSize(element.count) - element.count
+        let size = header + element.count
+        let moved = bytes.count - offset
+        bytes.append(contentsOf: repeatElement(0, count: size))
+        bytes.withUnsafeMutableBytes { raw in
+            let base = raw.baseAddress!
+            if moved > 0 { memmove(base + offset + size, base + offset, moved) }
+            var rest = element.count
+            var position = offset
+            while rest >= 0x80 {
+                raw[position] = UInt8(truncatingIfNeeded: rest) | 0x80
+                rest >>= 7
+                position += 1
+            }
+            raw[position] = UInt8(rest)
+            if let source = element.baseAddress, element.count > 0 {
+                (base + offset + header).copyMemory(from: source, byteCount: element.count)
+            }
+        }
         count += 1
     }
 
@@ -92,6 +108,56 @@ struct PackedList: Sendable {
         for _ in 0..<elements { end = next(after: end) }
         bytes.removeSubrange(offset..<end)
         count -= elements
+    }
+
+    // MARK: Lists' nodes (`ListObject`)
+
+    /// The bytes an element of `length` bytes takes: its LEB128 length and itself.
+    static func encodedSize(_ length: Int) -> Int {
+        var size = 1
+        var rest = length
+        while rest >= 0x80 {
+            rest >>= 7
+            size += 1
+        }
+        return size + length
+    }
+
+    /// The bytes the elements take (a list node's size, against its 8 KiB limit).
+    var byteCount: Int { bytes.count }
+
+    /// The offset of the element at `position` (0-based; `count`: the end).
+    func offset(ofPosition position: Int) -> Int {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            for _ in 0..<position {
+                let (length, start) = PackedList.length(raw, at: offset)
+                offset = start + length
+            }
+            return offset
+        }
+    }
+
+    /// Removes the elements in the bytes `offsets`, which hold `elements` elements.
+    mutating func removeSubrange(_ offsets: Range<Int>, elements: Int) {
+        bytes.removeSubrange(offsets)
+        count -= elements
+    }
+
+    /// Moves the elements from `offset` on, `elements` of them, into a new list (a node split).
+    mutating func split(at offset: Int, elements: Int) -> PackedList {
+        var tail = PackedList()
+        tail.bytes = Array(bytes[offset...])
+        tail.count = elements
+        bytes.removeSubrange(offset...)
+        count -= elements
+        return tail
+    }
+
+    /// Appends every element of `other` (two list nodes merged).
+    mutating func append(contentsOf other: PackedList) {
+        bytes.append(contentsOf: other.bytes)
+        count += other.count
     }
 
     private static func length(_ raw: UnsafeRawBufferPointer, at offset: Int) -> (length: Int, start: Int) {

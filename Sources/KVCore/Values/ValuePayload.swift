@@ -94,9 +94,9 @@ extension ValueObject {
         switch kind {
         case .string: nil
         case .hash: HashObject()
+        case .list: ListObject()
         case .set: SetObject()
         case .zset: SortedSetObject()
-        case .list: nil  // not yet: their types come with their commands
         }
     }
 }
