@@ -9,7 +9,7 @@ public typealias KeyspaceHandler =
 /// commands only it can run.
 public enum KeyspaceCommands {
     /// Every keyspace family, in the order COMMAND lists them.
-    public static let families: [[CommandRow<KeyspaceHandler>]] = [strings, counters, keys, expiry, database, hashes]
+    public static let families: [[CommandRow<KeyspaceHandler>]] = [strings, counters, keys, expiry, database, hashes, bits]
 
     /// The keyspace's commands alone (tests, tools that run commands without a server).
     public static let table = CommandTable(families)
