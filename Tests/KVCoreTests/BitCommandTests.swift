@@ -110,6 +110,21 @@ struct BitCommandTests {
         #expect(primary.value(of: "b", now: UnixMillis(T0)) == nil)
     }
 
+    /// COMMAND INFO's fields as Redis 7.0.15 lists them.
+    @Test(arguments: [
+        ("setbit", 4, 1, 1, "@write @bitmap @slow"), ("getbit", 3, 1, 1, "@read @bitmap @fast"),
+        ("bitcount", -2, 1, 1, "@read @bitmap @slow"), ("bitpos", -3, 1, 1, "@read @bitmap @slow"),
+        ("bitop", -4, 2, -1, "@write @bitmap @slow"), ("bitfield", -2, 1, 1, "@write @bitmap @slow"),
+        ("bitfield_ro", -2, 1, 1, "@read @bitmap @fast"), ("lcs", -3, 1, 2, "@read @string @slow"),
+        ("substr", 4, 1, 1, "@read @string @slow"),
+    ] as [(String, Int, Int, Int, String)])
+    func commandInfoIsRedis(name: String, arity: Int, firstKey: Int, lastKey: Int, categories: String) throws {
+        let spec = try #require(KeyspaceCommands.table.lookup(name)?.spec)
+        #expect(spec.arity == arity)
+        #expect(spec.firstKey == firstKey && spec.lastKey == lastKey && spec.keyStep == 1)
+        #expect(spec.aclCategories.joined(separator: " ") == categories)
+    }
+
     @Test func setbitRespectsTheMaximumValueSize() {
         var keyspace = Keyspace(hashSeed: 1)
         let context = CommandContext(now: UnixMillis(T0), maxValueSize: 8)

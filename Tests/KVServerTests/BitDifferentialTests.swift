@@ -124,6 +124,39 @@ import Testing
         pair.expectAllMatched()
     }
 
+    /// Values of a few thousand bytes: BITCOUNT, BITPOS and BITOP take whole words at a time
+    /// there, and ranges start and end inside them.
+    @Test func longValuesAnswerAsRedisDoes() throws {
+        try #require(RedisServerProcess.isAvailable, "redis-server is needed (apt-get install redis-server)")
+        let pair = try DifferentialPair(kv: try ServerProcess().start(), redis: try RedisServerProcess())
+        try pair.compare(["SETBIT", "z", "40000", "0"])
+        try pair.compare(["BITOP", "NOT", "o", "z"])
+        try pair.compare(["SETBIT", "z", "33333", "1"])
+        try pair.compare(["SETBIT", "o", "22222", "0"])
+        try pair.compare(["SETRANGE", "m", "1000", String(repeating: "abc", count: 500)])
+        for key in ["z", "o", "m"] {
+            try pair.compare(["BITCOUNT", key])
+            for bit in ["0", "1"] {
+                try pair.compare(["BITPOS", key, bit])
+                for (start, end) in [(0, -1), (3, 4000), (-4000, -3), (100, 4166), (4166, 5000)] {
+                    try pair.compare(["BITPOS", key, bit, String(start)])
+                    try pair.compare(["BITPOS", key, bit, String(start), String(end)])
+                    try pair.compare(["BITPOS", key, bit, String(start * 8 + 3), String(end * 8 - 5), "BIT"])
+                    try pair.compare(["BITCOUNT", key, String(start), String(end)])
+                    try pair.compare(["BITCOUNT", key, String(start * 8 + 3), String(end * 8 - 5), "BIT"])
+                }
+            }
+        }
+        for operation in ["AND", "OR", "XOR"] {
+            try pair.compare(["BITOP", operation, "d", "z", "o", "m"])
+            try pair.compare(["GET", "d"])
+            try pair.compare(["BITCOUNT", "d"])
+        }
+        try pair.compare(["BITFIELD", "m", "GET", "u63", "8003", "INCRBY", "i64", "#100", "12345", "GET", "i64", "#100"])
+        try pair.compare(["GET", "m"])
+        pair.expectAllMatched()
+    }
+
     /// LCS of longer strings with several equally long answers: Redis's walk decides which one
     /// and in which order the ranges come.
     @Test(arguments: [11, 12]) func lcsOfRandomStringsMatchesRedis(seed: UInt64) throws {

@@ -25,11 +25,10 @@ extension Keyspace {
         if readOnly && writes { throw CommandError("ERR BITFIELD_RO only supports the GET subcommand") }
         let current = try liveString(a[1], context: c, effects: &e)
         guard writes else {
-            let bytes = current?.value ?? []
-            return bytes.withUnsafeBytes { raw in
-                let bitmap = Bitmap(bytes: raw)
-                return .array(operations.map { .integer(Self.read($0, bitmap)) })
+            let read = { (bytes: UnsafeRawBufferPointer) -> Reply in
+                .array(operations.map { .integer(Self.read($0, Bitmap(bytes: bytes))) })
             }
+            return current?.withValue(read) ?? read(UnsafeRawBufferPointer(start: nil, count: 0))
         }
         let highest = operations.filter { $0.kind != .get }.map { $0.offset + $0.width - 1 }.max()!
         let oldCount = current?.valueCount ?? 0
