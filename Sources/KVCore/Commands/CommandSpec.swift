@@ -80,6 +80,7 @@ public final class CommandSpec: Sendable {
         case "list": categories.append("@list")
         case "set": categories.append("@set")
         case "sorted-set": categories.append("@sortedset")
+        case "bitmap": categories.append("@bitmap")
         default: break
         }
         if flags.contains(.admin) { categories.append(contentsOf: ["@admin", "@dangerous"]) }

@@ -10,7 +10,7 @@ public typealias KeyspaceHandler =
 public enum KeyspaceCommands {
     /// Every keyspace family, in the order COMMAND lists them.
     public static let families: [[CommandRow<KeyspaceHandler>]] = [
-        strings, counters, keys, expiry, database, hashes, lists, sets, sortedSets, objects,
+        strings, counters, bits, keys, expiry, database, hashes, lists, sets, sortedSets, objects,
     ]
 
     /// The keyspace's commands alone (tests, tools that run commands without a server).
