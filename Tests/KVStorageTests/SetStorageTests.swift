@@ -28,7 +28,7 @@ import Testing
             let (_, loaded) = try SnapshotReader.load(info.path)
             #expect(loaded.count == keyspace.count)
             #expect(loaded.digest() == keyspace.digest())
-            var check = loaded
+            var check = loaded[0]
             let reply = check.run(["SMEMBERS", "wide"], now: UnixMillis(1_700_000_000_000)).reply
             #expect(reply == .set(["-9223372036854775808", "1", "70000"].map { .bulk($0) }))
         }

@@ -1,5 +1,5 @@
-/// Redis 7.0's metadata for TOUCH, OBJECT, MEMORY, DUMP and RESTORE, and the keyspace method
-/// that runs each.
+/// Redis 7.0's metadata for TOUCH, OBJECT, MEMORY, DUMP, RESTORE, SORT and SORT_RO, and the
+/// keyspace method that runs each.
 extension KeyspaceCommands {
     private typealias Row = CommandRow<KeyspaceHandler>
 
@@ -52,6 +52,12 @@ extension KeyspaceCommands {
             ], handler: { _, a, _, _ in throw CommandError.unknownSubcommand(a.count > 1 ? a.string(1) : "", of: "memory") }),
         Row("dump", arity: 2, flags: [.readonly], keys: oneKey, group: "generic", since: "2.6.0",
             summary: "Returns a serialized representation of the value stored at a key.", handler: { $0.dump($1, $2, &$3) }),
+        Row("sort", arity: -2, flags: [.write, .denyOOM], keys: oneKey, group: "generic", since: "1.0.0",
+            summary: "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.",
+            handler: { try $0.sort($1, $2, &$3, readOnly: false) }),
+        Row("sort_ro", arity: -2, flags: [.readonly], keys: oneKey, group: "generic", since: "7.0.0",
+            summary: "Returns the sorted elements of a list, a set, or a sorted set.",
+            handler: { try $0.sort($1, $2, &$3, readOnly: true) }),
         Row("restore", arity: -4, flags: [.write, .denyOOM], keys: oneKey, group: "generic", since: "2.6.0",
             summary: "Creates a key from the serialized representation of a value.", handler: { try $0.restore($1, $2, &$3) }),
     ]

@@ -93,16 +93,26 @@ final class RESPSession {
         try call(bytes: arguments.map { Array($0.utf8) })
     }
 
+    /// Sends `arguments` without waiting for the reply (a blocking command); `read()` takes it.
+    func send(_ arguments: [String]) {
+        connection.send(Self.encode(arguments.map { Array($0.utf8) }))
+    }
+
     /// Sends arguments that need not be text (DUMP payloads) and answers the reply.
     func call(bytes arguments: [[UInt8]]) throws -> RESPReply {
         connection.send(Self.encode(arguments))
+        return try read()
+    }
+
+    /// The next reply (waiting up to the connection's 5 s timeout).
+    func read() throws -> RESPReply {
         while true {
             if let (reply, end) = RESPReply.parse(buffer) {
                 buffer.removeFirst(end)
                 return reply
             }
             let more = connection.read(atLeast: 1, atMost: 1 << 16)
-            guard !more.isEmpty else { throw HarnessError("no reply to \(arguments) (have \(buffer.count) bytes)") }
+            guard !more.isEmpty else { throw HarnessError("no reply (have \(buffer.count) bytes)") }
             buffer += more
         }
     }

@@ -34,7 +34,7 @@ enum BlockingCommands {
             summary: "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.",
             handler: handler { arguments throws(CommandError) in
                 let timeout = try parseTimeout(arguments, at: 3)
-                return Plan(keys: [arguments.bytes(1)], timeout: timeout, kind: .list, timeoutReply: .null,
+                return Plan(keys: [arguments.bytes(1)], timeout: timeout, kind: .list, timeoutReply: .nullArray,
                             whole: [Array("RPOPLPUSH".utf8), arguments.bytes(1), arguments.bytes(2)])
             }),
         Row("blmove", arity: 6, flags: [.write, .denyOOM, .noscript, .blocking], keys: (1, 2, 1), group: "list", since: "6.2.0",
@@ -44,7 +44,7 @@ enum BlockingCommands {
                     throw CommandError.syntax
                 }
                 let timeout = try parseTimeout(arguments, at: 5)
-                return Plan(keys: [arguments.bytes(1)], timeout: timeout, kind: .list, timeoutReply: .null,
+                return Plan(keys: [arguments.bytes(1)], timeout: timeout, kind: .list, timeoutReply: .nullArray,
                             whole: [Array("LMOVE".utf8)] + (1...4).map { arguments.bytes($0) })
             }),
         Row("blmpop", arity: -5, flags: [.write, .blocking], group: "list", since: "7.0.0",
