@@ -16,6 +16,7 @@ import time
 import traceback
 
 import browser
+import monitoring
 from podnet import (Cluster, DOMAIN, HTTP_PORT, PASSWORD, VIP, RESP_PORT, connect, http_get, pod_ip, redis_call,
                     wait_until)
 
@@ -371,6 +372,62 @@ def tls_between_pods_and_for_clients(cluster):
     converge(cluster)
 
 
+def prometheus_sees_a_frozen_replica(cluster):
+    """A real Prometheus (Debian's) scrapes every pod's /metrics every second with the shipped
+    alert rules, their minutes made seconds (monitoring.quickened_rules). All alerts stay
+    inactive on the healthy set; kv-2 frozen (SIGSTOP, `podman pause` in containers: a hung
+    node) while writes go on: KVPodDown fires for kv-2 (its scrape fails) and
+    KVReplicaNotAcknowledging for it from the primary's view, nothing for kv-0 or kv-1; thawed,
+    kv-2 catches up and every alert resolves."""
+    if not monitoring.available():
+        print("  (skipped: no %s; apt-get install prometheus)" % monitoring.BINARY, flush=True)
+        return
+    cluster.scale(3)
+    converge(cluster)
+    pods = [p for p in cluster.pods.values() if p.running]
+    prometheus = monitoring.Prometheus(cluster.root, pods)
+    frozen = cluster.pod(2)
+    batches = 0
+    try:
+        prometheus.start()
+        assert sorted(prometheus.rules()) == sorted(prometheus.alert_names), prometheus.rules()
+        wait_until(lambda: prometheus.targets() == {p.name: "up" for p in pods}, 30, "every pod scraped")
+        wait_until(lambda: set(prometheus.rules().values()) == {"ok"}, 10, "every rule evaluated without error")
+        prometheus.wait_for_evaluations()
+        assert prometheus.alerts() == [], "no alert on a healthy set: %s" % prometheus.alerts()
+
+        def alerts_for_kv_2():
+            """Writes a batch to the primary (records for kv-2 to acknowledge), then returns the
+            names of the alerts firing for kv-2; fails on a down alert for any other pod."""
+            nonlocal batches
+            write_keys(cluster.pod(0), "while-frozen-%d" % batches, 20)
+            batches += 1
+            time.sleep(0.2)
+            firing = prometheus.alerts("firing")
+            others = [a for a in firing if a[0] in ("KVPrimaryDown", "KVPodDown", "KVReplicaNotAcknowledging")
+                      and "kv-2" not in (a[1].get("instance"), a[1].get("replica"))]
+            assert not others, "only kv-2 is frozen: %s" % others
+            return {name for name, labels, _ in firing
+                    if (name, labels.get("instance")) == ("KVPodDown", "kv-2")
+                    or (name, labels.get("replica")) == ("KVReplicaNotAcknowledging", "kv-2")}
+        frozen.freeze()
+        started = time.time()
+        try:
+            wait_until(lambda: alerts_for_kv_2() == {"KVPodDown", "KVReplicaNotAcknowledging"}, 60,
+                       "KVPodDown and KVReplicaNotAcknowledging firing for kv-2")
+            print("  alerts fired for kv-2 %.1f s after it froze" % (time.time() - started), flush=True)
+        finally:
+            frozen.thaw()
+        converge(cluster)
+        for batch in range(batches):
+            check_keys(frozen, "while-frozen-%d" % batch, 20)
+        started = time.time()
+        wait_until(lambda: prometheus.alerts() == [], 60, "every alert resolved once kv-2 thawed")
+        print("  every alert resolved %.1f s after kv-2 caught up" % (time.time() - started), flush=True)
+    finally:
+        prometheus.stop()
+
+
 SCENARIOS = [
     ordered_startup,
     write_to_primary_read_through_kv_read,
@@ -385,6 +442,7 @@ SCENARIOS = [
     lost_primary_volume_is_restored_from_replicas,
     protected_mode_refuses_outside_clients_without_a_password,
     tls_between_pods_and_for_clients,
+    prometheus_sees_a_frozen_replica,
 ]
 
 
