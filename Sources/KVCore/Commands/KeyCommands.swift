@@ -58,38 +58,15 @@ extension Keyspace {
 
     /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] (see `Keyspace+Scan.swift`).
     mutating func scan(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) throws(CommandError) -> Reply {
-        guard let cursor = IntegerText.parseUnsigned(a[1]) else { throw CommandError("ERR invalid cursor") }
-        var count = 10
-        var pattern: GlobPattern?
-        var kind: ValueKind?
-        var anyKind = true
-        var index = 2
-        while index < a.count {
-            guard index + 1 < a.count else { throw .syntax }
-            if a.matches(index, "count") {
-                guard let value = a.integer(index + 1) else { throw .notInteger }
-                if value < 1 { throw .syntax }
-                count = Int(clamping: value)
-            } else if a.matches(index, "match") {
-                let candidate = GlobPattern(pattern: a[index + 1])
-                pattern = candidate.matchesEverything ? nil : candidate
-            } else if a.matches(index, "type") {
-                // An unknown type name selects nothing, as in Redis 7.
-                kind = ValueKind(name: a[index + 1])
-                anyKind = false
-            } else {
-                throw .syntax
-            }
-            index += 2
-        }
+        let options = try CollectionScan(a, cursorAt: 1, takesType: true)
         var found: [Entry] = []
-        let next = scan(cursor: cursor, count: count) { found.append($0) }
+        let next = scan(cursor: options.cursor, count: options.count) { found.append($0) }
         var keys: [Reply] = []
         var expired: [Entry] = []
         for entry in found {
             if entry.isExpired(at: c.now) {
                 if c.expiry == .primary { expired.append(entry) }
-            } else if (anyKind || entry.kind == kind) && (pattern.map { p in entry.withKey(p.matches) } ?? true) {
+            } else if options.selects(entry.kind) && entry.withKey(options.matches) {
                 keys.append(.bulk(entry.key))
             }
         }
