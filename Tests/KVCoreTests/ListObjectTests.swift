@@ -263,6 +263,10 @@ import Testing
          ["LREM", "big", "-7", "e5"], ["LSET", "big", "1500", String(repeating: "z", count: 9000)],
          ["LINSERT", "big", "BEFORE", "e50", String(repeating: "w", count: 5000)], ["LTRIM", "big", "100", "-100"],
          ["LPOP", "big", "1000"], ["RPOP", "big", "1000"], ["LREM", "big", "0", "e1"], ["LTRIM", "big", "-10", "-1"]],
+        // A one-element list moved onto itself keeps its expiry where the effects are applied
+        // (a pop then a push would have deleted and recreated it without one).
+        [["RPUSH", "ttl", "only"], ["PEXPIRE", "ttl", "100000"], ["LMOVE", "ttl", "ttl", "LEFT", "RIGHT"],
+         ["RPOPLPUSH", "ttl", "ttl"], ["RPUSH", "ttl", "second"], ["LMOVE", "ttl", "ttl", "RIGHT", "LEFT"]],
     ] as [[[String]]])
     func appliedEffectsReproduceTheCommands(script: [[String]]) {
         var primary = Keyspace(hashSeed: 5)
@@ -315,7 +319,9 @@ import Testing
             CommandCase("LTRIM l 1 -2", setup: ["RPUSH l a b c d"], .ok, effects: ["listTrim l 1 2"]),
             CommandCase("LTRIM l 0 -1", setup: ["RPUSH l a b c d"], .ok),
             CommandCase("LTRIM l 3 1", setup: ["RPUSH l a b"], .ok, effects: ["delete l"]),
-            CommandCase("LMOVE l l LEFT RIGHT", setup: ["RPUSH l a"], .bulk("a"), effects: ["listPopHead l 1", "listPushTail l a"]),
+            // One element onto its own list: nothing changes, nothing is logged (see lmove).
+            CommandCase("LMOVE l l LEFT RIGHT", setup: ["RPUSH l a"], .bulk("a")),
+            CommandCase("LMOVE l l LEFT RIGHT", setup: ["RPUSH l a b"], .bulk("a"), effects: ["listPopHead l 1", "listPushTail l a"]),
             CommandCase("RPOPLPUSH l m", setup: ["RPUSH l a b"], .bulk("b"), effects: ["listPopTail l 1", "listPushHead m b"]),
             CommandCase("LMPOP 2 x l RIGHT COUNT 2", setup: ["RPUSH l a b c"],
                         .array([.bulk("l"), .array([.bulk("c"), .bulk("b")])]), effects: ["listPopTail l 2"]),

@@ -143,3 +143,38 @@ import Testing
         #expect(result.output == "300 300 0", "consumed, distinct, left: \(result.output) (status \(result.status))")
     }
 }
+
+/// Found by review: commands that must not crash or hold the server.
+@Suite struct BlockingAndRandomLimitsTests {
+    /// A key count past every argument (as large as an Int) is LMPOP's/ZMPOP's error, never
+    /// an overflow; a huge negative count for HRANDFIELD/ZRANDMEMBER is refused at once.
+    @Test func hugeCountsAreRefused() throws {
+        let server = try ServerProcess().start()
+        let session = try RESPSession(port: server.port)
+        for command in [["BLMPOP", "0", "9223372036854775807", "k", "LEFT"], ["BZMPOP", "0", "9223372036854775806", "k", "MIN"]] {
+            guard case let .simple(line) = try session.call(command) else { Issue.record("\(command[0])"); continue }
+            #expect(line.hasPrefix("-ERR"), "\(command[0]): \(line)")
+        }
+        _ = try session.call(["HSET", "h", "f", "v"])
+        _ = try session.call(["ZADD", "z", "1", "m"])
+        #expect(try session.call(["HRANDFIELD", "h", "-1000000000000"]) == .simple("-ERR count is too large"))
+        #expect(try session.call(["ZRANDMEMBER", "z", "-1000000000000"]) == .simple("-ERR count is too large"))
+        #expect(try session.call(["PING"]) == .simple("+PONG"))
+    }
+
+    /// A client that blocks and disconnects before its batch's replies left (they wait for the
+    /// log under --fsync always) is still taken out: the next push stays in the list.
+    @Test func aClientGoneBeforeItsBlockStartedIsNotServed() throws {
+        let server = try ServerProcess(arguments: ["--fsync", "always"]).start()
+        for _ in 0..<20 {
+            let gone = try RESPSession(port: server.port)
+            // A write first, so the batch's replies wait for the fsync; then the block; then gone.
+            gone.send(["SET", "w", "1"])
+            gone.send(["BLPOP", "q", "0"])
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        let other = try RESPSession(port: server.port)
+        #expect(try other.call(["RPUSH", "q", "kept"]) == .simple(":1"))
+        #expect(try other.call(["LLEN", "q"]) == .simple(":1"))
+    }
+}

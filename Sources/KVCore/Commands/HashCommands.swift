@@ -136,6 +136,8 @@ extension Keyspace {
         guard let hash = try read(a[1], as: HashObject.self, context: c, effects: &e), count != 0 else { return .array([]) }
         var picked: [(field: [UInt8], value: [UInt8])] = []
         if count < 0 {
+            // Bounded as SRANDMEMBER's: the reply is built whole, under the lock.
+            guard -count <= Int64(Self.maximumRandomMembers) else { throw CommandError("ERR count is too large") }
             for _ in 0..<Int(-count) { picked.append(hash.pair(at: randomIndex(below: hash))) }
         } else if count >= hash.count {
             picked = hash.pairs

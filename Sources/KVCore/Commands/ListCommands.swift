@@ -219,6 +219,10 @@ extension Keyspace {
         let destination = a.bytes(2)
         if source == destination {
             let moved = try withObject(a[1], as: ListObject.self, create: false, context: c, effects: &e) { list, e in
+                // One element moved onto its own list changes nothing, and logs nothing: a pop
+                // then a push, applied on a replica, would empty and delete the key between
+                // them and lose its expiry.
+                if list.count == 1 { return Reply.bulk(list.element(at: 0)!) }
                 let element = Self.popElements(list, key: source, count: 1, head: fromHead, &e)[0]
                 Self.pushElement(list, element, key: destination, head: toHead, &e)
                 return element

@@ -172,6 +172,8 @@ extension Keyspace {
         guard let zset = try read(a[1], as: SortedSetObject.self, context: c, effects: &e), count != 0 else { return .array([]) }
         var picked: [(member: [UInt8], score: Double)] = []
         if count < 0 {
+            // Bounded as SRANDMEMBER's: the reply is built whole, under the lock.
+            guard -count <= Int64(Self.maximumRandomMembers) else { throw CommandError("ERR count is too large") }
             for _ in 0..<Int(-count) { picked.append(zset.element(at: Int(nextRandom() % UInt64(zset.count)))) }
         } else if count >= zset.count {
             // The whole set, in the order Redis iterates it for this: highest rank first.

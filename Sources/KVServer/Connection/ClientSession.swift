@@ -26,6 +26,9 @@ struct ClientSession {
     var database = 0
     /// EXEC is running the queued commands: they log one record together.
     var executingTransaction = false
+    /// A blocking command registered this client on keys (`BlockedClients`) and has not been
+    /// answered: a disconnect must take it out, even before the handler started waiting.
+    var blockedOnKeys = false
 
     init(id: Int, passwordRequired: Bool) {
         self.id = id

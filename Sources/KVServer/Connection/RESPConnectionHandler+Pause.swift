@@ -67,6 +67,9 @@ extension RESPConnectionHandler {
     /// A blocking command (BLPOP, …): answered when a write serves it (once the log has
     /// acknowledged the pop's record, as any write's reply) or when its timeout passes.
     private func startBlock(_ client: BlockedClient, context: ChannelHandlerContext) {
+        // Closed while the batch's replies waited for the log: `channelInactive` took the
+        // client out of the registry already.
+        guard !closing else { return }
         blockedOn = client
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
@@ -90,6 +93,7 @@ extension RESPConnectionHandler {
     private func finishBlock(with reply: Reply, after lsn: LSN, context: ChannelHandlerContext) {
         guard blockedOn != nil else { return }
         blockedOn = nil
+        session.blockedOnKeys = false
         blockedTimer?.cancel()
         blockedTimer = nil
         session.lastWriteLSN = max(session.lastWriteLSN, lsn)

@@ -114,7 +114,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         replyTimer = nil
         if let pendingWait, let hub = server.hub { hub.cancelWait(pendingWait) }
         pendingWait = nil
-        if !session.watching.isEmpty || blockedOn != nil {
+        if !session.watching.isEmpty || session.blockedOnKeys {
             let id = session.id
             server.database.withLock { state in
                 session.unwatchAll(&state.watched)

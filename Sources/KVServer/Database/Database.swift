@@ -115,6 +115,8 @@ final class Database: @unchecked Sendable {
     func replace(dataset: Dataset, log: WriteLog, lineage: Lineage, history: HistoryID) {
         withLock { state in
             state.dataset = dataset
+            // Every watched key may have changed (a new clone), as Redis's full sync does.
+            state.watched.touchEverything()
             state.log = log
             state.lineage = lineage
             epoch.store(lineage.current.rawValue, ordering: .relaxed)

@@ -65,6 +65,11 @@ struct WatchedKeys {
         }
     }
 
+    /// Marks every watcher (the dataset was replaced whole: a replica's new clone).
+    mutating func touchEverything() {
+        for clients in watchers.values { dirty.formUnion(clients.keys) }
+    }
+
     private mutating func touch(_ key: Key) {
         guard let clients = watchers[key] else { return }
         dirty.formUnion(clients.keys)

@@ -81,8 +81,9 @@ enum BlockingCommands {
     /// checks everything after the timeout).
     private static func multiPop(_ arguments: Arguments, kind: ValueKind, command: String) throws(CommandError) -> Plan {
         let timeout = try parseTimeout(arguments, at: 1)
+        // Only a count that fits the arguments names keys (the form answers for any other).
         let keyCount = Int(arguments.string(2)) ?? 0
-        let keys = keyCount > 0 && 3 + keyCount <= arguments.count ? (3..<(3 + keyCount)).map { arguments.bytes($0) } : []
+        let keys = keyCount > 0 && keyCount <= arguments.count - 3 ? (3..<(3 + keyCount)).map { arguments.bytes($0) } : []
         return Plan(keys: keys, timeout: timeout, kind: kind, timeoutReply: .nullArray,
                     whole: [Array(command.utf8)] + (2..<arguments.count).map { arguments.bytes($0) })
     }
@@ -111,6 +112,7 @@ enum BlockingCommands {
             }
             if session.executingTransaction { return .reply(made.timeoutReply) }
             let mailbox = BlockedClient(timeoutReply: made.timeoutReply, timeout: made.timeout)
+            session.blockedOnKeys = true
             state.blocked.block(BlockedClients.Waiter(
                 client: session.id, keys: made.keys.map { WatchedKeys.Key(database: database, key: $0) },
                 attempt: { state, context in attempt(made, &state, database: database, context: context, initial: false) },
