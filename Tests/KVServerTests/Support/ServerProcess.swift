@@ -183,20 +183,36 @@ final class ServerProcess: @unchecked Sendable {
         return HTTPResult(raw: result.output)
     }
 
-    /// A free TCP port on loopback (bound and released; the small race is acceptable here).
+    /// A port nobody listens on, for a server to bind a moment later. Taken below the
+    /// kernel's ephemeral range (32768–60999 by default): a port from bind(0) is one of those,
+    /// and an outgoing connection of any test could take it in the moment before the server
+    /// binds it (seen in CI as "Address already in use"). Handed out in turn from a random
+    /// start, so that tests running at once never get the same one; checked free by binding.
     static func freePort() throws -> Int {
+        for _ in 0..<(portRange.count) {
+            let candidate = portLock.withLock { () -> Int in
+                defer { nextPort = nextPort + 1 < portRange.upperBound ? nextPort + 1 : portRange.lowerBound }
+                return nextPort
+            }
+            if canBind(candidate) { return candidate }
+        }
+        throw HarnessError("no free port in \(portRange)")
+    }
+
+    private static let portRange = 20_000..<32_000
+    private static let portLock = NSLock()
+    nonisolated(unsafe) private static var nextPort = Int.random(in: portRange)
+
+    private static func canBind(_ port: Int) -> Bool {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard bound else { throw HarnessError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 
