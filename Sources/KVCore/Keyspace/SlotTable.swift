@@ -114,6 +114,7 @@ struct SlotTable {
     }
 
     /// Stores `entry` (whose key hashes to `hash`), replacing the entry with the same key.
+    @discardableResult
     mutating func insert(_ entry: Entry, hash: UInt64) -> Entry? {
         let tag = SlotTable.tag(of: hash)
         let replaced = entry.withKey { find($0, hash: hash) }

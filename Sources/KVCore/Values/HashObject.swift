@@ -216,7 +216,7 @@ public final class HashObject: ValueObject {
         switch edit.action {
         case .hashSet:
             for index in stride(from: 0, to: edit.items.count, by: 2) {
-                edit.items[index].withUnsafeBytes { field in edit.items[index + 1].withUnsafeBytes { set(field, $0) } }
+                edit.items[index].withUnsafeBytes { field in edit.items[index + 1].withUnsafeBytes { _ = set(field, $0) } }
             }
         case .hashDelete:
             for field in edit.items { field.withUnsafeBytes { _ = remove($0) } }
