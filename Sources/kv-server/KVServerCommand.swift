@@ -168,6 +168,12 @@ struct KVServerCommand: AsyncParsableCommand {
                 printError("kv-server: --\(flag) must be more than 0.")
                 throw ExitCode(2)
             }
+            // A value travels in one log record, and a record is at most 1 GiB (RecordCodec):
+            // Redis's own default, 512 MiB, is the most a value may be here.
+            if flag == "max-value-size" && bytes > 512 << 20 {
+                printError("kv-server: --max-value-size must be at most 512mb (a value is logged in one record of at most 1 GiB; got '\(text)').")
+                throw ExitCode(2)
+            }
             sizes[flag] = bytes
         }
         let memoryLimit = sizes["max-memory"]!

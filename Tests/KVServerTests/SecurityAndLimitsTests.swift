@@ -43,6 +43,9 @@ import Testing
         let bad = try Tool.run(ServerProcess.executable.path, ["--hostname", "kv-0", "--max-value-size", "1 parsec", "--data-dir", "/tmp/kv-never"])
         #expect(bad.status == 2)
         #expect(bad.output.contains("--max-value-size must be a size like"), "\(bad.output)")
+        let huge = try Tool.run(ServerProcess.executable.path, ["--hostname", "kv-0", "--max-value-size", "1gb", "--data-dir", "/tmp/kv-never"])
+        #expect(huge.status == 2)
+        #expect(huge.output.contains("--max-value-size must be at most 512mb"), "\(huge.output)")
     }
 
     // Not under a sanitizer: its allocator replaces malloc, and glibc's statistics, which
