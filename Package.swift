@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "KVReplicationWire", targets: ["KVReplicationWire"]),
         .library(name: "KVClient", targets: ["KVClient"]),
         .library(name: "KVClientTLS", targets: ["KVClientTLS"]),
+        .library(name: "KVScripting", targets: ["KVScripting"]),
         .library(name: "KVServer", targets: ["KVServer"]),
     ],
     dependencies: [
@@ -81,11 +82,16 @@ let package = Package(
         ),
         // The C library calls Swift's Glibc module does not expose (malloc statistics).
         .target(name: "CKVSystem"),
+        // Lua 5.1 from Debian's liblua5.1-0-dev: the one C library kv links (scripting, as Redis
+        // embeds it; docs/architecture.md). A system library, found through pkg-config.
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.1", providers: [.apt(["liblua5.1-0-dev"])]),
+        // Layer 1½ — scripting: the Lua interpreter, Redis's sandbox and `redis` API, cjson and bit.
+        .target(name: "KVScripting", dependencies: ["KVCore", "CLua"], swiftSettings: swiftSettings),
         // Layer 4 — the shell: listeners, HTTP, lifecycle; turns the layers below into IO.
         .target(
             name: "KVServer",
             dependencies: [
-                "KVCore", "KVStorage", "KVWire", "KVReplication", "KVReplicationWire", "KVClient", "CKVSystem",
+                "KVCore", "KVStorage", "KVWire", "KVReplication", "KVReplicationWire", "KVClient", "CKVSystem", "KVScripting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -129,6 +135,7 @@ let package = Package(
         .target(name: "KVTestKit", dependencies: ["KVCore"], swiftSettings: swiftSettings),
 
         .testTarget(name: "KVCoreTests", dependencies: ["KVCore", "KVTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "KVScriptingTests", dependencies: ["KVScripting", "KVTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "KVReplicationTests", dependencies: ["KVReplication", "KVTestKit"], swiftSettings: swiftSettings),
         .testTarget(name: "KVStorageTests", dependencies: ["KVStorage", "KVTestKit"], swiftSettings: swiftSettings),
         .testTarget(

@@ -13,16 +13,23 @@ set -euo pipefail
 check_only=false
 [ "${1:-}" = "--check" ] && check_only=true
 
-required=(redis-cli:redis-tools redis-server:redis-server redis-benchmark:redis-tools curl:curl
+# liblua5.1-0-dev and pkg-config: the build itself needs them (Lua 5.1 for scripting; SwiftPM
+# finds it through pkg-config). A path stands for a package without a command.
+required=(/usr/include/lua5.1/lua.h:liblua5.1-0-dev pkg-config:pkgconf redis-cli:redis-tools redis-server:redis-server redis-benchmark:redis-tools curl:curl
           openssl:openssl python3:python3 promtool:prometheus)
 # chromium: the cluster page's script runs in it (a large package, about 100 MB, but the only
 # check that the page works in a browser; its tests skip without it).
 as_root=(ip:iproute2 iptables:iptables dnsmasq:dnsmasq-base haproxy:haproxy podman:podman runc:runc chromium:chromium)
 
-missing() {  # tool:package pairs whose tool is not on PATH -> package names
-    local pair
+missing() {  # tool:package pairs whose tool is not on PATH (or path not there) -> package names
+    local pair tool
     for pair in "$@"; do
-        command -v "${pair%%:*}" >/dev/null 2>&1 || echo "${pair##*:}"
+        tool=${pair%%:*}
+        if [ "${tool#/}" != "$tool" ]; then
+            [ -e "$tool" ] || echo "${pair##*:}"
+        else
+            command -v "$tool" >/dev/null 2>&1 || echo "${pair##*:}"
+        fi
     done | sort -u
 }
 

@@ -198,6 +198,8 @@ choose_binaries() {
         CLI=${KV_CLI:+$(realpath "$KV_CLI")}
         CLI=${CLI:-$(dirname "$BIN")/kv-cli}
     elif [ -z "${BIN:-}" ] || [ "$BUILD" = yes ]; then
+        need /usr/include/lua5.1/lua.h liblua5.1-0-dev "Lua 5.1, which the build links"
+        need pkg-config pkgconf "pkg-config, with which the build finds Lua"
         swift build -c release --product kv-server
         swift build -c release --product kv-cli
         BIN=$PWD/.build/release/kv-server
@@ -207,8 +209,21 @@ choose_binaries() {
     [ -x "$BIN" ] || { echo "no kv-server at $BIN" >&2; exit 1; }
 }
 
+# Checks for a command (or a file, given as a path); as root with apt-get, installs its Debian
+# package when missing, else names it and stops.
+need() {
+    local what=$1 package=$2 why=$3
+    if [ "${what#/}" != "$what" ]; then [ -e "$what" ] && return 0; else command -v "$what" >/dev/null && return 0; fi
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+        echo "installing $package ($why)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null && return 0
+    fi
+    echo "needs $why: apt-get install $package" >&2
+    exit 1
+}
+
 cmd_up() {
-    command -v redis-cli >/dev/null || { echo "needs redis-cli: apt-get install redis-tools" >&2; exit 1; }
+    need redis-cli redis-tools "redis-cli, with which it checks the pods"
     if load_state; then
         if [ -n "$(running_ordinals)" ]; then
             echo "the local cluster in $ROOT is already running (pods $(running_ordinals | tr '\n' ' ')); stop it first: $0 stop" >&2

@@ -12,7 +12,7 @@ import Testing
 
         // Started with KV_BIN: every later command must use that binary without being told.
         var up = try cluster.up(environment: ["KV_BIN": ServerProcess.executable.path, "REPLICAS": "1"])
-        try cluster.waitForOutput(of: up, containing: "kv cluster running")
+        try cluster.waitForOutput(of: up, containing: "Ctrl-C stops it")  // the banner's last line
         #expect(try cluster.redis(0, "SET", "greeting", "hello") == "OK")
 
         let added = try cluster.run("add")
@@ -52,7 +52,7 @@ import Testing
 
         // Up again, with no settings: the three pods, on their data, with the same binary.
         up = try cluster.up(environment: [:])
-        try cluster.waitForOutput(of: up, containing: "kv cluster running")
+        try cluster.waitForOutput(of: up, containing: "Ctrl-C stops it")  // the banner's last line
         #expect(try cluster.output(of: up).contains("kv-2 (replica)"))
         #expect(try cluster.redis(2, "GET", "while-down") == "kept")
         #expect(try cluster.redis(1, "GET", "greeting") == "hello")
