@@ -21,6 +21,11 @@ public struct CommandError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let noSuchKey = CommandError("ERR no such key")
     public static let wrongType = CommandError("WRONGTYPE Operation against a key holding the wrong kind of value")
     public static let stringTooLong = CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+    /// A collection may not grow past `--max-value-size` (kv's limit: a value is logged and
+    /// snapshotted whole, in one record of at most 1 GiB; Redis has no such limit, hence no text).
+    public static func collectionTooLarge(limit: Int) -> CommandError {
+        CommandError("ERR collection would exceed the value size limit (--max-value-size, \(limit) bytes)")
+    }
     public static let dbIndexOutOfRange = CommandError("ERR DB index is out of range")
     public static let noAuth = CommandError("NOAUTH Authentication required.")
     public static let wrongPass = CommandError("WRONGPASS invalid username-password pair or user is disabled.")

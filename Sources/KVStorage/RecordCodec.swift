@@ -152,22 +152,50 @@ public enum RecordCodec {
 
     /// The body size of a record holding `operations`.
     static func bodySize(of operations: [WriteOperation]) -> Int {
-        var size = minimumBodySize
-        for operation in operations {
-            switch operation {
-            case let .put(entry) where entry.isObject:
-                size += 1 + 4 + entry.keyCount + 1 + 4 + ValuePayload.encode(entry.object!).count + 8
-            case let .edit(key, edit):
-                size += 1 + 4 + key.count + 1 + 4 + edit.items.reduce(0) { $0 + 4 + $1.count }
-            case let .put(entry): size += 1 + 4 + entry.keyCount + 4 + entry.valueCount + 8
-            case let .delete(key): size += 1 + 4 + key.count
-            case let .expire(key, _): size += 1 + 4 + key.count + 8
-            case .flushAll, .flushDatabase: size += 1
-            case .select: size += 1 + 4
-            case .swapDatabases: size += 1 + 8
-            case .beginEpoch: size += 1 + 8
-            }
+        operations.reduce(minimumBodySize) { $0 + size(of: $1) }
+    }
+
+    /// The bytes `operation` takes in a record's body.
+    static func size(of operation: WriteOperation) -> Int {
+        switch operation {
+        case let .put(entry) where entry.isObject:
+            1 + 4 + entry.keyCount + 1 + 4 + ValuePayload.encode(entry.object!).count + 8
+        case let .edit(key, edit):
+            1 + 4 + key.count + 1 + 4 + edit.items.reduce(0) { $0 + 4 + $1.count }
+        case let .put(entry): 1 + 4 + entry.keyCount + 4 + entry.valueCount + 8
+        case let .delete(key): 1 + 4 + key.count
+        case let .expire(key, _): 1 + 4 + key.count + 8
+        case .flushAll, .flushDatabase: 1
+        case .select: 1 + 4
+        case .swapDatabases: 1 + 8
+        case .beginEpoch: 1 + 8
         }
-        return size
+    }
+
+    /// `operations` cut into records of at most `maximumBodySize` each, at operation
+    /// boundaries; nil when they fit in one (the common case, checked first). A record's
+    /// operations start in database 0, so a part that begins elsewhere begins with a `.select`.
+    ///
+    /// Only a transaction or script whose effects pass 1 GiB is cut (one operation is smaller:
+    /// values and requests are bounded well under it). Its parts are written together, but a
+    /// crash can keep some of them and not the others (docs/storage-format.md).
+    static func parts(of operations: [WriteOperation], limit: Int = maximumBodySize) -> [[WriteOperation]]? {
+        // One operation cannot be cut (and fits); more are summed first, with no allocation.
+        guard operations.count > 1, bodySize(of: operations) > limit else { return nil }
+        let sizes = operations.map(size(of:))
+        var parts: [[WriteOperation]] = [[]]
+        var partSize = minimumBodySize
+        var database = 0
+        for (operation, size) in zip(operations, sizes) {
+            if partSize + size > limit && !parts[parts.count - 1].isEmpty {
+                parts.append(database == 0 ? [] : [.select(database)])
+                partSize = minimumBodySize + (database == 0 ? 0 : 5)
+            }
+            precondition(partSize + size <= limit, "one log operation may hold at most 1 GiB")
+            parts[parts.count - 1].append(operation)
+            partSize += size
+            if case let .select(index) = operation { database = index }
+        }
+        return parts
     }
 }

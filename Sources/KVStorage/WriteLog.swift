@@ -129,7 +129,12 @@ public final class WriteLog: Sendable {
     /// LSN but are never written.
     @discardableResult
     public func append(timestamp: UnixMillis, operations: [WriteOperation]) -> LSN {
+        let parts = RecordCodec.parts(of: operations)
         let (lsn, wake) = staging.withLock { staging -> (LSN, Bool) in
+            if let parts {
+                for part in parts { stage(lsn: staging.lastAssigned.next, timestamp: timestamp, operations: part, in: &staging) }
+                return (staging.lastAssigned, staging.takeSleepingFlusherUnlessInline())
+            }
             let lsn = staging.lastAssigned.next
             stage(lsn: lsn, timestamp: timestamp, operations: operations, in: &staging)
             return (lsn, staging.takeSleepingFlusherUnlessInline())

@@ -33,6 +33,36 @@ import Testing
         #expect(try kv.redis("SETRANGE", "ok", "999", "xx") == "ERR string exceeds maximum allowed size (proto-max-bulk-len)")
     }
 
+    /// A collection grows up to --max-value-size (it is logged and snapshotted whole): past
+    /// it a growing command is refused, naming the flag, and nothing is half done; the
+    /// collection can still be read, shrunk, renamed, copied and replicated.
+    @Test func collectionsStopGrowingAtTheValueSizeLimit() throws {
+        let cluster = try TestCluster(primaryArguments: ["--max-value-size", "64kb"])
+        let primary = try cluster.startPrimary()
+        let replica = try cluster.addReplica()
+        let member = String(repeating: "m", count: 1000)
+        var added = 0
+        var refusal = ""
+        while added < 1000 {
+            let reply = try primary.redis("SADD", "big", "\(added)" + member)
+            if reply != "1" {
+                refusal = reply
+                break
+            }
+            added += 1
+        }
+        #expect(refusal == "ERR collection would exceed the value size limit (--max-value-size, 65536 bytes)")
+        #expect(added > 30 && added < 66)
+        #expect(try primary.redis("SCARD", "big") == "\(added)")
+        #expect(try primary.redis("SREM", "big", "0" + member) == "1")
+        #expect(try primary.redis("RENAME", "big", "renamed") == "OK")
+        #expect(try primary.redis("COPY", "renamed", "copied") == "1")
+        #expect(try primary.redis("SUNIONSTORE", "union", "renamed", "copied") == "\(added - 1)")
+        try cluster.waitUntilConverged()
+        #expect(try replica.redis("SCARD", "union") == "\(added - 1)")
+        #expect(try replica.redis("DEBUG", "DIGEST") == primary.redis("DEBUG", "DIGEST"))
+    }
+
     /// Every size flag takes units, and the refusal names the limit and its flag.
     @Test func sizeFlagsTakeUnitsAndTheRefusalNamesTheFlag() throws {
         let kv = try ServerProcess(arguments: ["--max-value-size", "1kb", "--max-request-size", "1mb", "--snapshot-after-bytes", "8mb"]).start()

@@ -15,8 +15,12 @@ public struct CommandContext: Sendable {
     public var now: UnixMillis
     /// Whether access may delete expired keys.
     public var expiry: ExpiryAuthority
-    /// The largest value APPEND and SETRANGE may make (Redis's `proto-max-bulk-len`).
+    /// The largest value APPEND and SETRANGE may make (Redis's `proto-max-bulk-len`), and the
+    /// size a collection may not grow past (see `Keyspace.withObject`).
     public var maxValueSize: Int
+    /// The bytes of the running command's arguments: a bound on what it can add to a
+    /// collection. Set per command by the server; 0 where nothing checks it.
+    public var requestBytes: Int = 0
 
     /// Redis's default `proto-max-bulk-len`: 512 MiB.
     public static let defaultMaxValueSize = 512 * 1024 * 1024

@@ -22,6 +22,10 @@ extension Keyspace {
         effects: inout [WriteOperation]
     ) -> Reply {
         guard spec.accepts(argumentCount: arguments.count) else { return .error(spec.wrongArity) }
+        var context = context
+        // What a write can add to a collection: its argument bytes, and per argument the
+        // length prefix it takes in a logged edit (see `withObject`).
+        if spec.isWrite { context.requestBytes = arguments.byteCount &+ 8 &* arguments.count }
         do {
             return try handler(&self, arguments, context, &effects)
         } catch let error as CommandError {

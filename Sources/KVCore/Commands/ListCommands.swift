@@ -7,7 +7,7 @@ extension Keyspace {
     mutating func push(
         _ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation], head: Bool, onlyIfExists: Bool
     ) throws(CommandError) -> Reply {
-        let length = try withObject(a[1], as: ListObject.self, create: !onlyIfExists, context: c, effects: &e) { list, e in
+        let length = try withObject(a[1], as: ListObject.self, create: !onlyIfExists, grows: true, context: c, effects: &e) { list, e in
             var items: [[UInt8]] = []
             items.reserveCapacity(a.count - 2)
             for index in 2..<a.count {
@@ -68,7 +68,7 @@ extension Keyspace {
     }
 
     mutating func lset(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) throws(CommandError) -> Reply {
-        let done: Void? = try withObject(a[1], as: ListObject.self, create: false, context: c, effects: &e) { list, e throws(CommandError) in
+        let done: Void? = try withObject(a[1], as: ListObject.self, create: false, grows: true, context: c, effects: &e) { list, e throws(CommandError) in
             guard let index = a.integer(2) else { throw .notInteger }
             guard let position = Self.resolve(index, length: list.count), position < list.count else {
                 throw CommandError("ERR index out of range")
@@ -91,7 +91,7 @@ extension Keyspace {
         } else {
             throw .syntax
         }
-        let length = try withObject(a[1], as: ListObject.self, create: false, context: c, effects: &e) { list, e in
+        let length = try withObject(a[1], as: ListObject.self, create: false, grows: true, context: c, effects: &e) { list, e in
             var index = 0
             var found: Int?
             let pivot = a[3]
@@ -229,11 +229,16 @@ extension Keyspace {
             }
             return moved!
         }
-        _ = try read(a[2], as: ListObject.self, context: c, effects: &e)
+        let target = try read(a[2], as: ListObject.self, context: c, effects: &e)
+        // Room for the element in the destination is checked before it leaves the source.
+        if c.expiry == .primary, let list = try read(a[1], as: ListObject.self, context: c, effects: &e),
+           let element = list.element(at: fromHead ? 0 : list.count - 1) {
+            try Self.admitGrowth(of: target?.footprint ?? 0, adding: element.count, context: c)
+        }
         let element = try withObject(a[1], as: ListObject.self, create: false, context: c, effects: &e) { list, e in
             Self.popElements(list, key: source, count: 1, head: fromHead, &e)[0]
         }!
-        _ = try withObject(a[2], as: ListObject.self, create: true, context: c, effects: &e) { list, e in
+        _ = try withObject(a[2], as: ListObject.self, create: true, grows: false, context: c, effects: &e) { list, e in
             Self.pushElement(list, element, key: destination, head: toHead, &e)
         }
         return element

@@ -90,6 +90,7 @@ extension Keyspace {
             }
             return .integer(0)
         }
+        if let refusal = Self.admitStored(result, context: c) { return .error(refusal) }
         put(Entry.make(key: key, object: result, expiresAt: nil), &e)
         return .integer(Int64(result.count))
     }

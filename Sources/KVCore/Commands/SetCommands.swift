@@ -51,13 +51,15 @@ extension Keyspace {
         if source.hasKey(a[2]) {
             return .integer((source.object as! SetObject).contains(a[3]) ? 1 : 0)
         }
+        // Room for the member in the destination is checked before it leaves the source.
+        if c.expiry == .primary { try Self.admitGrowth(of: destination?.footprint ?? 0, adding: 0, context: c) }
         let removed = try withObject(a[1], as: SetObject.self, create: false, context: c, effects: &e) { set, e in
             guard set.remove(a[3]) else { return false }
             e.append(.edit(key: a.bytes(1), CollectionEdit(.setRemove, [a.bytes(3)])))
             return true
         }
         guard removed == true else { return .integer(0) }
-        _ = try withObject(a[2], as: SetObject.self, create: true, context: c, effects: &e) { set, e in
+        _ = try withObject(a[2], as: SetObject.self, create: true, grows: false, context: c, effects: &e) { set, e in
             if set.add(a[3]) { e.append(.edit(key: a.bytes(2), CollectionEdit(.setAdd, [a.bytes(3)]))) }
         }
         return .integer(1)

@@ -88,14 +88,15 @@ extension Keyspace {
         guard let destination = options.store else { return .array(results.map { $0.map { .bulk($0) } ?? .null }) }
         // STORE: the destination becomes the list (or goes, when empty), whatever it was.
         let items = results.map { $0 ?? [] }
+        let list = ListObject()
+        list.apply(CollectionEdit(.listPushTail, items))
+        if let refusal = Self.admitStored(list, context: c) { return .error(refusal) }
         destination.withUnsafeBytes { key in
             if live(key, context: c, effects: &e) != nil {
                 remove(key)
                 e.append(.delete(key: destination))
             }
             guard !items.isEmpty else { return }
-            let list = ListObject()
-            list.apply(CollectionEdit(.listPushTail, items))
             insert(Entry.make(key: key, object: list, expiresAt: nil))
             e.append(.edit(key: destination, CollectionEdit(.listPushTail, items)))
         }

@@ -258,6 +258,7 @@ extension Keyspace {
             return .integer(0)
         }
         let zset = SortedSetObject.make(elements)
+        if let refusal = Self.admitStored(zset, context: c) { return .error(refusal) }
         put(Entry.make(key: key, object: zset, expiresAt: nil), &e)
         return .integer(Int64(zset.count))
     }

@@ -37,8 +37,15 @@ extension Keyspace {
     /// existing one is edited in place when its entry and the object have no other holder;
     /// otherwise a clone is edited under a new entry. A collection `body` empties is deleted.
     /// `body` must check its arguments before it changes anything: a throw leaves what it did.
+    ///
+    /// On the primary, a command that may grow the collection (`grows`, by default `create`) is
+    /// refused before it runs when the collection's footprint plus what the command can add
+    /// (`context.requestBytes`, and `adding` bytes it moves from elsewhere) would pass
+    /// `--max-value-size`: a collection is logged and snapshotted whole, in one record of at
+    /// most 1 GiB (docs/keyspace.md). Commands that only shrink a collection always run.
     mutating func withObject<Object: ValueObject, R>(
-        _ key: UnsafeRawBufferPointer, as type: Object.Type, create: Bool, context: CommandContext,
+        _ key: UnsafeRawBufferPointer, as type: Object.Type, create: Bool, grows: Bool? = nil, adding: Int = 0,
+        context: CommandContext,
         effects: inout [WriteOperation], _ body: (Object, inout [WriteOperation]) throws(CommandError) -> R
     ) throws(CommandError) -> R? {
         let hash = table.hash(key)
@@ -46,22 +53,41 @@ extension Keyspace {
         // kept alive through `edit` (as -Onone does, and -O may) makes the entry look shared
         // there, and every command then cloned the whole collection.
         let found = table.find(key, hash: hash).map { position, entry in
-            (position: position, live: !entry.isExpired(at: context.now) || context.expiry == .replica, matches: entry.object is Object)
+            (position: position, live: !entry.isExpired(at: context.now) || context.expiry == .replica,
+             matches: entry.object is Object, footprint: entry.footprint)
         }
+        let checked = context.expiry == .primary && (grows ?? create)
         if let found {
             let position = found.position
             if found.live {
                 guard found.matches else { throw .wrongType }
+                if checked { try Self.admitGrowth(of: found.footprint, adding: adding, context: context) }
                 return try edit(at: position, as: type, effects: &effects, body)
             }
             remove(at: position)
             effects.append(.delete(key: Array(key)))
         }
         guard create else { return nil }
+        if checked { try Self.admitGrowth(of: 0, adding: adding, context: context) }
         let object = Object()
         let result = try body(object, &effects)
         if object.count > 0 { insert(Entry.make(key: key, object: object, expiresAt: nil)) }
         return result
+    }
+
+    /// Refuses a command that could make a collection of `footprint` bytes pass the value
+    /// size limit (see `withObject`).
+    @inline(__always)
+    static func admitGrowth(of footprint: Int, adding: Int, context: CommandContext) throws(CommandError) {
+        if footprint + context.requestBytes + adding > context.maxValueSize {
+            throw .collectionTooLarge(limit: context.maxValueSize)
+        }
+    }
+
+    /// Refuses to store a new collection (a STORE command's result) past the value size limit.
+    static func admitStored(_ object: ValueObject, context: CommandContext) -> CommandError? {
+        context.expiry == .primary && object.footprint > context.maxValueSize
+            ? .collectionTooLarge(limit: context.maxValueSize) : nil
     }
 
     /// Edits the collection in slot `position` (see `withObject`).
