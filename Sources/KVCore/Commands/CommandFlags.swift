@@ -32,6 +32,9 @@ public struct CommandFlags: OptionSet, Sendable, Hashable {
     public static let blocking = CommandFlags(rawValue: 1 << 12)
     /// Not allowed inside MULTI.
     public static let noMulti = CommandFlags(rawValue: 1 << 13)
+    /// Its keys are found from its arguments (a numkeys argument, a STORE option), not only
+    /// from the first/last/step of COMMAND INFO. Redis lists it last.
+    public static let movableKeys = CommandFlags(rawValue: 1 << 14)
 
     /// kv's own, not a Redis flag (COMMAND INFO does not list it): acts at once between MULTI
     /// and EXEC instead of being queued (MULTI, EXEC, DISCARD, WATCH, QUIT, RESET — as Redis's
@@ -47,6 +50,6 @@ public struct CommandFlags: OptionSet, Sendable, Hashable {
         (.write, "write"), (.readonly, "readonly"), (.denyOOM, "denyoom"), (.admin, "admin"),
         (.noscript, "noscript"), (.blocking, "blocking"), (.loading, "loading"), (.stale, "stale"),
         (.skipSlowlog, "skip_slowlog"), (.fast, "fast"), (.noAuth, "no_auth"),
-        (.sentinel, "sentinel"), (.noMulti, "no_multi"), (.allowBusy, "allow_busy"),
+        (.sentinel, "sentinel"), (.noMulti, "no_multi"), (.allowBusy, "allow_busy"), (.movableKeys, "movablekeys"),
     ]
 }

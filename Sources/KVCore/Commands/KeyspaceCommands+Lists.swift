@@ -53,7 +53,7 @@ extension KeyspaceCommands {
             summary: "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.",
             handler: { try $0.lmove($1, $2, &$3, fromHead: false, toHead: true) }),
         // Keys found through numkeys: COMMAND INFO reports 0 0 0 (Redis's movablekeys).
-        Row("lmpop", arity: -4, flags: [.write], group: "list", since: "7.0.0",
+        Row("lmpop", arity: -4, flags: [.write, .movableKeys], group: "list", since: "7.0.0",
             summary: "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.",
             handler: { try $0.lmpop($1, $2, &$3) }),
     ]

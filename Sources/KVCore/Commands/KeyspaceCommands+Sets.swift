@@ -28,7 +28,7 @@ extension KeyspaceCommands {
             summary: "Moves a member from one set to another.", handler: { try $0.smove($1, $2, &$3) }),
         Row("sinter", arity: -2, flags: [.readonly], keys: allKeys, group: "set", since: "1.0.0",
             summary: "Returns the intersect of multiple sets.", handler: { try $0.sinter($1, $2, &$3) }),
-        Row("sintercard", arity: -3, flags: [.readonly], group: "set", since: "7.0.0",
+        Row("sintercard", arity: -3, flags: [.readonly, .movableKeys], group: "set", since: "7.0.0",
             summary: "Returns the number of members of the intersect of multiple sets.", handler: { try $0.sintercard($1, $2, &$3) }),
         Row("sinterstore", arity: -3, flags: [.write, .denyOOM], keys: allKeys, group: "set", since: "1.0.0",
             summary: "Stores the intersect of multiple sets in a key.", handler: { try $0.sinterstore($1, $2, &$3) }),

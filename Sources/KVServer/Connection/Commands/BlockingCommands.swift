@@ -47,7 +47,7 @@ enum BlockingCommands {
                 return Plan(keys: [arguments.bytes(1)], timeout: timeout, kind: .list, timeoutReply: .nullArray,
                             whole: [Array("LMOVE".utf8)] + (1...4).map { arguments.bytes($0) })
             }),
-        Row("blmpop", arity: -5, flags: [.write, .blocking], group: "list", since: "7.0.0",
+        Row("blmpop", arity: -5, flags: [.write, .blocking, .movableKeys], group: "list", since: "7.0.0",
             summary: "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.",
             handler: handler { arguments throws(CommandError) in try multiPop(arguments, kind: .list, command: "LMPOP") }),
         Row("bzpopmin", arity: -3, flags: [.write, .noscript, .fast, .blocking], keys: (1, -2, 1), group: "sorted-set", since: "5.0.0",
@@ -56,7 +56,7 @@ enum BlockingCommands {
         Row("bzpopmax", arity: -3, flags: [.write, .noscript, .fast, .blocking], keys: (1, -2, 1), group: "sorted-set", since: "5.0.0",
             summary: "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.",
             handler: handler { arguments throws(CommandError) in try pop(arguments, kind: .zset, command: "ZPOPMAX") }),
-        Row("bzmpop", arity: -5, flags: [.write, .blocking], group: "sorted-set", since: "7.0.0",
+        Row("bzmpop", arity: -5, flags: [.write, .blocking, .movableKeys], group: "sorted-set", since: "7.0.0",
             summary: "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.",
             handler: handler { arguments throws(CommandError) in try multiPop(arguments, kind: .zset, command: "ZMPOP") }),
     ]
