@@ -32,6 +32,9 @@ public enum Reply: Sendable {
     case pairs([(Reply, Reply)])
     /// Text meant for people (INFO): RESP3 verbatim `=` with format `txt`; RESP2 a bulk string.
     case verbatim(String)
+    /// An array, set or map of bulk strings already in RESP form (a collection's elements):
+    /// equal to, and encoded as, its `expanded` form.
+    case bulks(EncodedBulks)
 
     /// A bulk string from text.
     public static func bulk(_ text: String) -> Reply { .bulk(Array(text.utf8)) }
@@ -56,6 +59,10 @@ extension Reply: Equatable {
             return a == b
         case let (.map(a), .map(b)), let (.pairs(a), .pairs(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case let (.bulks(a), _):
+            return a.expanded == rhs
+        case let (_, .bulks(b)):
+            return lhs == b.expanded
         default:
             if let a = lhs.bulkBytes, let b = rhs.bulkBytes { return a == b }
             return false
@@ -89,6 +96,7 @@ extension Reply: CustomStringConvertible {
         case let .map(pairs): "{" + pairs.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + "}"
         case let .pairs(pairs): "[" + pairs.map { "(\($0.0), \($0.1))" }.joined(separator: ", ") + "]"
         case let .verbatim(text): "txt:\(text)"
+        case let .bulks(bulks): bulks.expanded.description
         }
     }
 }

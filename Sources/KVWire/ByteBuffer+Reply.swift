@@ -92,6 +92,13 @@ extension ByteBuffer {
             }
             writeString(text)
             writeCRLF()
+        case let .bulks(bulks):
+            switch (bulks.shape, version) {
+            case (.array, _), (_, .resp2): writeHeader("*", Int64(bulks.count))
+            case (.set, .resp3): writeHeader("~", Int64(bulks.count))
+            case (.map, .resp3): writeHeader("%", Int64(bulks.count / 2))
+            }
+            writeBytes(bulks.body)
         }
     }
 
@@ -139,6 +146,7 @@ extension Reply {
         case let .map(pairs): pairs.reduce(23) { $0 + $1.0.encodedLengthBound + $1.1.encodedLengthBound }
         case let .pairs(pairs): pairs.reduce(23) { $0 + 23 + $1.0.encodedLengthBound + $1.1.encodedLengthBound }
         case let .verbatim(text): 29 + text.utf8.count
+        case let .bulks(bulks): 23 + bulks.body.count
         }
     }
 }

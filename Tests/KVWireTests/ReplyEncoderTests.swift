@@ -64,7 +64,19 @@ let encodedReplies: [EncodedReply] = [
         "*1\r\n%1\r\n$1\r\nk\r\n%1\r\n$1\r\nn\r\n_\r\n"),
     EncodedReply(.verbatim("hi\r\nthere"), "$9\r\nhi\r\nthere\r\n", "=13\r\ntxt:hi\r\nthere\r\n"),
     EncodedReply(.verbatim(""), "$0\r\n\r\n", "=4\r\ntxt:\r\n"),
+    EncodedReply(.bulks(bulks(.array, [])), "*0\r\n"),
+    EncodedReply(.bulks(bulks(.array, ["a", "", "hello world 1234"])), "*3\r\n$1\r\na\r\n$0\r\n\r\n$16\r\nhello world 1234\r\n"),
+    EncodedReply(.bulks(bulks(.set, ["x", "y"])), "*2\r\n$1\r\nx\r\n$1\r\ny\r\n", "~2\r\n$1\r\nx\r\n$1\r\ny\r\n"),
+    EncodedReply(.bulks(bulks(.map, ["f", "v"])), "*2\r\n$1\r\nf\r\n$1\r\nv\r\n", "%1\r\n$1\r\nf\r\n$1\r\nv\r\n"),
+    EncodedReply(.bulks(bulks(.array, [String(repeating: "z", count: 1234)])), "*1\r\n$1234\r\n" + String(repeating: "z", count: 1234) + "\r\n"),
 ]
+
+/// Pre-encoded bulk strings of `texts`.
+func bulks(_ shape: EncodedBulks.Shape, _ texts: [String]) -> EncodedBulks {
+    var bulks = EncodedBulks(shape)
+    for text in texts { bulks.append(Array(text.utf8)) }
+    return bulks
+}
 
 @Suite struct ReplyEncoderTests {
     @Test(arguments: encodedReplies)

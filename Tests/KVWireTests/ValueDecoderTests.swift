@@ -154,6 +154,7 @@ let decodedValues: [DecodedValue] = [
             return resp3 ? .array(converted.map { .array($0) }) : .array(converted.flatMap { $0 })
         case let .verbatim(text):
             return resp3 ? .verbatim(format: "txt", text: Array(text.utf8)) : .bulkString(text)
+        case let .bulks(bulks): return expectedValue(bulks.expanded, version)
         }
     }
 }

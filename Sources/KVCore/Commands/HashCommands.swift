@@ -69,16 +69,18 @@ extension Keyspace {
         guard let hash = try read(a[1], as: HashObject.self, context: c, effects: &e) else {
             return fields && values ? .map([]) : .array([])
         }
+        // Written in RESP form at once: one buffer for the reply, not one array per element.
         if fields && values {
-            var pairs: [(Reply, Reply)] = []
-            pairs.reserveCapacity(hash.count)
-            hash.forEach { pairs.append((.bulk(Array($0)), .bulk(Array($1)))) }
-            return .map(pairs)
+            var bulks = EncodedBulks(.map, reservingBytes: hash.count &* 32)
+            hash.forEach {
+                bulks.append($0)
+                bulks.append($1)
+            }
+            return .bulks(bulks)
         }
-        var items: [Reply] = []
-        items.reserveCapacity(hash.count)
-        hash.forEach { items.append(.bulk(Array(fields ? $0 : $1))) }
-        return .array(items)
+        var bulks = EncodedBulks(.array, reservingBytes: hash.count &* 16)
+        hash.forEach { bulks.append(fields ? $0 : $1) }
+        return .bulks(bulks)
     }
 
     mutating func hincrby(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) throws(CommandError) -> Reply {

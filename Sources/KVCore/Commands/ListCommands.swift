@@ -58,7 +58,7 @@ extension Keyspace {
         guard let list = try read(a[1], as: ListObject.self, context: c, effects: &e),
               let range = Self.range(start, stop, length: list.count)
         else { return .array([]) }
-        return .array(list.elements(from: range.start, to: range.stop).map { .bulk($0) })
+        return .bulks(list.encodedElements(from: range.start, to: range.stop))
     }
 
     mutating func lindex(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) throws(CommandError) -> Reply {

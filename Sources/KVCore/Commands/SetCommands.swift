@@ -193,8 +193,12 @@ extension Keyspace {
 }
 
 extension Reply {
-    /// A set's members as a RESP3 set, in the set's order.
-    static func members(_ set: SetObject) -> Reply { .set(memberItems(set)) }
+    /// A set's members as a RESP3 set, in the set's order, written in RESP form at once.
+    static func members(_ set: SetObject) -> Reply {
+        var bulks = EncodedBulks(.set, reservingBytes: set.count &* 16)
+        set.forEach { bulks.append($0) }
+        return .bulks(bulks)
+    }
 
     /// A set's members as bulk strings, in the set's order.
     static func memberItems(_ set: SetObject) -> [Reply] {

@@ -319,6 +319,16 @@ public final class ListObject: ValueObject, @unchecked Sendable {
     }
 
     /// Copies of the elements from `start` to `stop` (inclusive, in range).
+    /// Elements `start` through `stop`, in RESP form, for a reply.
+    public func encodedElements(from start: Int, to stop: Int) -> EncodedBulks {
+        var bulks = EncodedBulks(.array, reservingBytes: min(nodeBytes, 64 &* (stop &- start &+ 1)))
+        forEach(from: start) { element in
+            bulks.append(element)
+            return bulks.count <= stop - start
+        }
+        return bulks
+    }
+
     public func elements(from start: Int, to stop: Int) -> [[UInt8]] {
         var result: [[UInt8]] = []
         result.reserveCapacity(stop - start + 1)
