@@ -50,7 +50,7 @@ struct KVServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("clone-from"), help: "Clone source HOST:PORT (default: the previous pod). Env: KV_CLONE_FROM.")
     var cloneFrom: String?
 
-    @Option(help: "Event-loop threads (default: the number of cores). Env: KV_THREADS.")
+    @Option(help: "Event-loop threads (default: 1 on up to 2 available CPUs, else one fewer than the CPUs; a cgroup quota counts). Env: KV_THREADS.")
     var threads: Int?
 
     @Option(name: .customLong("max-clients"), help: "Most clients connected at once. Env: KV_MAX_CLIENTS.")
@@ -221,7 +221,7 @@ struct KVServerCommand: AsyncParsableCommand {
         configuration.service = service
         configuration.primaryAddress = primary
         configuration.cloneFromAddress = cloneFrom
-        configuration.threads = max(1, threads ?? System.coreCount)
+        configuration.threads = max(1, threads ?? AvailableCPUs.defaultEventLoops(cpus: AvailableCPUs.count()))
         configuration.maxClients = maxClients
         configuration.slowlogLogSlowerThan = slowlogLogSlowerThan
         configuration.slowlogMaxLen = max(0, slowlogMaxLen)

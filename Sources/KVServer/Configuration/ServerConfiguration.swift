@@ -25,7 +25,7 @@ public struct ServerConfiguration: Sendable {
     /// Overrides the clone source's address (`host:port`).
     public var cloneFromAddress: String?
     /// Event-loop threads for client connections.
-    public var threads: Int = System.coreCount
+    public var threads: Int = AvailableCPUs.defaultEventLoops(cpus: AvailableCPUs.count())
     /// Connected clients beyond this are refused with an error.
     public var maxClients: Int = 10_000
     /// `--slowlog-log-slower-than`: SLOWLOG keeps commands that took at least this many
