@@ -75,4 +75,14 @@ import Testing
         #expect(lua.evaluate("return #cjson.encode(cjson.decode(string.rep('[', 1000) .. string.rep(']', 1000)))") == "2000")
         #expect(lua.evaluate("return cjson.decode(string.rep('[', 1001))") == "error: user_script:1: Found too many nested data structures (1001) at character 1001")
     }
+
+    /// With the limits raised, Lua's stack (8000 slots) is what stops nesting, at the depths
+    /// Redis reports; kv's encoder and decoder do not recurse, so the thread's stack holds.
+    @Test func nestingPastLuaStackFailsAsRedis() {
+        let lua = LibraryLua()
+        #expect(lua.evaluate("cjson.decode_max_depth(100000) return cjson.decode(string.rep('[', 20000))")
+            == "error: user_script:1: Found too many nested data structures (7999) at character 7999")
+        #expect(lua.evaluate("cjson.encode_max_depth(100000) local t = {} local c = t for i = 1, 20000 do c[1] = {} c = c[1] end return cjson.encode(t)")
+            == "error: user_script:1: Cannot serialise, excessive nesting (7998)")
+    }
 }

@@ -128,6 +128,9 @@ import Testing
         let nest = "local function nest(n) local t = {} local c = t for i = 1, n - 1 do c[1] = {} c = c[1] end return t end "
         bodies += [nest + "return #cjson.encode(nest(1000))", nest + "return cjson.encode(nest(1001))",
                    nest + "cjson.encode_max_depth(5000) return #cjson.encode(nest(3000))",
+                   // Past Lua's C stack limit (8000 slots) when the setting allows it.
+                   nest + "cjson.encode_max_depth(100000) return #cjson.encode(nest(20000))",
+                   "local t = {} local c = t for i = 1, 20000 do c.a = {} c = c.a end cjson.encode_max_depth(100000) return cjson.encode(t)",
                    "return cjson.encode()", "return cjson.encode(1, 2)", "return pcall(cjson.encode)"]
         try Self.compare(bodies)
     }
@@ -155,7 +158,10 @@ import Testing
                    "return cjson.decode(string.rep('[', 1001) .. string.rep(']', 1001))",
                    "return cjson.decode(string.rep('{\"k\":', 1001) .. '1' .. string.rep('}', 1001))",
                    "cjson.decode_max_depth(2) return cjson.decode('[[1]]')", "cjson.decode_max_depth(2) return cjson.decode('[{}, [[1]]]')",
-                   "cjson.decode_max_depth(3000) return #cjson.decode(string.rep('[', 2500) .. string.rep(']', 2500))"]
+                   "cjson.decode_max_depth(3000) return #cjson.decode(string.rep('[', 2500) .. string.rep(']', 2500))",
+                   // Past Lua's C stack limit (8000 slots) when the setting allows it.
+                   "cjson.decode_max_depth(100000) return #cjson.decode(string.rep('[', 20000))",
+                   "cjson.decode_max_depth(100000) return #cjson.decode(string.rep('{\"a\":', 20000))"]
         for text in ["0x10", "+5", "007", "-007", "Infinity", "-inf", "nan", "1.5", "-0", "0", "[01]", "-x"] {
             bodies.append("cjson.decode_invalid_numbers(false) return cjson.decode('\(text)')")
         }

@@ -74,25 +74,101 @@ struct LuaCJSONDecoder {
 
     // MARK: Values
 
-    /// `json_process_value`: pushes the value `token` starts.
-    private mutating func pushValue(_ token: Token) throws(Failure) {
-        switch token.kind {
-        case .string:
-            token.string.withUnsafeBufferPointer { bytes in
-                bytes.withMemoryRebound(to: CChar.self) { lua_pushlstring(state, $0.baseAddress, $0.count) }
+    /// A table being read: an array with the index its next item takes, or an object (the
+    /// pending key is on the Lua stack above it).
+    private enum Frame {
+        case array(next: Int32)
+        case object
+    }
+
+    /// Pushes the value `token` starts (`json_process_value` and the two contexts). Iterative,
+    /// with the Lua stack laid out as lua-cjson's recursion lays it out (so the same depth
+    /// exhausts it), and no Swift recursion: nesting allowed by `decode_max_depth` cannot
+    /// overflow the thread's stack.
+    private mutating func pushValue(_ first: Token) throws(Failure) {
+        var frames: [Frame] = []
+        var token = first
+        while true {
+            // `token` starts a value.
+            var complete = true
+            switch token.kind {
+            case .string:
+                push(token.string)
+            case .number:
+                lua_pushnumber(state, token.number)
+            case .boolean:
+                lua_pushboolean(state, token.boolean ? 1 : 0)
+            case .null:
+                lua_pushlightuserdata(state, nil)
+            case .objectBegin:
+                try descend(slots: 3)
+                kv_lua_newtable(state)
+                token = nextToken()
+                if token.kind == .objectEnd {
+                    depth -= 1
+                } else {
+                    frames.append(.object)
+                    token = try memberKey(token)
+                    complete = false
+                }
+            case .arrayBegin:
+                try descend(slots: 2)
+                kv_lua_newtable(state)
+                token = nextToken()
+                if token.kind == .arrayEnd {
+                    depth -= 1
+                } else {
+                    frames.append(.array(next: 1))
+                    complete = false
+                }
+            default:
+                throw failure(expected: "value", found: token)
             }
-        case .number:
-            lua_pushnumber(state, token.number)
-        case .boolean:
-            lua_pushboolean(state, token.boolean ? 1 : 0)
-        case .objectBegin:
-            try pushObject()
-        case .arrayBegin:
-            try pushArray()
-        case .null:
-            lua_pushlightuserdata(state, nil)
-        default:
-            throw failure(expected: "value", found: token)
+            if !complete { continue }
+            // A value is on top: store it in its table, closing the tables that end here.
+            store: while let frame = frames.last {
+                switch frame {
+                case .array(let index):
+                    lua_rawseti(state, -2, index)
+                    token = nextToken()
+                    if token.kind == .arrayEnd {
+                        frames.removeLast()
+                        depth -= 1
+                        continue store
+                    }
+                    guard token.kind == .comma else { throw failure(expected: "comma or array end", found: token) }
+                    frames[frames.count - 1] = .array(next: index &+ 1)
+                    token = nextToken()
+                    break store
+                case .object:
+                    lua_rawset(state, -3)
+                    token = nextToken()
+                    if token.kind == .objectEnd {
+                        frames.removeLast()
+                        depth -= 1
+                        continue store
+                    }
+                    guard token.kind == .comma else { throw failure(expected: "comma or object end", found: token) }
+                    token = try memberKey(nextToken())
+                    break store
+                }
+            }
+            if frames.isEmpty { return }
+        }
+    }
+
+    /// An object member's key (pushed) and colon; answers the token that starts its value.
+    private mutating func memberKey(_ token: Token) throws(Failure) -> Token {
+        guard token.kind == .string else { throw failure(expected: "object key string", found: token) }
+        push(token.string)
+        let colon = nextToken()
+        guard colon.kind == .colon else { throw failure(expected: "colon", found: colon) }
+        return nextToken()
+    }
+
+    private func push(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { lua_pushlstring(state, $0.baseAddress, $0.count) }
         }
     }
 
@@ -101,56 +177,6 @@ struct LuaCJSONDecoder {
         depth += 1
         guard depth <= configuration.decodeMaxDepth, lua_checkstack(state, slots) != 0 else {
             throw Failure(message: "Found too many nested data structures (\(depth)) at character \(position)")
-        }
-    }
-
-    private mutating func pushObject() throws(Failure) {
-        try descend(slots: 3)
-        kv_lua_newtable(state)
-        var token = nextToken()
-        if token.kind == .objectEnd {
-            depth -= 1
-            return
-        }
-        while true {
-            guard token.kind == .string else { throw failure(expected: "object key string", found: token) }
-            token.string.withUnsafeBufferPointer { bytes in
-                bytes.withMemoryRebound(to: CChar.self) { lua_pushlstring(state, $0.baseAddress, $0.count) }
-            }
-            token = nextToken()
-            guard token.kind == .colon else { throw failure(expected: "colon", found: token) }
-            try pushValue(nextToken())
-            lua_rawset(state, -3)
-            token = nextToken()
-            if token.kind == .objectEnd {
-                depth -= 1
-                return
-            }
-            guard token.kind == .comma else { throw failure(expected: "comma or object end", found: token) }
-            token = nextToken()
-        }
-    }
-
-    private mutating func pushArray() throws(Failure) {
-        try descend(slots: 2)
-        kv_lua_newtable(state)
-        var token = nextToken()
-        if token.kind == .arrayEnd {
-            depth -= 1
-            return
-        }
-        var index: Int32 = 1
-        while true {
-            try pushValue(token)
-            lua_rawseti(state, -2, index)
-            token = nextToken()
-            if token.kind == .arrayEnd {
-                depth -= 1
-                return
-            }
-            guard token.kind == .comma else { throw failure(expected: "comma or array end", found: token) }
-            token = nextToken()
-            index &+= 1
         }
     }
 }

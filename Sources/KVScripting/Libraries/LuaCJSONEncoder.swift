@@ -23,7 +23,7 @@ struct LuaCJSONEncoder {
         if lua_gettop(state) != 1 { return LuaCall.argumentError(state, 1, "expected 1 argument") }
         var encoder = LuaCJSONEncoder(state: state, configuration: LuaCJSONConfiguration.current(state).pointee)
         do {
-            try encoder.appendValue(depth: 0)
+            try encoder.appendValue()
         } catch {
             return LuaCall.error(state, error.message)
         }
@@ -33,8 +33,73 @@ struct LuaCJSONEncoder {
         return .results(1)
     }
 
-    /// Appends the value on top of the stack (`json_append_data`).
-    mutating func appendValue(depth: Int32) throws(Failure) {
+    /// A table being written: an array with the next index to read, or an object (its
+    /// current key is on the Lua stack above it).
+    private enum Frame {
+        case array(next: Int32, length: Int32)
+        case object(first: Bool)
+    }
+
+    /// Appends the value on top of the stack and pops it (`json_append_data`). Iterative, with
+    /// the Lua stack laid out as lua-cjson's recursion lays it out (so the same depth exhausts
+    /// it), and no Swift recursion: nesting allowed by `encode_max_depth` cannot overflow the
+    /// thread's stack.
+    mutating func appendValue() throws(Failure) {
+        var frames: [Frame] = []
+        while true {
+            // The value on top of the stack starts here.
+            if lua_type(state, -1) == LUA_TTABLE {
+                let depth = Int32(frames.count) + 1
+                // Room for key, value and an error message, as lua-cjson checks.
+                guard depth <= configuration.encodeMaxDepth, lua_checkstack(state, 3) != 0 else {
+                    throw Failure(message: "Cannot serialise, excessive nesting (\(depth))")
+                }
+                let length = try arrayLength()
+                if length > 0 {
+                    output.append(UInt8(ascii: "["))
+                    frames.append(.array(next: 1, length: length))
+                } else {
+                    output.append(UInt8(ascii: "{"))
+                    lua_pushnil(state)
+                    frames.append(.object(first: true))
+                }
+            } else {
+                try appendScalar()
+                kv_lua_pop(state, 1)
+            }
+            // Find the next value to write, closing the tables that are done.
+            nextValue: while let frame = frames.last {
+                switch frame {
+                case .array(let next, let length):
+                    if next > length {
+                        output.append(UInt8(ascii: "]"))
+                        frames.removeLast()
+                        kv_lua_pop(state, 1)
+                        continue nextValue
+                    }
+                    if next > 1 { output.append(UInt8(ascii: ",")) }
+                    lua_rawgeti(state, -1, next)
+                    frames[frames.count - 1] = .array(next: next + 1, length: length)
+                    break nextValue
+                case .object(let first):
+                    if lua_next(state, -2) == 0 {
+                        output.append(UInt8(ascii: "}"))
+                        frames.removeLast()
+                        kv_lua_pop(state, 1)
+                        continue nextValue
+                    }
+                    if !first { output.append(UInt8(ascii: ",")) }
+                    frames[frames.count - 1] = .object(first: false)
+                    try appendKey()
+                    break nextValue
+                }
+            }
+            if frames.isEmpty { return }
+        }
+    }
+
+    /// A value that is not a table.
+    private mutating func appendScalar() throws(Failure) {
         switch lua_type(state, -1) {
         case LUA_TSTRING:
             appendString(at: -1)
@@ -42,24 +107,27 @@ struct LuaCJSONEncoder {
             try appendNumber(at: -1)
         case LUA_TBOOLEAN:
             output += lua_toboolean(state, -1) != 0 ? Array("true".utf8) : Array("false".utf8)
-        case LUA_TTABLE:
-            let depth = depth + 1
-            // Room for key, value and an error message, as lua-cjson checks.
-            guard depth <= configuration.encodeMaxDepth, lua_checkstack(state, 3) != 0 else {
-                throw Failure(message: "Cannot serialise, excessive nesting (\(depth))")
-            }
-            let length = try arrayLength()
-            if length > 0 {
-                try appendArray(length: length, depth: depth)
-            } else {
-                try appendObject(depth: depth)
-            }
         case LUA_TNIL:
             output += Array("null".utf8)
         case LUA_TLIGHTUSERDATA where lua_touserdata(state, -1) == nil:
             output += Array("null".utf8)
         default:
             throw failure(at: -1, "type not supported")
+        }
+    }
+
+    /// An object's key (below its value on the stack) and the colon.
+    private mutating func appendKey() throws(Failure) {
+        switch lua_type(state, -2) {
+        case LUA_TNUMBER:
+            output.append(UInt8(ascii: "\""))
+            try appendNumber(at: -2)
+            output += Array("\":".utf8)
+        case LUA_TSTRING:
+            appendString(at: -2)
+            output.append(UInt8(ascii: ":"))
+        default:
+            throw failure(at: -2, "table key must be a number or string")
         }
     }
 
@@ -97,41 +165,6 @@ struct LuaCJSONEncoder {
     /// A whole, positive double converted to a C int as x86-64 does (out of range: INT_MIN).
     private static func cInt(_ value: Double) -> Int32 {
         value < 2_147_483_648.0 ? Int32(value) : Int32.min
-    }
-
-    private mutating func appendArray(length: Int32, depth: Int32) throws(Failure) {
-        output.append(UInt8(ascii: "["))
-        for index in 1...length {
-            if index > 1 { output.append(UInt8(ascii: ",")) }
-            lua_rawgeti(state, -1, index)
-            try appendValue(depth: depth)
-            kv_lua_pop(state, 1)
-        }
-        output.append(UInt8(ascii: "]"))
-    }
-
-    private mutating func appendObject(depth: Int32) throws(Failure) {
-        output.append(UInt8(ascii: "{"))
-        var first = true
-        lua_pushnil(state)
-        while lua_next(state, -2) != 0 {
-            if !first { output.append(UInt8(ascii: ",")) }
-            first = false
-            switch lua_type(state, -2) {
-            case LUA_TNUMBER:
-                output.append(UInt8(ascii: "\""))
-                try appendNumber(at: -2)
-                output += Array("\":".utf8)
-            case LUA_TSTRING:
-                appendString(at: -2)
-                output.append(UInt8(ascii: ":"))
-            default:
-                throw failure(at: -2, "table key must be a number or string")
-            }
-            try appendValue(depth: depth)
-            kv_lua_pop(state, 1)
-        }
-        output.append(UInt8(ascii: "}"))
     }
 
     /// `json_append_number`: NaN and ±Inf per `encode_invalid_numbers`, else `%.<precision>g`.
