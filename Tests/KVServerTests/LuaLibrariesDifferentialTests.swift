@@ -102,6 +102,7 @@ import Testing
         let values = [
             "0", "-0", "1", "-1", "0.1", "-1.5e-7", "1/3", "2^31", "2^32", "2^53", "2^63", "-2^63", "1e15", "1e16", "123456789012345678",
             "1e300", "1e-300", "5e-324", "1/0", "-1/0", "0/0", "3.14159265358979", "100000000000000", "99999999999999.9",
+            "99999999999999", "-99999999999999", "1e14", "-1e14", "12345678.0", "-7", "2^62",
             "''", "'hello'", "'a/b'", "'\"q\" \\\\ x'", "'\\0\\1\\2\\31\\127\\128\\255'", "'\\b\\t\\n\\11\\f\\r'", "'é😀 ☃'",
             "string.rep('x', 1000)", "true", "false", "nil", "cjson.null",
             "{}", "{1, 2, 3}", "{1, nil, 3}", "{nil, nil, 3}", "{[1] = 'a', [3] = 'c'}", "{[10] = 1}", "{[11] = 1}", "{[1] = 1, [11] = 2}",
@@ -123,6 +124,9 @@ import Testing
         for setting in settings {
             bodies.append("\(setting) return cjson.encode(\(awkward))")
             bodies.append("\(setting) return cjson.encode({[1] = 1, [3] = 3, [5] = 5})")
+        }
+        for precision in [1, 2, 3, 13, 14] {
+            bodies.append("cjson.encode_number_precision(\(precision)) return cjson.encode({9, 10, 99, 100, 999, 1000, -999, -1000, 0, -0, 12.5, 1e13 - 1, 1e13, 1e14 - 1})")
         }
         // Depth at and past the default limit, and the arguments' errors.
         let nest = "local function nest(n) local t = {} local c = t for i = 1, n - 1 do c[1] = {} c = c[1] end return t end "

@@ -185,8 +185,18 @@ struct LuaCJSONEncoder {
                 return
             }
         }
-        output += Self.format(number, precision: configuration.encodeNumberPrecision)
+        let precision = configuration.encodeNumberPrecision
+        // Fast path: `%.<p>g` writes an integer below 10^p as its plain digits (not -0).
+        if number.rounded(.towardZero) == number, abs(number) < Self.powersOfTen[Int(precision)],
+            !(number == 0 && number.sign == .minus) {
+            output += String(Int64(number)).utf8
+            return
+        }
+        output += Self.format(number, precision: precision)
     }
+
+    /// 10^0 ... 10^14, exact in a double.
+    private static let powersOfTen: [Double] = (0...14).map { pow(10, Double($0)) }
 
     /// printf's `%.<precision>g`, from the C library as lua-cjson's fpconv uses it.
     static func format(_ number: Double, precision: Int32) -> [UInt8] {
@@ -203,13 +213,16 @@ struct LuaCJSONEncoder {
         guard let text = lua_tolstring(state, index, &length) else { return }
         output.reserveCapacity(output.count + length + 2)
         output.append(UInt8(ascii: "\""))
-        for byte in UnsafeRawBufferPointer(start: text, count: length) {
-            if let escape = Self.escapes[Int(byte)] {
-                output += escape
-            } else {
-                output.append(byte)
-            }
+        let escapes = Self.escapes
+        let bytes = UnsafeRawBufferPointer(start: text, count: length)
+        var plainStart = 0
+        for (position, byte) in bytes.enumerated() {
+            guard let escape = escapes[Int(byte)] else { continue }
+            output += bytes[plainStart..<position]
+            output += escape
+            plainStart = position + 1
         }
+        output += bytes[plainStart...]
         output.append(UInt8(ascii: "\""))
     }
 
