@@ -37,20 +37,34 @@ extension LuaCJSONDecoder {
             if configuration.decodeInvalidNumbers == 0 && isInvalidNumber() { return errorToken("invalid number") }
             return numberToken()
         }
-        guard "ftnNiI+".utf8.contains(first) else { return errorToken("invalid token") }
-        for (word, kind, value) in [("true", Token.Kind.boolean, true), ("false", .boolean, false), ("null", .null, false)]
-        where starts(with: word) {
-            var token = Token(kind: kind, position: position)
-            token.boolean = value
-            position += word.utf8.count
-            return token
+        switch first {
+        case UInt8(ascii: "t") where starts(with: Self.trueWord):
+            return keyword(.boolean, true, length: 4)
+        case UInt8(ascii: "f") where starts(with: Self.falseWord):
+            return keyword(.boolean, false, length: 5)
+        case UInt8(ascii: "n") where starts(with: Self.nullWord):
+            return keyword(.null, false, length: 4)
+        case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "i"), UInt8(ascii: "I"),
+            UInt8(ascii: "+"):
+            break
+        default:
+            return errorToken("invalid token")
         }
         if configuration.decodeInvalidNumbers != 0 && isInvalidNumber() { return numberToken() }
         return errorToken("invalid token")
     }
 
-    private func starts(with word: String) -> Bool {
-        word.utf8.enumerated().allSatisfy { byte(position + $0.offset) == $0.element }
+    private static let trueWord = Array("true".utf8), falseWord = Array("false".utf8), nullWord = Array("null".utf8)
+
+    private func starts(with word: [UInt8]) -> Bool {
+        word.indices.allSatisfy { byte(position + $0) == word[$0] }
+    }
+
+    private mutating func keyword(_ kind: Token.Kind, _ value: Bool, length: Int) -> Token {
+        var token = Token(kind: kind, position: position)
+        token.boolean = value
+        position += length
+        return token
     }
 
     /// `json_is_invalid_number`: valid for strtod but not JSON — a leading `+`, hex, leading
@@ -66,8 +80,9 @@ extension LuaCJSONDecoder {
         }
         // A C `char` is signed: bytes from 0x80 compare below '9' and count as ordinary.
         if first <= UInt8(ascii: "9") || first >= 0x80 { return false }
-        let word = (0..<3).map { byte(offset + $0) | 0x20 }
-        return word == Array("inf".utf8) || word == Array("nan".utf8)
+        let (a, b, c) = (byte(offset) | 0x20, byte(offset + 1) | 0x20, byte(offset + 2) | 0x20)
+        return (a, b, c) == (UInt8(ascii: "i"), UInt8(ascii: "n"), UInt8(ascii: "f"))
+            || (a, b, c) == (UInt8(ascii: "n"), UInt8(ascii: "a"), UInt8(ascii: "n"))
     }
 
     /// A number as the C library's strtod reads it from `position`.
@@ -82,18 +97,23 @@ extension LuaCJSONDecoder {
         return token
     }
 
-    /// `json_next_string_token`: the string from the opening quote at `position`.
+    /// `json_next_string_token`: the string from the opening quote at `position`. Without
+    /// escapes it is a range of the text; the first escape starts a copy.
     private mutating func stringToken() -> Token {
         let start = position
         position += 1
-        var bytes: [UInt8] = []
+        let contentStart = position
+        var bytes: [UInt8]?
         while byte(position) != UInt8(ascii: "\"") {
             var character = byte(position)
             if character == 0 { return errorToken("unexpected end of string") }
             if character == UInt8(ascii: "\\") {
+                if bytes == nil {
+                    bytes = (contentStart..<position).map { byte($0) }
+                }
                 switch byte(position + 1) {
                 case UInt8(ascii: "u"):
-                    guard appendUnicodeEscape(to: &bytes) else { return errorToken("invalid unicode escape code") }
+                    guard appendUnicodeEscape(to: &bytes!) else { return errorToken("invalid unicode escape code") }
                     continue
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): character = byte(position + 1)
                 case UInt8(ascii: "b"): character = 8
@@ -105,12 +125,14 @@ extension LuaCJSONDecoder {
                 }
                 position += 1
             }
-            bytes.append(character)
+            bytes?.append(character)
             position += 1
         }
-        position += 1
         var token = Token(kind: .string, position: start)
-        token.string = bytes
+        token.unescaped = bytes
+        token.start = contentStart
+        token.end = position
+        position += 1
         return token
     }
 

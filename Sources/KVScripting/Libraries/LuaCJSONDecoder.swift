@@ -22,7 +22,10 @@ struct LuaCJSONDecoder {
         var error = ""
         var number = 0.0
         var boolean = false
-        var string: [UInt8] = []
+        /// A string's bytes when it had escapes; without, the string is `text[start..<end]`.
+        var unescaped: [UInt8]?
+        var start = 0
+        var end = 0
     }
 
     private let state: OpaquePointer
@@ -93,7 +96,7 @@ struct LuaCJSONDecoder {
             var complete = true
             switch token.kind {
             case .string:
-                push(token.string)
+                pushString(token)
             case .number:
                 lua_pushnumber(state, token.number)
             case .boolean:
@@ -160,15 +163,19 @@ struct LuaCJSONDecoder {
     /// An object member's key (pushed) and colon; answers the token that starts its value.
     private mutating func memberKey(_ token: Token) throws(Failure) -> Token {
         guard token.kind == .string else { throw failure(expected: "object key string", found: token) }
-        push(token.string)
+        pushString(token)
         let colon = nextToken()
         guard colon.kind == .colon else { throw failure(expected: "colon", found: colon) }
         return nextToken()
     }
 
-    private func push(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { lua_pushlstring(state, $0.baseAddress, $0.count) }
+    private func pushString(_ token: Token) {
+        if let bytes = token.unescaped {
+            bytes.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { lua_pushlstring(state, $0.baseAddress, $0.count) }
+            }
+        } else {
+            lua_pushlstring(state, text + token.start, token.end - token.start)
         }
     }
 
