@@ -32,6 +32,12 @@ public enum Reply: Sendable {
     case pairs([(Reply, Reply)])
     /// Text meant for people (INFO): RESP3 verbatim `=` with format `txt`; RESP2 a bulk string.
     case verbatim(String)
+    /// An out-of-band message (Pub/Sub): RESP3 push `>`; RESP2 an array.
+    case push([Reply])
+    /// Several top-level replies sent one after another: SUBSCRIBE a b answers with one
+    /// confirmation per channel, and inside EXEC they follow each other in the EXEC's array
+    /// as Redis writes them.
+    case frames([Reply])
 
     /// A bulk string from text.
     public static func bulk(_ text: String) -> Reply { .bulk(Array(text.utf8)) }
@@ -52,7 +58,7 @@ extension Reply: Equatable {
             return a == b
         case let (.double(a), .double(b)):
             return a == b || (a.isNaN && b.isNaN)
-        case let (.array(a), .array(b)), let (.set(a), .set(b)):
+        case let (.array(a), .array(b)), let (.set(a), .set(b)), let (.push(a), .push(b)), let (.frames(a), .frames(b)):
             return a == b
         case let (.map(a), .map(b)), let (.pairs(a), .pairs(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
@@ -89,6 +95,8 @@ extension Reply: CustomStringConvertible {
         case let .map(pairs): "{" + pairs.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + "}"
         case let .pairs(pairs): "[" + pairs.map { "(\($0.0), \($0.1))" }.joined(separator: ", ") + "]"
         case let .verbatim(text): "txt:\(text)"
+        case let .push(items): ">[" + items.map(\.description).joined(separator: ", ") + "]"
+        case let .frames(items): items.map(\.description).joined(separator: " ")
         }
     }
 }

@@ -154,6 +154,11 @@ let decodedValues: [DecodedValue] = [
             return resp3 ? .array(converted.map { .array($0) }) : .array(converted.flatMap { $0 })
         case let .verbatim(text):
             return resp3 ? .verbatim(format: "txt", text: Array(text.utf8)) : .bulkString(text)
+        case let .push(items):
+            return resp3 ? .push(items.map { expectedValue($0, version) }) : .array(items.map { expectedValue($0, version) })
+        case .frames:
+            Issue.record("several frames are not one value")
+            return .null
         }
     }
 }
