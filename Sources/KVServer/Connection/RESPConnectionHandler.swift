@@ -206,6 +206,8 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func processInput(context: ChannelHandlerContext) {
         guard !blocked, !closing, var buffer = input, let record else { return }
         guard buffer.readableBytes >= needed else { return }
+        // Messages published before these commands arrived go out before their replies.
+        if session.subscriptions.total > 0 { session.subscriber?.flush() }
         stoppedForOutput = false
         let dispatcher = CommandDispatcher(server: server, record: record)
         var result = BatchResult(output: context.channel.allocator.buffer(capacity: 512), gate: .zero)

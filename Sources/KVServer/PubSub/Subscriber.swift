@@ -19,6 +19,11 @@ final class Subscriber: Sendable {
     private let closed = Atomic<Bool>(false)
     /// When the pending bytes went over the soft limit (monotonic microseconds; 0: they are not).
     private let overSoftSince = Atomic<Int>(0)
+    /// Messages handed over and not yet given to the handler, and whether a task to do so is
+    /// scheduled. The handler also takes them before it runs a command it read, so a message
+    /// published before a command arrived is written before that command's reply, as in Redis.
+    private let queue = Mutex<(messages: [(parts: [[UInt8]], after: LSN, size: Int)], scheduled: Bool)>(([], false))
+    private let queued = Atomic<Int>(0)
 
     init(id: Int, handler: RESPConnectionHandler, eventLoop: any EventLoop) {
         self.id = id
@@ -45,9 +50,29 @@ final class Subscriber: Sendable {
             eventLoop.execute { [self] in handler.value?.closeForOutputLimit() }
             return
         }
-        eventLoop.execute { [self] in
-            guard let handler = handler.value else { return }
-            handler.deliver(frame, after: after, size: size, subscriber: self)
+        let schedule = queue.withLock { queue in
+            queue.messages.append((frame, after, size))
+            defer { queue.scheduled = true }
+            return !queue.scheduled
+        }
+        queued.add(1, ordering: .releasing)
+        if schedule { eventLoop.execute { [self] in flush() } }
+    }
+
+    /// Gives the handler the messages handed over so far, in order. Call on the loop.
+    func flush() {
+        guard queued.load(ordering: .acquiring) > 0 else { return }
+        let messages = queue.withLock { queue in
+            defer {
+                queue.messages = []
+                queue.scheduled = false
+            }
+            return queue.messages
+        }
+        queued.subtract(messages.count, ordering: .relaxed)
+        guard let handler = handler.value else { return }
+        for message in messages {
+            handler.deliver(message.parts, after: message.after, size: message.size, subscriber: self)
         }
     }
 }
