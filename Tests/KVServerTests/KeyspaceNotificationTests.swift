@@ -17,6 +17,7 @@ import Testing
         ["LPUSH", "l", "a", "b"], ["RPUSH", "l", "c"], ["LPUSHX", "l", "d"], ["RPUSHX", "nolist", "d"], ["LINSERT", "l", "BEFORE", "a", "z"],
         ["LSET", "l", "0", "first"], ["LREM", "l", "1", "z"], ["LTRIM", "l", "0", "1"], ["LPOP", "l"], ["RPOP", "l"],
         ["RPUSH", "src", "1", "2"], ["LMOVE", "src", "dst", "LEFT", "RIGHT"], ["RPOPLPUSH", "src", "dst"],
+        ["LMOVE", "dst", "dst", "RIGHT", "LEFT"], ["SET", "mv", "1"], ["MOVE", "mv", "1"], ["MOVE", "nokey", "1"],
         ["HSET", "h", "f", "v", "g", "w"], ["HSETNX", "h", "f", "x"], ["HINCRBY", "h", "n", "1"], ["HINCRBYFLOAT", "h", "x", "1.5"],
         ["HDEL", "h", "f", "nofield"], ["HDEL", "h", "g", "n", "x"],
         ["SADD", "set", "a", "b", "c"], ["SADD", "set", "a"], ["SREM", "set", "a"], ["SMOVE", "set", "set2", "b"],

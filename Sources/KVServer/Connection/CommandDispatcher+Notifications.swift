@@ -9,16 +9,23 @@ extension CommandDispatcher {
     ) -> Reply {
         let mark = state.effects.count
         let reply = state.run(handler, spec, arguments, context: context, database: session.database)
-        guard state.effects.count > mark else { return reply }
+        publishKeyspaceEvents(spec, arguments, database: session.database, effectsFrom: mark, state: state)
+        return reply
+    }
+
+    /// Publishes the keyspace events of the command that left the pending effects from `mark`
+    /// on (nothing while notifications are off); they follow the record those effects will get.
+    func publishKeyspaceEvents(_ spec: CommandSpec, _ arguments: Arguments, database: Int, effectsFrom mark: Int,
+                               state: Database.State) {
+        let notifications = server.pubsub.notifications
+        guard notifications.isOn, state.effects.count > mark else { return }
         let dataset = state.dataset
         let events = KeyspaceNotifications.events(
-            command: spec.name, arguments, isWrite: spec.isWrite, database: session.database, effects: state.effects[mark...],
+            command: spec.name, arguments, isWrite: spec.isWrite, database: database, effects: state.effects[mark...],
             exists: { key, database in
                 database < dataset.databases.count && key.withUnsafeBytes { dataset[database].lookup($0) } != nil
             })
-        let notifications = server.pubsub.notifications
         for message in notifications.messages(events, after: state.pendingLSN) { server.publish(message) }
-        return reply
     }
 }
 

@@ -137,23 +137,23 @@ extension KeyspaceNotifications {
                 fire(.string, "set", change)
                 if expires { fire(.generic, "expire", change) }
             }
-        case "lmove", "blmove", "rpoplpush", "brpoplpush", "smove":
-            let moves: (from: String, to: String)
-            if name == "smove" {
-                moves = ("srem", "sadd")
-            } else if name.hasSuffix("rpoplpush") {
-                moves = ("rpop", "lpush")
-            } else {
-                moves = (arguments.matches(3, "left") ? "lpop" : "rpop", arguments.matches(4, "left") ? "lpush" : "rpush")
+        case "smove":
+            // As Redis: the source's srem (and del when emptied), then the destination's sadd.
+            let source = TouchedKey(key: arguments.bytes(1), database: database, change: .edit)
+            fire(.set, "srem", source)
+            if !exists(source.key, database) { fire(.generic, "del", source) }
+            if changes.contains(where: { isArgument(2, $0) }) {
+                fire(.set, "sadd", TouchedKey(key: arguments.bytes(2), database: database, change: .edit))
             }
-            let (from, to) = moves
-            let kind: KeyspaceEventClasses = name == "smove" ? .set : .list
-            var seen: Set<[UInt8]> = []
-            for change in changes where seen.insert(change.key).inserted {
-                if isArgument(1, change) { fire(kind, from, change) }
-                if isArgument(2, change) { fire(kind, to, change) }
-                if !exists(change.key, change.database) { fire(.generic, "del", change) }
-            }
+        case "lmove", "blmove", "rpoplpush", "brpoplpush":
+            // As Redis: the destination's push, then the source's pop (and del when emptied).
+            let rpoplpush = name.hasSuffix("rpoplpush")
+            let pop = rpoplpush || arguments.matches(3, "right") ? "rpop" : "lpop"
+            let push = rpoplpush || arguments.matches(4, "left") ? "lpush" : "rpush"
+            let source = TouchedKey(key: arguments.bytes(1), database: database, change: .edit)
+            fire(.list, push, TouchedKey(key: arguments.bytes(2), database: database, change: .edit))
+            fire(.list, pop, source)
+            if !exists(source.key, database) { fire(.generic, "del", source) }
         default:
             guard let named = eventName(name, arguments) else { return events }
             let (kind, event) = named
