@@ -41,10 +41,22 @@ import Testing
         var staleReads = 0
 
         func publish(_ range: ClosedRange<Int>) throws {
+            // The write and the PUBLISH pipelined (the message is published before the write
+            // is durable), every other one inside a transaction (published before its record
+            // is even logged).
             for number in range {
-                _ = try publisher.call(["SET", "tick", String(number)])
-                let receivers = try publisher.call(["PUBLISH", "ticks", String(number)])
-                #expect(receivers == .simple(":1"), "PUBLISH counts the primary's own subscriber only")
+                if number % 2 == 0 {
+                    for command in [["MULTI"], ["SET", "tick", String(number)], ["PUBLISH", "ticks", String(number)], ["EXEC"]] {
+                        publisher.send(command)
+                    }
+                    for _ in 0..<3 { _ = try publisher.read() }
+                    #expect(try publisher.read() == .aggregate("*", [.simple("+OK"), .simple(":1")]))
+                } else {
+                    publisher.send(["SET", "tick", String(number)])
+                    publisher.send(["PUBLISH", "ticks", String(number)])
+                    _ = try publisher.read()
+                    #expect(try publisher.read() == .simple(":1"), "PUBLISH counts the primary's own subscriber only")
+                }
             }
         }
         try publish(1...100)
@@ -59,6 +71,19 @@ import Testing
             }
         }
         #expect(firstReceived == Array(1...100))
+        // A large write takes a while to travel: a message sent before its record would
+        // overtake it (and be delivered before the write is applied).
+        let onFirstBig = try RESPSession(port: first.port)
+        _ = try onFirstBig.call(["SUBSCRIBE", "big"])
+        let padding = String(repeating: "x", count: 1 << 20)
+        for number in 1...5 {
+            publisher.send(["SET", "big", "\(number) " + padding])
+            publisher.send(["PUBLISH", "big", String(number)])
+            _ = try publisher.read()
+            _ = try publisher.read()
+            _ = try Self.receive(onFirstBig, until: number)
+            if try reader.call(["GETRANGE", "big", "0", "0"]) != .bulk("$", Array(String(number).utf8)) { staleReads += 1 }
+        }
         #expect(staleReads == 0, "a message arrived on a replica before the write published before it")
         #expect(try Self.receive(onSecond, until: 100) == Array(1...100))
 
