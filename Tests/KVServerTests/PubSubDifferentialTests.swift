@@ -105,6 +105,14 @@ import Testing
             guard case let .bulk(_, info) = try other.call(["INFO", "stats"]) else { throw HarnessError("no INFO") }
             let fields = String(decoding: info, as: UTF8.self).split(whereSeparator: \.isNewline).filter { $0.hasPrefix("pubsub") }
             #expect(fields == ["pubsub_channels:2", "pubsub_patterns:1", "pubsubshard_channels:1"], "\(port)")
+            guard case let .bulk(_, listed) = try other.call(["CLIENT", "LIST", "TYPE", "pubsub"]) else { throw HarnessError("no CLIENT LIST") }
+            #expect(String(decoding: listed, as: UTF8.self).split(separator: "\n").count == 1, "\(port): only the subscriber is of type pubsub")
+            #expect(try other.call(["CLIENT", "KILL", "TYPE", "pubsub"]) == .simple(":1"), "\(port)")
+            // kv drops a killed client's subscriptions as its connection closes, on its own loop.
+            let none = RESPReply.aggregate("*", [.bulk("$", Array("a".utf8)), .simple(":0")])
+            let deadline = Date().addingTimeInterval(2)
+            while try other.call(["PUBSUB", "NUMSUB", "a"]) != none && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            #expect(try other.call(["PUBSUB", "NUMSUB", "a"]) == none)
         }
     }
 }

@@ -25,6 +25,12 @@ final class ClientRegistry: Sendable {
         /// Closes the client's connection (CLIENT KILL); set by its handler once it runs.
         let closer = KVMutex<(@Sendable () -> Void)?>(nil)
 
+        /// Whether the client has a Pub/Sub subscription (CLIENT LIST/KILL's type pubsub).
+        var isSubscribed: Bool {
+            let subscriptions = activity.withLock { $0.subscriptions }
+            return subscriptions.0 + subscriptions.1 + subscriptions.2 > 0
+        }
+
         /// Closes the connection, from any thread.
         func kill() { closer.withLock { $0 }?() }
 

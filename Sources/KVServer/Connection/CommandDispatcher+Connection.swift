@@ -122,11 +122,7 @@ extension CommandDispatcher {
             guard ["normal", "master", "replica", "slave", "pubsub"].contains(name) else {
                 return .error(CommandError("ERR Unknown client type '\(arguments.string(3))'"))
             }
-            keep = { client in
-                let subscriptions = client.activity.withLock { $0.subscriptions }
-                let subscribed = subscriptions.0 + subscriptions.1 + subscriptions.2 > 0
-                return name == "pubsub" ? subscribed : name == "normal" && !subscribed
-            }
+            keep = { name == "pubsub" ? $0.isSubscribed : name == "normal" && !$0.isSubscribed }
         } else if arguments.count >= 4 && arguments.matches(2, "id") {
             var ids: Set<Int> = []
             for index in 3..<arguments.count {
