@@ -26,6 +26,8 @@ import Testing
         ["ZADD", "z", "1", "a", "2", "b", "3", "c"], ["ZADD", "z", "INCR", "5", "a"], ["ZINCRBY", "z", "1", "b"],
         ["ZREM", "z", "a"], ["ZPOPMIN", "z"], ["ZPOPMAX", "z"], ["ZADD", "z", "1", "a", "2", "b", "3", "c"],
         ["ZREMRANGEBYSCORE", "z", "0", "1"], ["ZREMRANGEBYRANK", "z", "0", "0"], ["ZUNIONSTORE", "zu", "1", "z"],
+        ["RPUSH", "bl", "a", "b"], ["BLPOP", "bl", "0"], ["BRPOP", "bl", "0"], ["ZADD", "bz", "1", "a"], ["BZPOPMIN", "bz", "0"],
+        ["RPUSH", "bl", "a"], ["BLMOVE", "bl", "bl2", "RIGHT", "LEFT", "0"], ["LMPOP", "1", "bl2", "RIGHT"],
         ["FLUSHALL"],
     ]
 
@@ -47,6 +49,27 @@ import Testing
             }
         }
         #expect(mismatches.isEmpty, Comment(rawValue: "\(mismatches.count) of \(Self.script.count) differ:\n" + mismatches.joined(separator: "\n")))
+    }
+
+    /// A blocked pop served by a later push fires the push, then the pop (and `del`), as Redis.
+    @Test func aServedBlockedPopFiresItsPop() throws {
+        try #require(RedisServerProcess.isAvailable, "redis-server is needed (apt-get install redis-server)")
+        let kv = try ServerProcess(arguments: ["--notify-keyspace-events", "KEA"]).start()
+        let redis = try RedisServerProcess()
+        _ = try redis.cli(["CONFIG", "SET", "notify-keyspace-events", "KEA"])
+        var received: [[RESPReply]] = []
+        for port in [kv.port, redis.port] {
+            let subscriber = try RESPSession(port: port)
+            _ = try subscriber.call(["PSUBSCRIBE", "__keyevent@0__:*"])
+            let blocked = try RESPSession(port: port)
+            blocked.send(["BLPOP", "queue", "5"])
+            Thread.sleep(forTimeInterval: 0.2)
+            _ = try RESPSession(port: port).call(["RPUSH", "queue", "job"])
+            #expect(try blocked.read() == .aggregate("*", [.bulk("$", Array("queue".utf8)), .bulk("$", Array("job".utf8))]))
+            received.append(try PubSubDifferentialTests.drain(subscriber))
+        }
+        #expect(received[0] == received[1], "kv \(received[0])\nredis \(received[1])")
+        #expect(received[0].count == 3)
     }
 
     /// A key that expires fires `expired` (on access or from the background sweep); the

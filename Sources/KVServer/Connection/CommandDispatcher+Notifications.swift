@@ -17,7 +17,16 @@ extension CommandDispatcher {
     /// on (nothing while notifications are off); they follow the record those effects will get.
     func publishKeyspaceEvents(_ spec: CommandSpec, _ arguments: Arguments, database: Int, effectsFrom mark: Int,
                                state: Database.State) {
-        let notifications = server.pubsub.notifications
+        server.publishKeyspaceEvents(spec, arguments, database: database, effectsFrom: mark, state: state)
+    }
+}
+
+extension ServerContext {
+    /// Publishes the keyspace events of the command that left the pending effects from `mark`
+    /// on (nothing while notifications are off); they follow the record those effects will get.
+    func publishKeyspaceEvents(_ spec: CommandSpec, _ arguments: Arguments, database: Int, effectsFrom mark: Int,
+                               state: Database.State) {
+        let notifications = pubsub.notifications
         guard notifications.isOn, state.effects.count > mark else { return }
         let dataset = state.dataset
         let events = KeyspaceNotifications.events(
@@ -25,7 +34,7 @@ extension CommandDispatcher {
             exists: { key, database in
                 database < dataset.databases.count && key.withUnsafeBytes { dataset[database].lookup($0) } != nil
             })
-        for message in notifications.messages(events, after: state.pendingLSN) { server.publish(message) }
+        for message in notifications.messages(events, after: state.pendingLSN) { publish(message) }
     }
 }
 
