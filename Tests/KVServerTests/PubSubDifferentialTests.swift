@@ -86,6 +86,33 @@ import Testing
         }
     }
 
+    /// HELLO switches subscriber mode with the protocol: refused in RESP2 subscriber mode;
+    /// from RESP3 to RESP2 while subscribed, later commands meet the subscriber-mode error.
+    @Test func helloAndSubscriberMode() throws {
+        try #require(RedisServerProcess.isAvailable, "redis-server is needed (apt-get install redis-server)")
+        let kv = try ServerProcess().start()
+        let redis = try RedisServerProcess()
+        var transcripts: [[RESPReply]] = []
+        for port in [kv.port, redis.port] {
+            var transcript: [RESPReply] = []
+            let resp2 = try RESPSession(port: port)
+            transcript.append(try resp2.call(["SUBSCRIBE", "a"]))
+            transcript.append(try resp2.call(["HELLO", "3"]))
+            let resp3 = try RESPSession(port: port, protocolVersion: 3)
+            transcript.append(try resp3.call(["SUBSCRIBE", "a"]))
+            _ = try resp3.call(["HELLO", "2"])  // its id differs between the servers
+            for command in [["GET", "k"], ["PING"], ["UNSUBSCRIBE"], ["GET", "k"], ["HELLO", "3", "SETNAME", "x"]] {
+                transcript.append(try resp3.call(command))
+            }
+            transcripts.append(transcript.map { reply in
+                // HELLO's map carries the connection id: keep its shape only.
+                if case let .aggregate(type, items) = reply, items.count == 14 { return .aggregate(type, []) }
+                return reply
+            })
+        }
+        #expect(transcripts[0] == transcripts[1], "kv \(transcripts[0])\nredis \(transcripts[1])")
+    }
+
     /// CLIENT LIST's sub=, psub=, ssub= and flag P; INFO's pubsub fields as Redis 7.0 has them.
     @Test func clientListAndInfoShowSubscriptions() throws {
         try #require(RedisServerProcess.isAvailable, "redis-server is needed (apt-get install redis-server)")
