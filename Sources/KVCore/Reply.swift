@@ -35,6 +35,12 @@ public enum Reply: Sendable {
     /// An array, set or map of bulk strings already in RESP form (a collection's elements):
     /// equal to, and encoded as, its `expanded` form.
     case bulks(EncodedBulks)
+    /// An out-of-band message (Pub/Sub): RESP3 push `>`; RESP2 an array.
+    case push([Reply])
+    /// Several top-level replies sent one after another: SUBSCRIBE a b answers with one
+    /// confirmation per channel, and inside EXEC they follow each other in the EXEC's array
+    /// as Redis writes them.
+    case frames([Reply])
 
     /// A bulk string from text.
     public static func bulk(_ text: String) -> Reply { .bulk(Array(text.utf8)) }
@@ -55,7 +61,7 @@ extension Reply: Equatable {
             return a == b
         case let (.double(a), .double(b)):
             return a == b || (a.isNaN && b.isNaN)
-        case let (.array(a), .array(b)), let (.set(a), .set(b)):
+        case let (.array(a), .array(b)), let (.set(a), .set(b)), let (.push(a), .push(b)), let (.frames(a), .frames(b)):
             return a == b
         case let (.map(a), .map(b)), let (.pairs(a), .pairs(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
@@ -97,6 +103,8 @@ extension Reply: CustomStringConvertible {
         case let .pairs(pairs): "[" + pairs.map { "(\($0.0), \($0.1))" }.joined(separator: ", ") + "]"
         case let .verbatim(text): "txt:\(text)"
         case let .bulks(bulks): bulks.expanded.description
+        case let .push(items): ">[" + items.map(\.description).joined(separator: ", ") + "]"
+        case let .frames(items): items.map(\.description).joined(separator: " ")
         }
     }
 }

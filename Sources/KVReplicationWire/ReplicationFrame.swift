@@ -12,11 +12,20 @@ public enum ReplicationFrame: Sendable {
     case record(LogRecord)
     /// The primary is alive; its LSN and time, and whether it asks for an ack at once (WAIT).
     case heartbeat(primaryLSN: LSN, primaryTime: UnixMillis, ackRequested: Bool)
+    /// A Pub/Sub message: deliver it to this pod's subscribers once `after` is applied.
+    /// Replicas from before it do not know the kind; a primary sends it only to replicas that
+    /// asked for a stream (every replica of this version does).
+    case message(PublishedMessage)
 
     /// The kind byte of a record frame; a log frame (`RecordCodec`) follows.
     public static let recordKind: UInt8 = 1
     /// The kind byte of a heartbeat frame.
     public static let heartbeatKind: UInt8 = 2
+    /// The kind byte of a message frame: u64 after-LSN, u8 namespace, u32 channel length,
+    /// channel, u32 message length, message (little-endian).
+    public static let messageKind: UInt8 = 3
+    /// The largest channel or message a message frame carries (Redis's largest bulk string).
+    public static let maxMessagePart = 512 << 20
     /// A heartbeat's size: kind, u64 LSN, i64 time, u8 flags.
     public static let heartbeatSize = 1 + 8 + 8 + 1
 
@@ -32,6 +41,14 @@ public enum ReplicationFrame: Sendable {
             buffer.writeInteger(primaryLSN.rawValue, endianness: .little)
             buffer.writeInteger(primaryTime.rawValue, endianness: .little)
             buffer.writeInteger(ackRequested ? 1 : 0 as UInt8)
+        case let .message(message):
+            buffer.writeInteger(Self.messageKind)
+            buffer.writeInteger(message.after.rawValue, endianness: .little)
+            buffer.writeInteger(message.namespace.rawValue)
+            buffer.writeInteger(UInt32(message.channel.count), endianness: .little)
+            buffer.writeBytes(message.channel)
+            buffer.writeInteger(UInt32(message.message.count), endianness: .little)
+            buffer.writeBytes(message.message)
         }
     }
 
@@ -79,9 +96,33 @@ public enum ReplicationFrame: Sendable {
                                      primaryTime: UnixMillis(Int64(littleEndian: time)),
                                      ackRequested: flags == 1),
                           byteCount: heartbeatSize)
+        case messageKind:
+            return decodeMessage(bytes)
         default:
             return .invalid("unknown frame kind \(kind)")
         }
+    }
+}
+
+extension ReplicationFrame {
+    /// A message frame at the front of `bytes` (kind byte included).
+    static func decodeMessage(_ bytes: UnsafeRawBufferPointer) -> Decoding {
+        let fixed = 1 + 8 + 1 + 4
+        guard bytes.count >= fixed else { return .incomplete }
+        let after = LSN(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 1, as: UInt64.self)))
+        guard let namespace = PublishedMessage.Namespace(rawValue: bytes[9]) else {
+            return .invalid("message frame: unknown namespace \(bytes[9])")
+        }
+        let channelCount = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 10, as: UInt32.self)))
+        guard channelCount <= maxMessagePart else { return .invalid("message frame: channel of \(channelCount) bytes") }
+        guard bytes.count >= fixed + channelCount + 4 else { return .incomplete }
+        let messageStart = fixed + channelCount + 4
+        let messageCount = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: fixed + channelCount, as: UInt32.self)))
+        guard messageCount <= maxMessagePart else { return .invalid("message frame: message of \(messageCount) bytes") }
+        guard bytes.count >= messageStart + messageCount else { return .incomplete }
+        let message = PublishedMessage(namespace: namespace, channel: Array(bytes[fixed..<(fixed + channelCount)]),
+                                       message: Array(bytes[messageStart..<(messageStart + messageCount)]), after: after)
+        return .frame(.message(message), byteCount: messageStart + messageCount)
     }
 }
 

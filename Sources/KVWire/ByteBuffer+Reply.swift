@@ -83,6 +83,12 @@ extension ByteBuffer {
                 writeReplyElement(first, version: version)
                 writeReplyElement(second, version: version)
             }
+        case let .push(items):
+            // RESP2 has no push: an array (a subscriber's messages).
+            writeHeader(version == .resp3 ? ">" : "*", Int64(items.count))
+            for item in items { writeReplyElement(item, version: version) }
+        case let .frames(items):
+            for item in items { writeReplyElement(item, version: version) }
         case let .verbatim(text):
             if version == .resp3 {
                 writeHeader("=", Int64(text.utf8.count + 4))
@@ -142,7 +148,8 @@ extension Reply {
         case let .bulk(bytes): 25 + bytes.count
         case let .value(entry): 25 + entry.valueCount
         case .double: 64
-        case let .array(items), let .set(items): items.reduce(23) { $0 + $1.encodedLengthBound }
+        case let .frames(items): items.reduce(0) { $0 + $1.encodedLengthBound }
+        case let .array(items), let .set(items), let .push(items): items.reduce(23) { $0 + $1.encodedLengthBound }
         case let .map(pairs): pairs.reduce(23) { $0 + $1.0.encodedLengthBound + $1.1.encodedLengthBound }
         case let .pairs(pairs): pairs.reduce(23) { $0 + 23 + $1.0.encodedLengthBound + $1.1.encodedLengthBound }
         case let .verbatim(text): 29 + text.utf8.count

@@ -63,6 +63,14 @@ struct KVServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("slowlog-max-len"), help: "SLOWLOG entries kept. Env: KV_SLOWLOG_MAX_LEN.")
     var slowlogMaxLen: Int = 128
 
+    @Option(name: .customLong("client-output-buffer-limit-pubsub"),
+            help: "A subscriber more than <hard> bytes behind, or more than <soft> for <seconds>, is disconnected. Env: KV_CLIENT_OUTPUT_BUFFER_LIMIT_PUBSUB.")
+    var clientOutputBufferLimitPubsub: String = "32mb 8mb 60"
+
+    @Option(name: .customLong("notify-keyspace-events"),
+            help: "Keyspace notifications, as Redis's notify-keyspace-events (e.g. KEA, Ex); empty: off. Env: KV_NOTIFY_KEYSPACE_EVENTS.")
+    var notifyKeyspaceEvents: String = ""
+
     @Option(name: .customLong("databases"), help: "Databases SELECT may pick (0 to this minus one). Env: KV_DATABASES.")
     var databases: Int = 16
 
@@ -225,6 +233,16 @@ struct KVServerCommand: AsyncParsableCommand {
         configuration.maxClients = maxClients
         configuration.slowlogLogSlowerThan = slowlogLogSlowerThan
         configuration.slowlogMaxLen = max(0, slowlogMaxLen)
+        guard let pubsubLimit = OutputBufferLimit(clientOutputBufferLimitPubsub) else {
+            printError("kv-server: --client-output-buffer-limit-pubsub takes '<hard> <soft> <seconds>', as '32mb 8mb 60' (got '\(clientOutputBufferLimitPubsub)').")
+            throw ExitCode(2)
+        }
+        configuration.pubsubOutputLimit = pubsubLimit
+        guard KeyspaceEventClasses(notifyKeyspaceEvents) != nil else {
+            printError("kv-server: --notify-keyspace-events takes Redis's class letters (K E g $ l s h z x e t m d n A; got '\(notifyKeyspaceEvents)').")
+            throw ExitCode(2)
+        }
+        configuration.notifyKeyspaceEvents = notifyKeyspaceEvents
         guard databases >= 1 && databases <= 65536 else {
             printError("kv-server: --databases must be between 1 and 65536 (got \(databases)).")
             throw ExitCode(2)

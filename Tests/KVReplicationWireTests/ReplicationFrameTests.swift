@@ -37,7 +37,11 @@ let refusedFrames: [RefusedFrame] = {
     let hugeLength: [UInt8] = [1, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0]
     return [
         RefusedFrame(name: "kind 0", input: [0], error: "unknown frame kind 0"),
-        RefusedFrame(name: "kind 3", input: [3, 1, 2, 3], error: "unknown frame kind 3"),
+        RefusedFrame(name: "kind 4", input: [4, 1, 2, 3], error: "unknown frame kind 4"),
+        RefusedFrame(name: "message namespace 2", input: [3] + [UInt8](repeating: 0, count: 8) + [2, 0, 0, 0, 0],
+                     error: "message frame: unknown namespace 2"),
+        RefusedFrame(name: "message channel 4 GiB", input: [3] + [UInt8](repeating: 0, count: 8) + [0, 0xFF, 0xFF, 0xFF, 0xFF],
+                     error: "message frame: channel of 4294967295 bytes"),
         RefusedFrame(name: "kind 255", input: [255], error: "unknown frame kind 255"),
         RefusedFrame(name: "text", input: bytes("+STREAM"), error: "unknown frame kind 43"),
         RefusedFrame(name: "heartbeat flags 2", input: [2] + [UInt8](repeating: 0, count: 16) + [2],
@@ -62,6 +66,16 @@ func checksum(of frame: [UInt8]) -> UInt32 {
 
 @Suite struct ReplicationFrameTests {
     static let heartbeat = ReplicationFrame.heartbeat(primaryLSN: LSN(0x0102), primaryTime: UnixMillis(5), ackRequested: true)
+    static let message = ReplicationFrame.message(PublishedMessage(namespace: .shard, channel: Array("ch".utf8),
+                                                                   message: [0, 13, 10, 255], after: LSN(7)))
+
+    /// A message frame: kind 3, the LSN it follows, the namespace, then the channel and the
+    /// message with their lengths (docs/replication.md, "Wire format").
+    @Test func messageBytes() {
+        #expect(encoded { Self.message.encode(into: &$0) }
+            == [3, 7, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0x63, 0x68, 4, 0, 0, 0, 0, 13, 10, 255])
+        if case let .message(message) = Self.message { #expect(message.frameSize == 24) }
+    }
 
     @Test func heartbeatBytes() {
         #expect(encoded { Self.heartbeat.encode(into: &$0) }
@@ -89,7 +103,8 @@ func checksum(of frame: [UInt8]) -> UInt32 {
         let frames: [ReplicationFrame] = [
             .record(record(1)), Self.heartbeat,
             .heartbeat(primaryLSN: LSN(UInt64.max), primaryTime: UnixMillis(Int64.min), ackRequested: false),
-            .record(LogRecord(lsn: LSN(2), timestamp: UnixMillis(0), operations: [])),
+            .record(LogRecord(lsn: LSN(2), timestamp: UnixMillis(0), operations: [])), Self.message,
+            .message(PublishedMessage(namespace: .global, channel: [], message: [], after: .zero)),
         ]
         var pairs = frames.map { frame in (ByteBuffer(bytes: encoded { frame.encode(into: &$0) }), [frame]) }
         var stream = ByteBuffer()
@@ -100,7 +115,7 @@ func checksum(of frame: [UInt8]) -> UInt32 {
 
     @Test func roundTripsAndCollectsTheRecordsLogFrames() throws {
         var buffer = ByteBuffer()
-        let frames: [ReplicationFrame] = [.record(record(1)), Self.heartbeat, .record(record(2))]
+        let frames: [ReplicationFrame] = [.record(record(1)), Self.heartbeat, Self.message, .record(record(2))]
         for frame in frames { frame.encode(into: &buffer) }
         var decoder = ReplicationFrameDecoder()
         var decoded: [ReplicationFrame] = []
@@ -112,7 +127,7 @@ func checksum(of frame: [UInt8]) -> UInt32 {
 
     /// A frame cut anywhere is not decoded, and nothing of it is consumed.
     @Test func waitsForWholeFrames() throws {
-        for frame in [ReplicationFrame.record(record(4)), Self.heartbeat] {
+        for frame in [ReplicationFrame.record(record(4)), Self.heartbeat, Self.message] {
             let whole = encoded { frame.encode(into: &$0) }
             for length in 0..<whole.count {
                 var buffer = ByteBuffer(bytes: whole.prefix(length))

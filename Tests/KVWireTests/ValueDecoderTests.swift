@@ -155,6 +155,11 @@ let decodedValues: [DecodedValue] = [
         case let .verbatim(text):
             return resp3 ? .verbatim(format: "txt", text: Array(text.utf8)) : .bulkString(text)
         case let .bulks(bulks): return expectedValue(bulks.expanded, version)
+        case let .push(items):
+            return resp3 ? .push(items.map { expectedValue($0, version) }) : .array(items.map { expectedValue($0, version) })
+        case .frames:
+            Issue.record("several frames are not one value")
+            return .null
         }
     }
 }

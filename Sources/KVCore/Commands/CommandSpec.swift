@@ -81,6 +81,7 @@ public final class CommandSpec: Sendable {
         case "set": categories.append("@set")
         case "sorted-set": categories.append("@sortedset")
         case "bitmap": categories.append("@bitmap")
+        case "pubsub": categories.append("@pubsub")
         default: break
         }
         if flags.contains(.admin) { categories.append(contentsOf: ["@admin", "@dangerous"]) }

@@ -13,6 +13,7 @@ public enum EnvironmentDefaults {
         "clone-timeout", "max-ready-lag", "max-staleness", "peers", "request-timeout", "max-memory", "protected",
         "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-dir", "enable-debug-command",
         "slowlog-log-slower-than", "slowlog-max-len", "databases",
+        "client-output-buffer-limit-pubsub", "notify-keyspace-events",
     ]
 
     /// The environment variable for a flag: `data-dir` → `KV_DATA_DIR`.

@@ -33,6 +33,11 @@ public struct ServerConfiguration: Sendable {
     public var slowlogLogSlowerThan = 10_000
     /// `--slowlog-max-len`: how many SLOWLOG entries are kept.
     public var slowlogMaxLen = 128
+    /// `--client-output-buffer-limit-pubsub`: a subscriber whose unsent messages pass it is
+    /// disconnected.
+    public var pubsubOutputLimit = OutputBufferLimit()
+    /// `--notify-keyspace-events`: Redis's class letters (`KEA`, `Ex`, …); empty: none.
+    public var notifyKeyspaceEvents = ""
     /// `--databases`: how many databases SELECT may pick (0 to this minus one), as Redis's
     /// `databases`.
     public var databases = 16

@@ -18,10 +18,18 @@ final class ClientRegistry: Sendable {
             /// CLIENT SETINFO lib-name / lib-ver (what client libraries say they are).
             var libraryName = ""
             var libraryVersion = ""
+            /// Channels, patterns and shard channels subscribed to.
+            var subscriptions = (0, 0, 0)
         }
         let activity: KVMutex<Activity>
         /// Closes the client's connection (CLIENT KILL); set by its handler once it runs.
         let closer = KVMutex<(@Sendable () -> Void)?>(nil)
+
+        /// Whether the client has a Pub/Sub subscription (CLIENT LIST/KILL's type pubsub).
+        var isSubscribed: Bool {
+            let subscriptions = activity.withLock { $0.subscriptions }
+            return subscriptions.0 + subscriptions.1 + subscriptions.2 > 0
+        }
 
         /// Closes the connection, from any thread.
         func kill() { closer.withLock { $0 }?() }
@@ -41,9 +49,10 @@ final class ClientRegistry: Sendable {
             let state = activity.withLock { $0 }
             let age = (now - connectedAt).components.seconds
             let idle = (now - state.lastActivity).components.seconds
-            let flags = state.inTransaction ? "x" : "N"
+            let pubsub = state.subscriptions.0 + state.subscriptions.1 + state.subscriptions.2 > 0
+            let flags = state.inTransaction ? (pubsub ? "Px" : "x") : (pubsub ? "P" : "N")
             return "id=\(id) addr=\(address) laddr=\(localAddress) fd=\(fd ?? -1) name=\(state.name ?? "") "
-                + "age=\(age) idle=\(idle) flags=\(flags) db=\(state.database) sub=0 psub=0 ssub=0 multi=\(state.inTransaction ? 0 : -1) "
+                + "age=\(age) idle=\(idle) flags=\(flags) db=\(state.database) sub=\(state.subscriptions.0) psub=\(state.subscriptions.1) ssub=\(state.subscriptions.2) multi=\(state.inTransaction ? 0 : -1) "
                 + "qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 "
                 + "events=r cmd=\(state.lastCommand) user=default redir=-1 resp=\(state.version) "
                 + "lib-name=\(state.libraryName) lib-ver=\(state.libraryVersion)"

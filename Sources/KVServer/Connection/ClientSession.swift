@@ -29,6 +29,10 @@ struct ClientSession {
     /// A blocking command registered this client on keys (`BlockedClients`) and has not been
     /// answered: a disconnect must take it out, even before the handler started waiting.
     var blockedOnKeys = false
+    /// SUBSCRIBE's, PSUBSCRIBE's and SSUBSCRIBE's names (Pub/Sub mode while any).
+    var subscriptions = Subscriptions()
+    /// How messages reach this connection; set once the connection is registered.
+    var subscriber: Subscriber?
 
     init(id: Int, passwordRequired: Bool) {
         self.id = id

@@ -3,7 +3,7 @@ import KVCore
 extension CommandDispatcher {
     /// CLIENT KILL, Redis 7.0's two forms: `CLIENT KILL <ip:port>` (+OK or `No such client`)
     /// and `CLIENT KILL <filter> <value> …` (the number closed; the caller is spared unless
-    /// `SKIPME no`), with Redis's errors. kv's clients are all of type normal and user default.
+    /// `SKIPME no`), with Redis's errors. kv's clients are of type pubsub while subscribed, else normal, and user default.
     func clientKill(_ arguments: Arguments) -> CommandOutcome {
         let clients = server.clients.all
         if arguments.count == 3 {
@@ -28,8 +28,9 @@ extension CommandDispatcher {
                 filters.append { $0.id == id }
             } else if arguments.matches(index, "type") {
                 switch value.lowercased() {
-                case "normal": break
-                case "master", "slave", "replica", "pubsub": filters.append { _ in false }
+                case "normal": filters.append { !$0.isSubscribed }
+                case "pubsub": filters.append { $0.isSubscribed }
+                case "master", "slave", "replica": filters.append { _ in false }
                 default: return .reply(.error(CommandError("ERR Unknown client type '\(value)'")))
                 }
             } else if arguments.matches(index, "user") {

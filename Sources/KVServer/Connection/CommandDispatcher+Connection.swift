@@ -113,8 +113,8 @@ extension CommandDispatcher {
     }
 
     /// CLIENT LIST [TYPE normal|master|replica|pubsub | ID id …], as Redis 7.0: one filter or
-    /// the other. kv's clients are all of type normal (replicas' streams are listed in INFO
-    /// replication instead).
+    /// the other. kv's clients are of type pubsub while subscribed, else normal (replicas'
+    /// streams are listed in INFO replication instead).
     func clientList(_ arguments: Arguments) -> Reply {
         var keep: (ClientRegistry.Record) -> Bool = { _ in true }
         if arguments.count == 4 && arguments.matches(2, "type") {
@@ -122,7 +122,7 @@ extension CommandDispatcher {
             guard ["normal", "master", "replica", "slave", "pubsub"].contains(name) else {
                 return .error(CommandError("ERR Unknown client type '\(arguments.string(3))'"))
             }
-            keep = { _ in name == "normal" }
+            keep = { name == "pubsub" ? $0.isSubscribed : name == "normal" && !$0.isSubscribed }
         } else if arguments.count >= 4 && arguments.matches(2, "id") {
             var ids: Set<Int> = []
             for index in 3..<arguments.count {
@@ -142,6 +142,8 @@ extension CommandDispatcher {
     /// CONFIG GET pattern…: a read-only view of the settings clients and tools ask about.
     func configGet(_ arguments: Arguments) -> Reply {
         let values = ConfigView(configuration: server.configuration).values
+            + [("notify-keyspace-events", server.pubsub.notifications.current.text),
+               ("client-output-buffer-limit", "normal 0 0 0 slave 0 0 0 " + server.pubsub.limit.description)]
         var pairs: [(Reply, Reply)] = []
         for index in 2..<arguments.count {
             let pattern = arguments.bytes(index).map { ($0 >= 65 && $0 <= 90) ? $0 | 0x20 : $0 }

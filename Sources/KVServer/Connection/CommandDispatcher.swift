@@ -49,6 +49,12 @@ struct CommandDispatcher {
             if session.inTransaction { session.transactionFailed = true }
             return .reply(.error(refusal))
         }
+        if session.version == .resp2 && session.subscriptions.total > 0
+            && !PubSubCommands.allowedWhileSubscribed.contains(spec.name) {
+            if session.inTransaction { session.transactionFailed = true }
+            return .reply(.error(CommandError(
+                "ERR Can't execute '\(spec.name)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")))
+        }
         if session.inTransaction && spec.flags.contains(.noMulti) {
             session.transactionFailed = true
             return .reply(.error(CommandError("ERR Command not allowed inside a transaction")))
@@ -91,6 +97,11 @@ struct CommandDispatcher {
     ) -> CommandOutcome {
         let outcome: CommandOutcome
         switch row.handler {
+        case let .keyspace(handler) where server.pubsub.notifications.isOn:
+            let reply = runNotifying(handler, row.spec, arguments, session: session, state: &state, context: clock.context)
+            _ = state.commitEffects(now: clock.context.now)
+            outcome = .reply(reply)
+            if row.spec.isWrite { session.wroteInBatch = true }
         case let .keyspace(handler):
             outcome = .reply(state.execute(handler, row.spec, arguments, context: clock.context, database: session.database))
             if row.spec.isWrite { session.wroteInBatch = true }
@@ -144,6 +155,8 @@ struct CommandDispatcher {
                 }
                 slot = table.slot(of: row, at: command.position)
                 switch row.handler {
+                case let .keyspace(handler) where server.pubsub.notifications.isOn:
+                    return runNotifying(handler, row.spec, arguments, session: session, state: &state, context: context)
                 case let .keyspace(handler):
                     return state.run(handler, row.spec, arguments, context: context, database: session.database)
                 case let .server(handler):

@@ -15,7 +15,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     typealias OutboundOut = ByteBuffer
 
     let server: ServerContext
-    private let waiters: LogWaiters
+    let waiters: LogWaiters
     /// Remembers where an incomplete command stopped, so a large one is not re-parsed per read.
     private var parser: RESPCommandParser
     var record: ClientRegistry.Record?
@@ -27,7 +27,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// Reused for every command's argument positions.
     private var bounds: [ArgumentBounds] = []
     /// Batches of replies waiting for the log.
-    private var held = 0
+    var held = 0
     /// How many of them acknowledge a write of this connection.
     private var heldWrites = 0
     /// A WAIT or KV.WAITLSN is in progress: later commands wait for it.
@@ -44,6 +44,8 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// `--request-timeout` for the other direction: runs while the client reads none of its
     /// replies (the socket stays unwritable and its buffered bytes do not go down).
     private var replyTimer: RequestTimer?
+    /// The connection's context while it is active (Pub/Sub messages are written to it).
+    var context: ChannelHandlerContext?
     /// The last batch stopped early because its replies reached `batchOutputLimit`.
     private var stoppedForOutput = false
 
@@ -89,6 +91,8 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         session = ClientSession(id: record.id, passwordRequired: server.passwordRequired)
         session.address = remote
+        session.subscriber = Subscriber(id: record.id, handler: self, eventLoop: context.eventLoop)
+        self.context = context
         if let timeout = server.configuration.requestTimeout {
             requestTimer = RequestTimer(timeout: timeout) { [self] in
                 close(context: context, saying: "-ERR the command did not arrive whole within --request-timeout (\(timeout.components.seconds) s): closing the connection")
@@ -102,6 +106,12 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             }
         }
         context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // Replaced by a replication stream or clone (KV.STREAM, KV.CLONE): no more messages.
+        session.subscriber?.detach()
+        self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -124,6 +134,11 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         blockedTimer?.cancel()
         blockedTimer = nil
         blockedOn = nil
+        if session.subscriptions.total > 0, let record {
+            CommandDispatcher(server: server, record: record).unsubscribeAll(session: &session)
+        }
+        session.subscriber?.detach()
+        self.context = nil
         if let record {
             server.clients.unregister(record.id)
             server.monitors.remove(client: record.id)
@@ -191,6 +206,8 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func processInput(context: ChannelHandlerContext) {
         guard !blocked, !closing, var buffer = input, let record else { return }
         guard buffer.readableBytes >= needed else { return }
+        // Messages published before these commands arrived go out before their replies.
+        if session.subscriptions.total > 0 { session.subscriber?.flush() }
         stoppedForOutput = false
         let dispatcher = CommandDispatcher(server: server, record: record)
         var result = BatchResult(output: context.channel.allocator.buffer(capacity: 512), gate: .zero)

@@ -22,6 +22,8 @@ final class ServerContext: Sendable {
     let shutdown = ShutdownControl()
     /// MONITOR's subscribers.
     let monitors: Monitors
+    /// Pub/Sub's subscriptions on this pod.
+    let pubsub: PubSub
     /// Recovery facts for INFO persistence and /status.
     let recovery: RecoverySummary
     /// This pod's side of replication.
@@ -40,7 +42,8 @@ final class ServerContext: Sendable {
         recovery: RecoverySummary,
         replication: ReplicationRole,
         applied: LSNWatch,
-        readiness: Readiness = Readiness()
+        readiness: Readiness = Readiness(),
+        pubsub: PubSub? = nil
     ) {
         self.configuration = configuration
         self.database = database
@@ -51,6 +54,8 @@ final class ServerContext: Sendable {
         self.memory = MemoryGuard(limit: configuration.maxMemory)
         self.logger = logger
         self.monitors = Monitors(logger: logger)
+        self.pubsub = pubsub ?? PubSub(limit: configuration.pubsubOutputLimit,
+                                          notifications: KeyspaceEventClasses(configuration.notifyKeyspaceEvents) ?? [], logger: logger)
         self.startedAt = .now
         self.recovery = recovery
         var generator = SystemRandomNumberGenerator()

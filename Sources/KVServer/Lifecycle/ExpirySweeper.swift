@@ -35,9 +35,14 @@ final class ExpirySweeper: Sendable {
         for _ in 0..<Self.maxRoundsPerTick {
             let (examined, expired) = database.withLock { state in
                 let now = database.clock.now()
+                let mark = state.effects.count
                 let result = state.sweepExpired(now: now, budget: Self.slotsPerRound)
                 state.statistics.expiredKeys += result.expired
-                _ = state.commitEffects(now: now)
+                let notifications = server.pubsub.notifications
+                let events = notifications.isOn ? KeyspaceNotifications.expiredEvents(state.effects[mark...]) : []
+                if let lsn = state.commitEffects(now: now), !events.isEmpty {
+                    for message in notifications.messages(events, after: lsn) { server.publish(message) }
+                }
                 return result
             }
             if expired * 4 < examined || examined == 0 { break }

@@ -27,6 +27,8 @@ struct KVService: Service {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
         let readiness = Readiness()
         let applied = LSNWatch()
+        let pubsub = PubSub(limit: configuration.pubsubOutputLimit,
+                            notifications: KeyspaceEventClasses(configuration.notifyKeyspaceEvents) ?? [], logger: logger)
 
         // A replica with an empty data directory clones before it serves anything, as the
         // tutorial's init container does; otherwise the local data is recovered.
@@ -36,7 +38,7 @@ struct KVService: Service {
         do {
             if identity.role == .replica {
                 let replica = ReplicaController(configuration: configuration, storage: options, loop: group.next(),
-                                                readiness: readiness, applied: applied, logger: logger)
+                                                readiness: readiness, applied: applied, logger: logger, pubsub: pubsub)
                 controller = replica
                 if try DataDirectory(configuration.dataDirectory).isEmpty() {
                     logger.info("empty data directory: cloning before serving", metadata: [
@@ -103,7 +105,8 @@ struct KVService: Service {
             ),
             replication: controller.map { .replica($0) } ?? .primary(hub!),
             applied: applied,
-            readiness: readiness
+            readiness: readiness,
+            pubsub: pubsub
         )
         let waiters = LogWaiterGroup(group: group, log: recovered.log, writesInline: hub != nil)
         let snapshots = SnapshotScheduler(database: database, logger: logger,

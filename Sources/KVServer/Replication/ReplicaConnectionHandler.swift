@@ -219,6 +219,12 @@ final class ReplicaConnectionHandler: ChannelInboundHandler {
         frames.recordFrames.removeAll(keepingCapacity: true)
         while let frame = try frames.decode(buffer: &buffer) {
             switch frame {
+            case let .message(message):
+                // Delivered once the records before it are applied.
+                try controller.apply(records, encoded: frames.recordFrames, number: number)
+                records.removeAll(keepingCapacity: true)
+                frames.recordFrames.removeAll(keepingCapacity: true)
+                controller.deliver(message, number: number)
             case let .record(record):
                 if let previous = records.last?.lsn, record.lsn != previous.next {
                     throw ReplicationProtocolError("record \(record.lsn) does not follow \(previous)")
@@ -267,9 +273,13 @@ protocol ReplicationConnectionDelegate: AnyObject {
     func apply(_ records: [LogRecord], encoded: [UInt8], number: UInt64) throws
     /// The primary refused `KV.STREAM` with an epoch (it predates lineage).
     func primaryPredatesLineage(_ number: UInt64)
+    /// A Pub/Sub message streamed on connection `number`, after the records before it.
+    func deliver(_ message: PublishedMessage, number: UInt64)
 }
 
 extension ReplicationConnectionDelegate {
     /// One-off connections (a clone, a fetch) never stream.
     func primaryPredatesLineage(_ number: UInt64) {}
+    /// One-off connections carry no messages.
+    func deliver(_ message: PublishedMessage, number: UInt64) {}
 }

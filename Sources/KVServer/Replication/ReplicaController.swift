@@ -34,6 +34,8 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
     let applied: LSNWatch
     /// Paused while a re-clone replaces the data directory.
     var snapshots: SnapshotScheduler?
+    /// This pod's Pub/Sub: messages from the stream are delivered to its subscribers.
+    let pubsub: PubSub?
 
     private var channel: (any Channel)?
     /// Numbers the connections, so that events of one already replaced are ignored.
@@ -72,7 +74,7 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
     }
 
     init(configuration: ServerConfiguration, storage: StorageOptions, loop: any EventLoop,
-         readiness: Readiness, applied: LSNWatch, logger: Logger) {
+         readiness: Readiness, applied: LSNWatch, logger: Logger, pubsub: PubSub? = nil) {
         var linkConfiguration = ReplicaLink.Configuration(
             primary: PeerAddress(configuration.primaryPeer),
             cloneSource: PeerAddress(configuration.cloneSourcePeer)
@@ -92,6 +94,7 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
         self.applied = applied
         self.logger = logger
         self.report = KVMutex(LinkReport())
+        self.pubsub = pubsub
     }
 
     /// An empty data directory: clones (retrying, falling back to the primary) until a clone
@@ -318,6 +321,15 @@ final class ReplicaController: ReplicationConnectionDelegate, @unchecked Sendabl
     }
 
     // MARK: - Records
+
+    /// A message the primary published: this pod's subscribers receive it now (the records
+    /// before it are applied). Never relayed further.
+    func deliver(_ message: PublishedMessage, number: UInt64) {
+        guard isCurrent(number), let pubsub else { return }
+        var local = message
+        local.after = .zero
+        pubsub.publish(local)
+    }
 
     /// Applies records streamed on connection `number`, then tells the link.
     func apply(_ records: [LogRecord], encoded: [UInt8], number: UInt64) throws {

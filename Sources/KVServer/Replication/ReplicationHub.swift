@@ -51,6 +51,12 @@ final class ReplicationHub: Sendable {
         for stream in streams.withLock({ Array($0.values) }) { stream.wake() }
     }
 
+    /// A Pub/Sub message published on this pod: every stream sends it after the record it
+    /// follows (not in the log: a replica that is not connected now never receives it).
+    func relay(_ message: PublishedMessage) {
+        for stream in streams.withLock({ Array($0.values) }) { stream.enqueue(message) }
+    }
+
     /// Decides `KV.STREAM <history> <after> … <epoch>`: nil to stream, else why not. Counts it.
     /// The oldest record the log holds is the registry's (listed once at startup, then told by
     /// each compaction): no directory listing per request.

@@ -37,6 +37,9 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
     private var acks = AckReader()
     private var input: ByteBuffer?
     private var scratch: [UInt8] = []
+    /// Pub/Sub messages taken from the handle, waiting for the record they follow to be sent.
+    private var messages: [PublishedMessage] = []
+    private var messageBytes = 0
 
     init(hub: ReplicationHub, after: LSN, podName: String, listeningPort: Int?, logger: Logger, clock: any WallClock) {
         self.hub = hub
@@ -95,14 +98,30 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
     /// Sends what the log has acknowledged and this stream has not sent yet.
     func pump() {
         // Not writable: the socket has enough queued; `channelWritabilityChanged` resumes.
-        guard let context, context.channel.isActive, context.channel.isWritable else { return }
+        guard let context else { return }
+        if let handle {
+            let taken = handle.takeMessages()
+            messageBytes += taken.reduce(0) { $0 + $1.frameSize }
+            messages.append(contentsOf: taken)
+            if handle.overflowed || messageBytes > StreamHandle.messageLimit {
+                logger.warning("closing the replica stream of \(podName): more than \(StreamHandle.messageLimit >> 20) MiB of Pub/Sub messages waited for it")
+                messages = []
+                context.close(promise: nil)
+                return
+            }
+        }
+        guard context.channel.isActive, context.channel.isWritable else { return }
         let acknowledged = hub.log.progress.acknowledged
         if acknowledged > cursor.limit { cursor.limit = acknowledged }
         scratch.removeAll(keepingCapacity: true)
         do {
-            // Frames go out as they are in the log files: no decoding, no re-encoding.
+            // Frames go out as they are in the log files: no decoding, no re-encoding. A
+            // message goes right after the record it follows.
+            appendDueMessages()
             while pacing.batchHasRoom(scratch.count),
-                  try ReplicationFrame.appendRecord(into: &scratch, { try cursor.nextFrame(into: &$0) != nil }) {}
+                  try ReplicationFrame.appendRecord(into: &scratch, { try cursor.nextFrame(into: &$0) != nil }) {
+                appendDueMessages()
+            }
         } catch {
             logger.error("replica stream to \(podName) stopped: \(error)")
             context.close(promise: nil)
@@ -116,6 +135,21 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
             // More to send: yield the loop to other connections first.
             context.eventLoop.assumeIsolated().execute { [self] in pump() }
         }
+    }
+
+    /// Appends the waiting messages whose record has been sent, in publish order.
+    private func appendDueMessages() {
+        guard let first = messages.first, first.after <= cursor.position else { return }
+        var count = 0
+        var buffer = ByteBuffer()
+        for message in messages {
+            guard message.after <= cursor.position else { break }
+            ReplicationFrame.message(message).encode(into: &buffer)
+            messageBytes -= message.frameSize
+            count += 1
+        }
+        buffer.withUnsafeReadableBytes { scratch.append(contentsOf: $0) }
+        messages.removeFirst(count)
     }
 
     /// Every heartbeat interval: a heartbeat when nothing else was sent meanwhile.
@@ -169,6 +203,42 @@ final class StreamHandle: Sendable {
         self.eventLoop = eventLoop
         self.sender = sender
     }
+
+    /// Bytes of Pub/Sub messages a stream may hold before it is closed (a replica that does
+    /// not read; it reconnects and resumes, the messages meanwhile lost).
+    static let messageLimit = 64 << 20
+
+    private let queued = KVMutex<(messages: [PublishedMessage], bytes: Int, overflowed: Bool)>(([], 0, false))
+
+    /// Queues a message for the stream and wakes it.
+    func enqueue(_ message: PublishedMessage) {
+        let accepted = queued.withLock { queued in
+            guard !queued.overflowed else { return false }
+            queued.bytes += message.frameSize
+            if queued.bytes > Self.messageLimit {
+                queued.overflowed = true
+                queued.messages = []
+            } else {
+                queued.messages.append(message)
+            }
+            return true
+        }
+        if accepted { wake() }  // an overflow is seen by the next pump, which closes the stream
+    }
+
+    /// The messages queued since the last call.
+    func takeMessages() -> [PublishedMessage] {
+        queued.withLock { queued in
+            defer {
+                queued.messages = []
+                queued.bytes = 0
+            }
+            return queued.messages
+        }
+    }
+
+    /// Too many messages waited: the stream must close.
+    var overflowed: Bool { queued.withLock { $0.overflowed } }
 
     /// New records may be ready.
     func wake() {

@@ -101,12 +101,13 @@ enum BlockingCommands {
 
     /// The row's handler: the plan, then an attempt now, then blocking.
     private static func handler(_ plan: @escaping @Sendable (Arguments) throws(CommandError) -> Plan) -> ServerHandler {
-        .server { _, arguments, session, state, clock in
+        .server { dispatcher, arguments, session, state, clock in
+            let server = dispatcher.server
             let made: Plan
             do throws(CommandError) { made = try plan(arguments) } catch { return .reply(.error(error)) }
             let database = session.database
             let context = clock.context
-            if let reply = attempt(made, &state, database: database, context: context, initial: true) {
+            if let reply = attempt(made, &state, database: database, context: context, initial: true, server: server) {
                 if !session.executingTransaction, state.commitEffects(now: context.now) != nil { session.wroteInBatch = true }
                 return .reply(reply)
             }
@@ -115,7 +116,9 @@ enum BlockingCommands {
             session.blockedOnKeys = true
             state.blocked.block(BlockedClients.Waiter(
                 client: session.id, keys: made.keys.map { WatchedKeys.Key(database: database, key: $0) },
-                attempt: { state, context in attempt(made, &state, database: database, context: context, initial: false) },
+                attempt: { state, context in
+                    attempt(made, &state, database: database, context: context, initial: false, server: server)
+                },
                 mailbox: mailbox))
             return .block(mailbox)
         }
@@ -125,7 +128,8 @@ enum BlockingCommands {
     /// another type answers WRONGTYPE when the command is first run (Redis checks the keys in
     /// order), and keeps a blocked client waiting otherwise.
     static func attempt(
-        _ plan: Plan, _ state: inout Database.State, database: Int, context: CommandContext, initial: Bool
+        _ plan: Plan, _ state: inout Database.State, database: Int, context: CommandContext, initial: Bool,
+        server: ServerContext
     ) -> Reply? {
         func kind(of key: [UInt8]) -> ValueKind? {
             key.withUnsafeBytes { state.dataset[database].liveEntry($0, now: context.now)?.kind }
@@ -137,7 +141,7 @@ enum BlockingCommands {
                     if initial { return .error(.wrongType) }
                     continue
                 }
-                return plan.shape(key, run(perKey(key), &state, database: database, context: context))
+                return plan.shape(key, run(perKey(key), &state, database: database, context: context, server: server))
             }
             return nil
         }
@@ -145,20 +149,25 @@ enum BlockingCommands {
         // answers its errors; run again, only once a key holds something of the right type.
         guard let whole = plan.whole else { return nil }
         if !initial && !plan.keys.contains(where: { kind(of: $0) == plan.kind }) { return nil }
-        let reply = run(whole, &state, database: database, context: context)
+        let reply = run(whole, &state, database: database, context: context, server: server)
         switch reply {
         case .null, .nullArray: return nil
         default: return reply
         }
     }
 
-    /// Runs a keyspace command on `database`, its effects pending.
-    private static func run(_ command: [[UInt8]], _ state: inout Database.State, database: Int, context: CommandContext) -> Reply {
+    /// Runs a keyspace command on `database`, its effects pending, and publishes its keyspace
+    /// events (the non-blocking form's: BLPOP served fires `lpop`, as Redis).
+    private static func run(_ command: [[UInt8]], _ state: inout Database.State, database: Int, context: CommandContext,
+                            server: ServerContext) -> Reply {
         OwnedArguments(command).withArguments { arguments in
             guard let row = ServerCommands.table.lookup(arguments[0]), case let .keyspace(handler) = row.handler else {
                 return .error(.unknownCommand(arguments))
             }
-            return state.run(handler, row.spec, arguments, context: context, database: database)
+            let mark = state.effects.count
+            let reply = state.run(handler, row.spec, arguments, context: context, database: database)
+            server.publishKeyspaceEvents(row.spec, arguments, database: database, effectsFrom: mark, state: state)
+            return reply
         }
     }
 }

@@ -6,8 +6,12 @@ enum ConnectionCommands {
 
     static let rows: [CommandRow<ServerHandler>] = [
         Row("ping", arity: -1, flags: [.fast, .sentinel], group: "connection", since: "1.0.0",
-            summary: "Returns the server's liveliness response.", handler: .server { _, arguments, _, _, _ in
+            summary: "Returns the server's liveliness response.", handler: .server { _, arguments, session, _, _ in
                 if arguments.count > 2 { return .reply(.error(.wrongArity("ping"))) }
+                if session.version == .resp2 && session.subscriptions.total > 0 {
+                    // Pub/Sub mode: a message-shaped answer, as Redis.
+                    return .reply(.array([.bulk("pong"), .bulk(arguments.count == 2 ? arguments.bytes(1) : [])]))
+                }
                 return .reply(arguments.count == 2 ? .bulk(arguments.bytes(1)) : .simple("PONG"))
             }),
         Row("echo", arity: 2, flags: [.fast], group: "connection", since: "1.0.0",
@@ -34,6 +38,7 @@ enum ConnectionCommands {
             group: "connection", since: "6.2.0", summary: "Resets the connection.",
             handler: .server { dispatcher, _, session, state, _ in
                 session.unwatchAll(&state.watched)
+                dispatcher.unsubscribeAll(session: &session)
                 session.reset(passwordRequired: dispatcher.server.passwordRequired)
                 return .reply(.simple("RESET"))
             }),

@@ -28,6 +28,7 @@ enum DatasetCommands {
                 guard dispatcher.server.databaseExists(target) else { return .reply(.error(.dbIndexOutOfRange)) }
                 let source = session.database
                 if target == source { return .reply(.error(CommandError("ERR source and destination objects are the same"))) }
+                let mark = state.effects.count
                 let context = clock.context
                 let key = arguments[1]
                 let entry = state.change(in: source) { keyspace, effects in keyspace.liveEntry(key, context: context, effects: &effects) }
@@ -44,6 +45,7 @@ enum DatasetCommands {
                     }
                     moved = true
                 }
+                dispatcher.publishKeyspaceEvents(Self.moveSpec, arguments, database: source, effectsFrom: mark, state: state)
                 commit(&session, &state, clock)
                 return .reply(.integer(moved ? 1 : 0))
             }),
@@ -69,6 +71,7 @@ enum DatasetCommands {
                     return .reply(.error(CommandError("ERR source and destination objects are the same")))
                 }
                 let context = clock.context
+                let mark = state.effects.count
                 let source = state.change(in: session.database) { keyspace, effects in
                     keyspace.liveEntry(arguments[1], context: context, effects: &effects)
                 }
@@ -86,6 +89,7 @@ enum DatasetCommands {
                     effects.append(.put(copy))
                     return true
                 }
+                dispatcher.publishKeyspaceEvents(Self.copySpec, arguments, database: session.database, effectsFrom: mark, state: state)
                 commit(&session, &state, clock)
                 return .reply(.integer(copied ? 1 : 0))
             }),
@@ -108,6 +112,10 @@ enum DatasetCommands {
 
     /// Logs what the command changed as one record, unless it runs inside EXEC (which logs the
     /// whole transaction as one).
+    /// The rows' specs, for their keyspace events.
+    static let moveSpec = rows.first { $0.spec.name == "move" }!.spec
+    static let copySpec = rows.first { $0.spec.name == "copy" }!.spec
+
     private static func commit(_ session: inout ClientSession, _ state: inout Database.State, _ clock: BatchClock) {
         guard !session.executingTransaction, state.commitEffects(now: clock.context.now) != nil else { return }
         session.wroteInBatch = true

@@ -124,8 +124,11 @@ enum IntrospectionCommands {
                 .reply(dispatcher.configGet(arguments))
             }),
         Row("config|set", arity: -4, flags: [.admin, .noscript, .loading, .stale], group: "server", since: "2.0.0",
-            summary: "Sets configuration parameters in-flight.", handler: .server { _, _, _, _, _ in
-                .reply(.error(CommandError("ERR CONFIG SET is not supported by kv; settings are flags and environment variables (see kv-server --help)")))
+            summary: "Sets configuration parameters in-flight.", handler: .server { dispatcher, arguments, _, _, _ in
+                if arguments.count == 4 && arguments.matches(2, "notify-keyspace-events") {
+                    return .reply(dispatcher.setKeyspaceEvents(arguments.string(3)))
+                }
+                return .reply(.error(CommandError("ERR CONFIG SET is not supported by kv but for notify-keyspace-events; settings are flags and environment variables (see kv-server --help)")))
             }),
         Row("config|resetstat", arity: 2, flags: [.admin, .noscript, .loading, .stale], group: "server", since: "2.0.0",
             summary: "Resets the server's statistics.", handler: .server { _, _, _, _, _ in .reply(.ok) }),
