@@ -8,6 +8,8 @@ struct Recorder {
     private(set) var sendLags: [Int64] = []
     private(set) var errors = 0
     private(set) var sent = 0
+    /// When the last recorded request actually went out (monotonic ns).
+    private(set) var lastSentAt: Int64 = 0
 
     init(recordFrom: Int64, expected: Int) {
         self.recordFrom = recordFrom
@@ -19,6 +21,7 @@ struct Recorder {
     mutating func sent(intended: Int64, at now: Int64) {
         guard intended >= recordFrom else { return }
         sent += 1
+        lastSentAt = now
         sendLags.append(now - intended)
     }
 
