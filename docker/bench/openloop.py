@@ -29,7 +29,8 @@ What one run does:
 Reading it: the latency includes the generator's send lag (how late the generator itself was
 against its schedule; on a busy machine it is the first thing to grow) — that is the honest
 side of open-loop measurement. A point whose achieved rate is below 98 % of the offered one,
-or with unanswered requests, is flagged in the table.
+or with unanswered requests, or whose send-lag p99 reaches half its latency p99 (the machine,
+not the server, set that p99), is flagged in the table.
 
 Options (command line; the environment variable of the same name in capitals also works):
   --quick               DURATION 1.5, WARMUP 0.3, loads 50,90, KEYSPACE 10000, PEAK_RUNS 1
@@ -272,6 +273,8 @@ def flagged(point):
         notes.append("%d unanswered" % point["unanswered"])
     if point["errors"]:
         notes.append("%d errors" % point["errors"])
+    if point["send_lag"]["p99_ms"] >= 0.5 * point["latency"]["p99_ms"] > 0:
+        notes.append("generator late (lag p99 >= p99/2)")
     return ", ".join(notes)
 
 
