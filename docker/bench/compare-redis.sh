@@ -34,7 +34,8 @@
 #   WRITE_DOCS=1    write docs/performance-throughput.svg and the block between
 #                   <!-- bench:begin --> and <!-- bench:end --> in docs/performance.md
 #                   (not for QUICK runs unless FORCE_DOCS=1; DOCS_DIR [docs] moves both)
-#   CHECK_TARGETS=1 exit 3 if kv misses a target (kv >= 1.0x redis per row, memory/key <= redis)
+#   CHECK_TARGETS=1 exit 3 if kv misses a target (per row and anchor: throughput >= 1.0x and
+#                   p99 <= 1.0x of redis and of valkey; memory/key <= redis)
 #   KEEP_WORK=1     keep the temporary directory (data dirs, server logs, raw CSVs)
 #
 # Exit status: 0 ok; 1 setup failure or a server died; 2 some measurement failed; 3 a target
