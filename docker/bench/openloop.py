@@ -385,6 +385,8 @@ def markdown(result, tests):
             (result.get("valkey_version") or "no valkey").split(" sha=")[0], p.get("kv_bin") or "absent",
             p.get("kv_bin_built") or "-", m.get("git_commit"), result["loadavg_start"], result["loadavg_end"]),
         "",
+        ("**The machine was busy before this run (1-min load average %s on %s cores): the latencies "
+         "are unreliable.**\n" % (result["loadavg_start"].split()[0], m.get("nproc"))) if result.get("busy") else "",
         "Redis's peak (`redis-benchmark -c 50 -P 1 -d 64 -r %s`, median of %s runs): %s. "
         "Each point offers a fixed rate for %s s (after %s s of warm-up) over %s connections, "
         "random keys from %s, 64-byte values, fsync everysec; latency counts from each request's "
@@ -541,12 +543,13 @@ def main():
                        "kv_bin": present.get("kv"), "valkey_bin": present.get("valkey"),
                        "kv_bin_built": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(present["kv"])))
                        if "kv" in present else None},
-        "machine": machine, "valkey_version": valkey_version, "peak": peak, "stall_check": stall, "points": points, "errors": errors,
+        "machine": machine, "valkey_version": valkey_version, "peak": peak, "stall_check": stall,
+        "busy": float(load_start.split()[0]) > max(1.0, 0.5 * (os.cpu_count() or 1)), "points": points, "errors": errors,
     }
     print()
     print("== open-loop latency (%s%s); load average %s at start, %s at end" % (
         stamp, ", QUICK: not meaningful" if args.quick else "", load_start, result["loadavg_end"]))
-    if float(load_start.split()[0]) > max(1.0, 0.5 * (os.cpu_count() or 1)):
+    if result["busy"]:
         print("WARNING: the machine was busy before the run: the latencies are unreliable")
     print(bench.table(HEADERS, rows_of(points), ["<", ">", ">", "<"] + [">"] * 7 + ["<"]))
     print("coordinated-omission check of the generator: %s" % stall_text(stall))
