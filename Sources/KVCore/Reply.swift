@@ -32,6 +32,10 @@ public enum Reply: Sendable {
     case pairs([(Reply, Reply)])
     /// Text meant for people (INFO): RESP3 verbatim `=` with format `txt`; RESP2 a bulk string.
     case verbatim(String)
+    /// A boolean (a script's, under `redis.setresp(3)`): RESP3 `#t`/`#f`; RESP2 `:1`/`:0`.
+    case boolean(Bool)
+    /// A big number (a script's `{big_number=…}`): RESP3 `(`; RESP2 a bulk string.
+    case bigNumber(String)
 
     /// A bulk string from text.
     public static func bulk(_ text: String) -> Reply { .bulk(Array(text.utf8)) }
@@ -44,11 +48,13 @@ extension Reply: Equatable {
         switch (lhs, rhs) {
         case (.ok, .ok), (.null, .null), (.nullArray, .nullArray):
             return true
-        case let (.simple(a), .simple(b)), let (.verbatim(a), .verbatim(b)):
+        case let (.simple(a), .simple(b)), let (.verbatim(a), .verbatim(b)), let (.bigNumber(a), .bigNumber(b)):
             return a == b
         case let (.error(a), .error(b)):
             return a == b
         case let (.integer(a), .integer(b)):
+            return a == b
+        case let (.boolean(a), .boolean(b)):
             return a == b
         case let (.double(a), .double(b)):
             return a == b || (a.isNaN && b.isNaN)
@@ -89,6 +95,8 @@ extension Reply: CustomStringConvertible {
         case let .map(pairs): "{" + pairs.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + "}"
         case let .pairs(pairs): "[" + pairs.map { "(\($0.0), \($0.1))" }.joined(separator: ", ") + "]"
         case let .verbatim(text): "txt:\(text)"
+        case let .boolean(value): value ? "#t" : "#f"
+        case let .bigNumber(text): "(\(text)"
         }
     }
 }

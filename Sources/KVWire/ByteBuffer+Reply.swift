@@ -83,6 +83,20 @@ extension ByteBuffer {
                 writeReplyElement(first, version: version)
                 writeReplyElement(second, version: version)
             }
+        case let .boolean(value):
+            if version == .resp3 {
+                writeStaticString(value ? "#t\r\n" : "#f\r\n")
+            } else {
+                writeStaticString(value ? ":1\r\n" : ":0\r\n")
+            }
+        case let .bigNumber(text):
+            if version == .resp3 {
+                writeLine(prefix: "(", text)
+            } else {
+                writeHeader("$", Int64(text.utf8.count))
+                writeString(text)
+                writeCRLF()
+            }
         case let .verbatim(text):
             if version == .resp3 {
                 writeHeader("=", Int64(text.utf8.count + 4))
@@ -135,6 +149,8 @@ extension Reply {
         case let .bulk(bytes): 25 + bytes.count
         case let .value(entry): 25 + entry.valueCount
         case .double: 64
+        case .boolean: 5
+        case let .bigNumber(text): 25 + text.utf8.count
         case let .array(items), let .set(items): items.reduce(23) { $0 + $1.encodedLengthBound }
         case let .map(pairs): pairs.reduce(23) { $0 + $1.0.encodedLengthBound + $1.1.encodedLengthBound }
         case let .pairs(pairs): pairs.reduce(23) { $0 + 23 + $1.0.encodedLengthBound + $1.1.encodedLengthBound }

@@ -63,6 +63,10 @@ struct KVServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("slowlog-max-len"), help: "SLOWLOG entries kept. Env: KV_SLOWLOG_MAX_LEN.")
     var slowlogMaxLen: Int = 128
 
+    @Option(name: .customLong("busy-reply-threshold"),
+            help: "Milliseconds a Lua script runs before other clients get -BUSY and SCRIPT KILL may stop it. Env: KV_BUSY_REPLY_THRESHOLD.")
+    var busyReplyThreshold: Int = 5000
+
     @Option(name: .customLong("databases"), help: "Databases SELECT may pick (0 to this minus one). Env: KV_DATABASES.")
     var databases: Int = 16
 
@@ -225,6 +229,7 @@ struct KVServerCommand: AsyncParsableCommand {
         configuration.maxClients = maxClients
         configuration.slowlogLogSlowerThan = slowlogLogSlowerThan
         configuration.slowlogMaxLen = max(0, slowlogMaxLen)
+        configuration.busyReplyThreshold = max(0, busyReplyThreshold)
         guard databases >= 1 && databases <= 65536 else {
             printError("kv-server: --databases must be between 1 and 65536 (got \(databases)).")
             throw ExitCode(2)

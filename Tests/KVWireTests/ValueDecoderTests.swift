@@ -154,6 +154,10 @@ let decodedValues: [DecodedValue] = [
             return resp3 ? .array(converted.map { .array($0) }) : .array(converted.flatMap { $0 })
         case let .verbatim(text):
             return resp3 ? .verbatim(format: "txt", text: Array(text.utf8)) : .bulkString(text)
+        case let .boolean(value):
+            return resp3 ? .boolean(value) : .integer(value ? 1 : 0)
+        case let .bigNumber(text):
+            return resp3 ? .bigNumber(text) : .bulkString(text)
         }
     }
 }

@@ -33,6 +33,10 @@ public struct ServerConfiguration: Sendable {
     public var slowlogLogSlowerThan = 10_000
     /// `--slowlog-max-len`: how many SLOWLOG entries are kept.
     public var slowlogMaxLen = 128
+    /// `--busy-reply-threshold`: milliseconds a Lua script runs before other clients are
+    /// answered `-BUSY` and SCRIPT KILL may stop it (Redis's `busy-reply-threshold`, formerly
+    /// `lua-time-limit`).
+    public var busyReplyThreshold = 5000
     /// `--databases`: how many databases SELECT may pick (0 to this minus one), as Redis's
     /// `databases`.
     public var databases = 16

@@ -17,17 +17,17 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     let server: ServerContext
     private let waiters: LogWaiters
     /// Remembers where an incomplete command stopped, so a large one is not re-parsed per read.
-    private var parser: RESPCommandParser
+    var parser: RESPCommandParser
     var record: ClientRegistry.Record?
     var session: ClientSession
     /// Received bytes not yet parsed into whole commands.
-    private var input: ByteBuffer?
+    var input: ByteBuffer?
     /// Total bytes `input` needs before the pending command can be complete.
-    private var needed = 0
+    var needed = 0
     /// Reused for every command's argument positions.
-    private var bounds: [ArgumentBounds] = []
+    var bounds: [ArgumentBounds] = []
     /// Batches of replies waiting for the log.
-    private var held = 0
+    var held = 0
     /// How many of them acknowledge a write of this connection.
     private var heldWrites = 0
     /// A WAIT or KV.WAITLSN is in progress: later commands wait for it.
@@ -46,6 +46,9 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var replyTimer: RequestTimer?
     /// The last batch stopped early because its replies reached `batchOutputLimit`.
     private var stoppedForOutput = false
+    /// Another client's script is running: this connection tries again shortly (see
+    /// `mayTakeDatabaseLock`).
+    var retryScheduled = false
 
     /// A batch stops running commands once its replies reach this size; the rest run once
     /// the client has read them. A client that pipelines a thousand GETs of a large value
@@ -191,6 +194,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func processInput(context: ChannelHandlerContext) {
         guard !blocked, !closing, var buffer = input, let record else { return }
         guard buffer.readableBytes >= needed else { return }
+        guard mayTakeDatabaseLock(context: context) else { return }
         stoppedForOutput = false
         let dispatcher = CommandDispatcher(server: server, record: record)
         var result = BatchResult(output: context.channel.allocator.buffer(capacity: 512), gate: .zero)
@@ -287,7 +291,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                     result.crossProtocol = true
                     break parsing
                 case .waitForReplicas, .waitForFsync, .waitForLSN, .waitForSnapshot, .shutdown, .startMonitor, .serveClone,
-                     .serveStream, .serveFetch, .block:
+                     .serveStream, .serveFetch, .block, .runScript:
                     result.pause = outcome
                     break parsing
                 }

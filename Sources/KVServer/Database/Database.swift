@@ -1,4 +1,5 @@
 import KVCore
+import KVScripting
 import KVReplicationWire
 import KVStorage
 import NIOConcurrencyHelpers
@@ -33,6 +34,8 @@ final class Database: @unchecked Sendable {
         var watched = WatchedKeys()
         /// Clients blocked on keys (BLPOP, …) and the keys writes made ready for them.
         var blocked = BlockedClients()
+        /// The Lua interpreter and its cached scripts, made on first use (EVAL, SCRIPT LOAD).
+        var scripting: ScriptEngine?
     }
 
     /// The log and history the dataset belongs to. Fixed on a primary; a replica that
