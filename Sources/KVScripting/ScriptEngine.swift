@@ -11,8 +11,19 @@ import KVCore
 public final class ScriptEngine {
     /// The interpreter; replaced by `flush` (SCRIPT FLUSH starts a fresh one, as Redis).
     private(set) var lua: LuaState
-    /// The scripts compiled, by lowercase hex SHA1: their size and shebang flags.
-    private var bodies: [String: (size: Int, flags: ScriptFlags)] = [:]
+    /// The scripts compiled, by lowercase hex SHA1.
+    private var bodies: [String: CachedScript] = [:]
+
+    /// A compiled script's facts.
+    struct CachedScript {
+        var size: Int
+        var flags: ScriptFlags
+        /// The longest of its runs so far, in microseconds; nil before its first run.
+        var slowestRun: Int?
+    }
+
+    /// Runs up to this long make a script quick (`isQuick`).
+    public static let quickRunMicroseconds = 1000
     /// The state of Redis's `math.random` (rand48): one sequence for the process, never reset
     /// by a run or by SCRIPT FLUSH, as Redis's.
     let random: UnsafeMutablePointer<UInt64>
@@ -57,6 +68,20 @@ public final class ScriptEngine {
         bodies[sha.lowercased()]?.flags
     }
 
+    /// Whether every run of `sha` so far took less than `quickRunMicroseconds` (false before
+    /// its first run): the server runs such scripts in place rather than on its script thread.
+    public func isQuick(sha: String) -> Bool {
+        guard let slowest = bodies[sha.lowercased()]?.slowestRun else { return false }
+        return slowest < Self.quickRunMicroseconds
+    }
+
+    /// Notes how long a run of `sha` took.
+    public func noteRun(sha: String, microseconds: Int) {
+        let sha = sha.lowercased()
+        guard let script = bodies[sha] else { return }
+        bodies[sha]?.slowestRun = max(script.slowestRun ?? 0, microseconds)
+    }
+
     /// SCRIPT FLUSH: forgets every script and starts a fresh interpreter.
     public func flush() {
         bodies.removeAll()
@@ -99,7 +124,7 @@ public final class ScriptEngine {
             return .failure(CommandError("ERR Error compiling script (new function): \(message)"))
         }
         lua_setfield(L, kv_lua_registryindex(), "f_" + sha)
-        bodies[sha] = (body.count, flags)
+        bodies[sha] = CachedScript(size: body.count, flags: flags)
         return .success(sha)
     }
 

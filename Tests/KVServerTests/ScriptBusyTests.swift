@@ -25,6 +25,8 @@ import Testing
         #expect(killed.description.hasPrefix("-ERR Script killed by user with SCRIPT KILL... script: "), "\(killed)")
         for other in others { #expect(try other.call(["PING"]) == .simple("+PONG")) }
         #expect(try others[1].call(["SCRIPT", "KILL"]) == .simple("-NOTBUSY No scripts in execution right now."))
+        // Run on the script thread, the EVAL is in SLOWLOG with the script's time.
+        #expect(try server.redis("SLOWLOG", "GET", "1").contains(Self.loop))
         // pcall cannot catch the kill: the hook fires again on the next line.
         looping.send(["EVAL", "while true do pcall(function() while true do end end) end", "0"])
         Thread.sleep(forTimeInterval: 0.6)

@@ -129,6 +129,31 @@ import Testing
         pair.expectAllMatched()
     }
 
+    /// Pipelined scripts (the first run of a script goes to the script thread, later quick
+    /// runs run in place) answer in order, interleaved with plain commands.
+    @Test func pipelinedScriptsAnswerInOrder() throws {
+        let server = try ServerProcess().start()
+        let session = try RESPSession(port: server.port)
+        for index in 0..<200 {
+            if index % 3 == 0 {
+                session.send(["SET", "plain", String(index)])
+            } else {
+                session.send(["EVAL", "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('INCR', 'n')", "1", "k", String(index)])
+            }
+        }
+        var expected = 0
+        for index in 0..<200 {
+            let reply = try session.read()
+            if index % 3 == 0 {
+                #expect(reply == .simple("+OK"))
+            } else {
+                expected += 1
+                #expect(reply == .simple(":\(expected)"), "reply \(index)")
+            }
+        }
+        #expect(try session.call(["GET", "k"]) == .bulk("$", Array("199".utf8)))
+    }
+
     /// EVAL inside MULTI is queued and runs in EXEC; a WATCHed key a script changes fails
     /// another client's EXEC, as any write.
     @Test func scriptsInTransactionsAnswerAsRedisDoes() throws {

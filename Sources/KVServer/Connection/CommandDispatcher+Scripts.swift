@@ -49,7 +49,8 @@ extension CommandDispatcher {
             sha: sha,
             keys: (3..<(3 + count)).map { arguments.bytes($0) },
             arguments: ((3 + count)..<arguments.count).map { arguments.bytes($0) },
-            readOnly: readOnly || flags.noWrites))
+            readOnly: readOnly || flags.noWrites,
+            command: OwnedArguments(arguments)))
     }
 
     static let noScript = CommandError("NOSCRIPT No matching script. Please use EVAL.")
@@ -69,6 +70,8 @@ extension CommandDispatcher {
         scriptSession.name = session.name
         scriptSession.executingTransaction = true
         activity.begin()
+        let started = monotonicMicroseconds()
+        defer { engine.noteRun(sha: request.sha, microseconds: monotonicMicroseconds() - started) }
         let reply = engine.run(sha: request.sha, keys: request.keys, arguments: request.arguments, killSwitch: activity.killSwitch) { command in
             scriptCall(command, readOnly: request.readOnly, dirty: state.effects.count > mark,
                        session: &scriptSession, state: &state, clock: &clock)
@@ -139,6 +142,17 @@ extension CommandDispatcher {
             return client.timeoutReply
         default:
             return .error(CommandError("ERR This Redis command is not allowed from script"))
+        }
+    }
+
+    /// SLOWLOG for a script run on the script thread (one run in place is timed as any
+    /// command): the client's EVAL with the script's time.
+    func logScriptIfSlow(_ request: ScriptRequest, microseconds: Int, session: ClientSession, state: inout Database.State,
+                         clock: BatchClock) {
+        guard state.slowlog.logs(microseconds) else { return }
+        request.command.withArguments { arguments in
+            guard let row = ServerCommands.table.lookup(arguments[0]) else { return }
+            logIfSlow(row.spec, arguments, microseconds: microseconds, session: session, state: &state, clock: clock)
         }
     }
 

@@ -16,9 +16,12 @@ extension RESPConnectionHandler {
         let server = self.server
         server.scripts.submit {
             var clock = BatchClock(context: server.database.context())
+            let started = monotonicMicroseconds()
             let (reply, written) = server.database.withLock { state -> (Reply, LSN?) in
                 var session = caller.session()
                 let reply = dispatcher.runScript(request, session: &session, state: &state, clock: &clock)
+                dispatcher.logScriptIfSlow(request, microseconds: monotonicMicroseconds() - started, session: session,
+                                           state: &state, clock: clock)
                 return (reply, session.wroteInBatch ? state.log.lastAssigned : nil)
             }
             loop.execute { bound.value.handler.finishScript(reply, written: written, context: bound.value.context) }
