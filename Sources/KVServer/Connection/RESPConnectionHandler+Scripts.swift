@@ -43,12 +43,13 @@ extension RESPConnectionHandler {
         }
     }
 
-    /// Called before taking the database lock: false when a script is running, in which case
-    /// this connection's commands were answered `-BUSY` (past `--busy-reply-threshold`) or will
-    /// be run shortly (before it) — never with this event loop blocked on the lock.
+    /// Called before taking the database lock: false when a script runs past
+    /// `--busy-reply-threshold` (this connection's commands were answered `-BUSY`) or one was
+    /// handed to the script thread (this connection tries again in 2 ms rather than wait on
+    /// the lock). A quick script running in place is waited for (`Database.withLock(unlessBusy:)`).
     func mayTakeDatabaseLock(context: ChannelHandlerContext) -> Bool {
         let scripts = server.scripts
-        guard scripts.isActive else { return true }
+        guard scripts.isBusy || scripts.isOffloaded else { return true }
         if scripts.isBusy && held == 0 {
             answerBusy(context: context)
         } else if !retryScheduled {

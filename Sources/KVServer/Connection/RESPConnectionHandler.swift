@@ -200,10 +200,15 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         var result = BatchResult(output: context.channel.allocator.buffer(capacity: 512), gate: .zero)
         // Under `everysec` and `no` the batch's records are written on this loop at the end
         // of the turn, together with every other connection's (see `LogWaiters.withinTurn`).
-        let consumed = waiters.withinTurn {
+        let ran = waiters.withinTurn {
             buffer.withUnsafeReadableBytes { raw in
                 runCommands(in: raw, dispatcher: dispatcher, result: &result)
             }
+        }
+        guard let consumed = ran else {
+            // A script ran past --busy-reply-threshold while this waited for the lock.
+            _ = mayTakeDatabaseLock(context: context)
+            return
         }
         buffer.moveReaderIndex(forwardBy: consumed)
         if buffer.readableBytes == 0 {
@@ -239,12 +244,12 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     /// Parses and runs commands from `raw` under one hold of the database lock; returns the
-    /// bytes consumed.
-    private func runCommands(in raw: UnsafeRawBufferPointer, dispatcher: CommandDispatcher, result: inout BatchResult) -> Int {
+    /// bytes consumed, or nil when a busy script kept the lock (nothing ran).
+    private func runCommands(in raw: UnsafeRawBufferPointer, dispatcher: CommandDispatcher, result: inout BatchResult) -> Int? {
         var offset = 0
         var lastCommand: String?
         var clock = BatchClock(context: server.database.context())
-        server.database.withLock { state in
+        let ran: Void? = server.database.withLock(unlessBusy: server.scripts) { state in
             parsing: while offset < raw.count {
                 let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
                 bounds.removeAll(keepingCapacity: true)
@@ -307,6 +312,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 session.wroteInBatch = false
             }
         }
+        guard ran != nil else { return nil }
         if let lastCommand {
             let inTransaction = session.inTransaction
             let database = session.database

@@ -55,6 +55,9 @@ final class ScriptActivity: @unchecked Sendable {
     /// A script is running or about to: connections must not wait on the database lock.
     var isActive: Bool { pending.load(ordering: .sequentiallyConsistent) > 0 || startedAt.load(ordering: .sequentiallyConsistent) != 0 }
 
+    /// A script was handed to the script thread and has not finished.
+    var isOffloaded: Bool { pending.load(ordering: .sequentiallyConsistent) > 0 }
+
     /// A script has run longer than the threshold: others are answered `-BUSY`.
     var isBusy: Bool {
         let started = startedAt.load(ordering: .sequentiallyConsistent)
