@@ -18,11 +18,12 @@ public final class ScriptEngine {
     struct CachedScript {
         var size: Int
         var flags: ScriptFlags
-        /// The longest of its runs so far, in microseconds; nil before its first run.
-        var slowestRun: Int?
+        /// Its runs' time, in microseconds, as a moving average (each run weighs 1/8); nil before
+        /// its first run.
+        var typicalRun: Int?
     }
 
-    /// Runs up to this long make a script quick (`isQuick`).
+    /// Scripts whose typical run is shorter are quick (`isQuick`).
     public static let quickRunMicroseconds = 1000
     /// The state of Redis's `math.random` (rand48): one sequence for the process, never reset
     /// by a run or by SCRIPT FLUSH, as Redis's.
@@ -68,18 +69,20 @@ public final class ScriptEngine {
         bodies[sha.lowercased()]?.flags
     }
 
-    /// Whether every run of `sha` so far took less than `quickRunMicroseconds` (false before
-    /// its first run): the server runs such scripts in place rather than on its script thread.
+    /// Whether `sha`'s runs typically take less than `quickRunMicroseconds` (false before its
+    /// first run): the server runs such scripts in place rather than on its script thread. An
+    /// average, not the slowest run: one run slowed by the scheduler must not send a script to
+    /// the script thread for good, while a run that loops (killed after seconds) does for long.
     public func isQuick(sha: String) -> Bool {
-        guard let slowest = bodies[sha.lowercased()]?.slowestRun else { return false }
-        return slowest < Self.quickRunMicroseconds
+        guard let typical = bodies[sha.lowercased()]?.typicalRun else { return false }
+        return typical < Self.quickRunMicroseconds
     }
 
     /// Notes how long a run of `sha` took.
     public func noteRun(sha: String, microseconds: Int) {
         let sha = sha.lowercased()
         guard let script = bodies[sha] else { return }
-        bodies[sha]?.slowestRun = max(script.slowestRun ?? 0, microseconds)
+        bodies[sha]?.typicalRun = script.typicalRun.map { ($0 * 7 + microseconds) / 8 } ?? microseconds
     }
 
     /// SCRIPT FLUSH: forgets every script and starts a fresh interpreter.

@@ -154,6 +154,19 @@ import Testing
         #expect(try session.call(["GET", "k"]) == .bulk("$", Array("199".utf8)))
     }
 
+    /// A script's write is a write for WATCH: another client's EXEC on that key fails.
+    @Test func aScriptWriteFailsAWatchersExec() throws {
+        let server = try ServerProcess().start()
+        let watcher = try RESPSession(port: server.port)
+        let writer = try RESPSession(port: server.port)
+        #expect(try watcher.call(["WATCH", "w"]) == .simple("+OK"))
+        #expect(try writer.call(["EVAL", "return redis.call('SET', KEYS[1], 'by script')", "1", "w"]) == .simple("+OK"))
+        #expect(try watcher.call(["MULTI"]) == .simple("+OK"))
+        #expect(try watcher.call(["SET", "w", "by transaction"]) == .simple("+QUEUED"))
+        #expect(try watcher.call(["EXEC"]) == .simple("*-1"))
+        #expect(try watcher.call(["GET", "w"]) == .bulk("$", Array("by script".utf8)))
+    }
+
     /// EVAL inside MULTI is queued and runs in EXEC; a WATCHed key a script changes fails
     /// another client's EXEC, as any write.
     @Test func scriptsInTransactionsAnswerAsRedisDoes() throws {

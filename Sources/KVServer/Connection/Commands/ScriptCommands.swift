@@ -6,7 +6,7 @@ import KVScripting
 ///
 /// A script runs on the script thread (`ScriptActivity`), not on the event loop, so that the
 /// loop's other connections can be answered `-BUSY` and SCRIPT KILL while a long one runs —
-/// unless every run of it so far was quick (under a millisecond): then it runs in place, in
+/// unless its runs are typically quick (under a millisecond): then it runs in place, in
 /// its batch, as do scripts inside EXEC. Handing a script to another thread costs a thread hop
 /// and ends the batch (measured: pipelined EVALs went from 168k/s on Redis to 14k/s on kv).
 enum ScriptCommands {
