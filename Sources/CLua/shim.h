@@ -46,9 +46,9 @@ static inline void kv_lua_pushswiftfunction(lua_State *L, kv_swift_function func
     lua_pushcclosure(L, kv_lua_trampoline, 1);
 }
 
-/// The kill switch a running script's count hook reads: 0 running, 1 kill requested, 2 wrote,
-/// 3 stop for SHUTDOWN NOSAVE
-/// (SCRIPT KILL refused from then on). Shared with other threads, hence atomic.
+/// The kill switch a running script's count hook reads: 0 running, 1 kill requested, 2 wrote
+/// (SCRIPT KILL refused from then on), 3 stop for SHUTDOWN NOSAVE. Shared with other threads,
+/// hence atomic (KVServer's `ScriptActivity` writes it).
 static inline int kv_atomic_load_int(int *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
 static inline void kv_atomic_store_int(int *p, int value) { __atomic_store_n(p, value, __ATOMIC_SEQ_CST); }
 /// Sets *p to `desired` if it holds `expected`; returns what it held.

@@ -154,6 +154,20 @@ import Testing
         #expect(try session.call(["GET", "k"]) == .bulk("$", Array("199".utf8)))
     }
 
+    /// MONITOR shows the commands a script calls, from the client `lua`, as Redis does.
+    @Test func monitorShowsAScriptsCommands() throws {
+        let server = try ServerProcess().start()
+        let monitor = try RESPSession(port: server.port)
+        #expect(try monitor.call(["MONITOR"]) == .simple("+OK"))
+        _ = try server.redis("EVAL", "return redis.call('SET', KEYS[1], 'v')", "1", "seen")
+        var lines: [String] = []
+        for _ in 0..<2 {
+            lines.append(try monitor.read().description)
+            if lines.last!.contains("[0 lua] \"SET\" \"seen\" \"v\"") { break }
+        }
+        #expect(lines.contains { $0.contains("[0 lua] \"SET\" \"seen\" \"v\"") }, "\(lines)")
+    }
+
     /// A script's write is a write for WATCH: another client's EXEC on that key fails.
     @Test func aScriptWriteFailsAWatchersExec() throws {
         let server = try ServerProcess().start()

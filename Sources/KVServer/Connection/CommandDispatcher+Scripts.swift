@@ -126,6 +126,10 @@ extension CommandDispatcher {
             var failed = false
             if case .error = reply { failed = true }
             state.statistics.record(table.slot(of: row, at: position), microseconds: clock.lap(), failed: failed)
+            // MONITOR shows a script's commands as Redis does, from the client `lua`.
+            if server.monitors.isActive && !spec.flags.contains(.admin) {
+                server.monitors.feed(arguments, client: "lua", microseconds: server.database.clock.nowMicroseconds(), redacting: [])
+            }
             return reply
         }
     }
