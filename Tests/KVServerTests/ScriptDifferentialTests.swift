@@ -154,6 +154,50 @@ import Testing
         #expect(try session.call(["GET", "k"]) == .bulk("$", Array("199".utf8)))
     }
 
+    /// Scripts from the wild: a sliding-window rate limiter (a sorted set of request times) and
+    /// a job queue that moves jobs between lists and records them in a hash; the clock is an
+    /// argument so that both servers see the same times.
+    @Test func aRateLimiterAndAJobQueueAnswerAsRedisDoes() throws {
+        try #require(RedisServerProcess.isAvailable, "redis-server is needed (apt-get install redis-server)")
+        let pair = try DifferentialPair(kv: try ServerProcess().start(), redis: try RedisServerProcess())
+        let limiter = """
+            local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+            redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+            local count = redis.call('ZCARD', key)
+            if count >= limit then return {0, count} end
+            redis.call('ZADD', key, now, ARGV[4])
+            redis.call('PEXPIRE', key, window)
+            return {1, count + 1}
+            """
+        let claim = """
+            local job = redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT')
+            if not job then return false end
+            redis.call('HSET', KEYS[3], job, ARGV[1])
+            return job
+            """
+        let finish = """
+            local removed = redis.call('LREM', KEYS[1], 1, ARGV[1])
+            if removed == 0 then return redis.error_reply('NOTCLAIMED ' .. ARGV[1]) end
+            redis.call('HDEL', KEYS[2], ARGV[1])
+            return redis.call('LLEN', KEYS[1])
+            """
+        for request in 0..<14 {
+            // 10 requests allowed per 1000 ms window; requests 100 ms apart, the window slides.
+            try pair.compare(["EVAL", limiter, "1", "rate:user", String(1_000 + request * 50), "1000", "10", "req\(request)"], once: true)
+        }
+        try pair.compare(["ZCARD", "rate:user"])
+        try pair.compare(["RPUSH", "jobs", "a", "b", "c"], once: true)
+        for worker in ["w1", "w2", "w3", "w4"] {
+            try pair.compare(["EVAL", claim, "3", "jobs", "running", "owners", worker], once: true)
+        }
+        try pair.compare(["HGETALL", "owners"])
+        try pair.compare(["EVAL", finish, "2", "running", "owners", "b"], once: true)
+        try pair.compare(["EVAL", finish, "2", "running", "owners", "b"], once: true)
+        try pair.compare(["LRANGE", "running", "0", "-1"])
+        try pair.compare(["HGETALL", "owners"])
+        pair.expectAllMatched()
+    }
+
     /// MONITOR shows the commands a script calls, from the client `lua`, as Redis does.
     @Test func monitorShowsAScriptsCommands() throws {
         let server = try ServerProcess().start()
