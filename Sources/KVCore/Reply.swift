@@ -41,6 +41,10 @@ public enum Reply: Sendable {
     /// confirmation per channel, and inside EXEC they follow each other in the EXEC's array
     /// as Redis writes them.
     case frames([Reply])
+    /// A boolean (a script's, under `redis.setresp(3)`): RESP3 `#t`/`#f`; RESP2 `:1`/`:0`.
+    case boolean(Bool)
+    /// A big number (a script's `{big_number=…}`): RESP3 `(`; RESP2 a bulk string.
+    case bigNumber(String)
 
     /// A bulk string from text.
     public static func bulk(_ text: String) -> Reply { .bulk(Array(text.utf8)) }
@@ -53,11 +57,13 @@ extension Reply: Equatable {
         switch (lhs, rhs) {
         case (.ok, .ok), (.null, .null), (.nullArray, .nullArray):
             return true
-        case let (.simple(a), .simple(b)), let (.verbatim(a), .verbatim(b)):
+        case let (.simple(a), .simple(b)), let (.verbatim(a), .verbatim(b)), let (.bigNumber(a), .bigNumber(b)):
             return a == b
         case let (.error(a), .error(b)):
             return a == b
         case let (.integer(a), .integer(b)):
+            return a == b
+        case let (.boolean(a), .boolean(b)):
             return a == b
         case let (.double(a), .double(b)):
             return a == b || (a.isNaN && b.isNaN)
@@ -105,6 +111,8 @@ extension Reply: CustomStringConvertible {
         case let .bulks(bulks): bulks.expanded.description
         case let .push(items): ">[" + items.map(\.description).joined(separator: ", ") + "]"
         case let .frames(items): items.map(\.description).joined(separator: " ")
+        case let .boolean(value): value ? "#t" : "#f"
+        case let .bigNumber(text): "(\(text)"
         }
     }
 }

@@ -1,15 +1,15 @@
 import CLua
 
-/// One Lua 5.1 interpreter (Debian's liblua5.1): created with the standard libraries kv's
-/// scripts may use, closed when released. Used from one thread at a time.
+/// One Lua 5.1 interpreter (Debian's liblua5.1): created with Lua's standard libraries (or
+/// none, for `ScriptEngine`, which opens its sandbox's own), closed when released. Used from one thread at a time.
 public final class LuaState {
     /// The C state; valid until `self` is released.
     public let pointer: OpaquePointer
 
-    public init() {
+    public init(openingStandardLibraries: Bool = true) {
         guard let state = luaL_newstate() else { fatalError("Lua could not allocate its state") }
         pointer = state
-        luaL_openlibs(state)
+        if openingStandardLibraries { luaL_openlibs(state) }
     }
 
     deinit { lua_close(pointer) }

@@ -89,6 +89,20 @@ extension ByteBuffer {
             for item in items { writeReplyElement(item, version: version) }
         case let .frames(items):
             for item in items { writeReplyElement(item, version: version) }
+        case let .boolean(value):
+            if version == .resp3 {
+                writeStaticString(value ? "#t\r\n" : "#f\r\n")
+            } else {
+                writeStaticString(value ? ":1\r\n" : ":0\r\n")
+            }
+        case let .bigNumber(text):
+            if version == .resp3 {
+                writeLine(prefix: "(", text)
+            } else {
+                writeHeader("$", Int64(text.utf8.count))
+                writeString(text)
+                writeCRLF()
+            }
         case let .verbatim(text):
             if version == .resp3 {
                 writeHeader("=", Int64(text.utf8.count + 4))
@@ -150,6 +164,8 @@ extension Reply {
         case .double: 64
         case let .frames(items): items.reduce(0) { $0 + $1.encodedLengthBound }
         case let .array(items), let .set(items), let .push(items): items.reduce(23) { $0 + $1.encodedLengthBound }
+        case .boolean: 5
+        case let .bigNumber(text): 25 + text.utf8.count
         case let .map(pairs): pairs.reduce(23) { $0 + $1.0.encodedLengthBound + $1.1.encodedLengthBound }
         case let .pairs(pairs): pairs.reduce(23) { $0 + 23 + $1.0.encodedLengthBound + $1.1.encodedLengthBound }
         case let .verbatim(text): 29 + text.utf8.count

@@ -70,6 +70,9 @@ struct KVServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("notify-keyspace-events"),
             help: "Keyspace notifications, as Redis's notify-keyspace-events (e.g. KEA, Ex); empty: off. Env: KV_NOTIFY_KEYSPACE_EVENTS.")
     var notifyKeyspaceEvents: String = ""
+    @Option(name: .customLong("busy-reply-threshold"),
+            help: "Milliseconds a Lua script runs before other clients get -BUSY and SCRIPT KILL may stop it. Env: KV_BUSY_REPLY_THRESHOLD.")
+    var busyReplyThreshold: Int = 5000
 
     @Option(name: .customLong("databases"), help: "Databases SELECT may pick (0 to this minus one). Env: KV_DATABASES.")
     var databases: Int = 16
@@ -243,6 +246,7 @@ struct KVServerCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         configuration.notifyKeyspaceEvents = notifyKeyspaceEvents
+        configuration.busyReplyThreshold = max(0, busyReplyThreshold)
         guard databases >= 1 && databases <= 65536 else {
             printError("kv-server: --databases must be between 1 and 65536 (got \(databases)).")
             throw ExitCode(2)

@@ -160,6 +160,10 @@ let decodedValues: [DecodedValue] = [
         case .frames:
             Issue.record("several frames are not one value")
             return .null
+        case let .boolean(value):
+            return resp3 ? .boolean(value) : .integer(value ? 1 : 0)
+        case let .bigNumber(text):
+            return resp3 ? .bigNumber(text) : .bulkString(text)
         }
     }
 }

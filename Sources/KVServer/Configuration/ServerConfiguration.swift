@@ -38,6 +38,10 @@ public struct ServerConfiguration: Sendable {
     public var pubsubOutputLimit = OutputBufferLimit()
     /// `--notify-keyspace-events`: Redis's class letters (`KEA`, `Ex`, …); empty: none.
     public var notifyKeyspaceEvents = ""
+    /// `--busy-reply-threshold`: milliseconds a Lua script runs before other clients are
+    /// answered `-BUSY` and SCRIPT KILL may stop it (Redis's `busy-reply-threshold`, formerly
+    /// `lua-time-limit`).
+    public var busyReplyThreshold = 5000
     /// `--databases`: how many databases SELECT may pick (0 to this minus one), as Redis's
     /// `databases`.
     public var databases = 16

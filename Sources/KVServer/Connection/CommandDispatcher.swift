@@ -173,7 +173,7 @@ struct CommandDispatcher {
                                                                          kind: .durable(local: local)) ?? (0, false)
                         return .array([.integer(fsynced ? 1 : 0), .integer(Int64(acked))])
                     case .waitForLSN, .waitForSnapshot, .shutdown, .startMonitor, .serveClone, .serveStream, .serveFetch,
-                         .refuseCrossProtocol:
+                         .refuseCrossProtocol, .runScript:
                         return .error(CommandError("ERR \(row.spec.name.uppercased()) is not allowed inside MULTI"))
                     }
                 }

@@ -31,4 +31,6 @@ enum CommandOutcome {
     case serveStream(history: HistoryID, after: LSN, epoch: Epoch, podName: String, listeningPort: Int?)
     /// Turn this connection into the records after (`epoch`, `after`) being sent (KV.FETCH).
     case serveFetch(history: HistoryID, after: LSN, epoch: Epoch)
+    /// Run a Lua script on the script thread; the connection waits for its reply (EVAL, …).
+    case runScript(ScriptRequest)
 }

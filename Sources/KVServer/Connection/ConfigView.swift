@@ -15,6 +15,8 @@ struct ConfigView {
             ("maxclients", String(configuration.maxClients)),
             ("slowlog-log-slower-than", String(configuration.slowlogLogSlowerThan)),
             ("slowlog-max-len", String(configuration.slowlogMaxLen)),
+            ("busy-reply-threshold", String(configuration.busyReplyThreshold)),
+            ("lua-time-limit", String(configuration.busyReplyThreshold)),
             ("maxmemory", String(configuration.maxMemory)),
             ("maxmemory-policy", "noeviction"),
             ("protected-mode", configuration.protectedMode ? "yes" : "no"),

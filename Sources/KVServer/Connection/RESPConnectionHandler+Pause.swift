@@ -47,6 +47,8 @@ extension RESPConnectionHandler {
             startShutdown(save: save, context: context)
         case let .block(client):
             startBlock(client, context: context)
+        case let .runScript(request):
+            startScript(request, context: context)
         case .startMonitor:
             // After its +OK: the lines it is sent follow that reply.
             resume(with: .ok, context: context)

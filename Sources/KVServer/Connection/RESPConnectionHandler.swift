@@ -17,15 +17,15 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     let server: ServerContext
     let waiters: LogWaiters
     /// Remembers where an incomplete command stopped, so a large one is not re-parsed per read.
-    private var parser: RESPCommandParser
+    var parser: RESPCommandParser
     var record: ClientRegistry.Record?
     var session: ClientSession
     /// Received bytes not yet parsed into whole commands.
-    private var input: ByteBuffer?
+    var input: ByteBuffer?
     /// Total bytes `input` needs before the pending command can be complete.
-    private var needed = 0
+    var needed = 0
     /// Reused for every command's argument positions.
-    private var bounds: [ArgumentBounds] = []
+    var bounds: [ArgumentBounds] = []
     /// Batches of replies waiting for the log.
     var held = 0
     /// How many of them acknowledge a write of this connection.
@@ -48,6 +48,9 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     var context: ChannelHandlerContext?
     /// The last batch stopped early because its replies reached `batchOutputLimit`.
     private var stoppedForOutput = false
+    /// Another client's script is running: this connection tries again shortly (see
+    /// `mayTakeDatabaseLock`).
+    var retryScheduled = false
 
     /// A batch stops running commands once its replies reach this size; the rest run once
     /// the client has read them. A client that pipelines a thousand GETs of a large value
@@ -206,6 +209,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func processInput(context: ChannelHandlerContext) {
         guard !blocked, !closing, var buffer = input, let record else { return }
         guard buffer.readableBytes >= needed else { return }
+        guard mayTakeDatabaseLock(context: context) else { return }
         // Messages published before these commands arrived go out before their replies.
         if session.subscriptions.total > 0 { session.subscriber?.flush() }
         stoppedForOutput = false
@@ -213,10 +217,15 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         var result = BatchResult(output: context.channel.allocator.buffer(capacity: 512), gate: .zero)
         // Under `everysec` and `no` the batch's records are written on this loop at the end
         // of the turn, together with every other connection's (see `LogWaiters.withinTurn`).
-        let consumed = waiters.withinTurn {
+        let ran = waiters.withinTurn {
             buffer.withUnsafeReadableBytes { raw in
                 runCommands(in: raw, dispatcher: dispatcher, result: &result)
             }
+        }
+        guard let consumed = ran else {
+            // A script ran past --busy-reply-threshold while this waited for the lock.
+            _ = mayTakeDatabaseLock(context: context)
+            return
         }
         buffer.moveReaderIndex(forwardBy: consumed)
         if buffer.readableBytes == 0 {
@@ -252,12 +261,12 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     /// Parses and runs commands from `raw` under one hold of the database lock; returns the
-    /// bytes consumed.
-    private func runCommands(in raw: UnsafeRawBufferPointer, dispatcher: CommandDispatcher, result: inout BatchResult) -> Int {
+    /// bytes consumed, or nil when a busy script kept the lock (nothing ran).
+    private func runCommands(in raw: UnsafeRawBufferPointer, dispatcher: CommandDispatcher, result: inout BatchResult) -> Int? {
         var offset = 0
         var lastCommand: String?
         var clock = BatchClock(context: server.database.context())
-        server.database.withLock { state in
+        let ran: Void? = server.database.withLock(unlessBusy: server.scripts) { state in
             parsing: while offset < raw.count {
                 let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
                 bounds.removeAll(keepingCapacity: true)
@@ -304,7 +313,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                     result.crossProtocol = true
                     break parsing
                 case .waitForReplicas, .waitForFsync, .waitForLSN, .waitForSnapshot, .shutdown, .startMonitor, .serveClone,
-                     .serveStream, .serveFetch, .block:
+                     .serveStream, .serveFetch, .block, .runScript:
                     result.pause = outcome
                     break parsing
                 }
@@ -320,6 +329,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 session.wroteInBatch = false
             }
         }
+        guard ran != nil else { return nil }
         if let lastCommand {
             let inTransaction = session.inTransaction
             let database = session.database

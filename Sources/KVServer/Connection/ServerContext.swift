@@ -34,6 +34,8 @@ final class ServerContext: Sendable {
     let readiness: Readiness
     /// The last minutes of this pod's position, for the cluster page (`GET /v1/cluster`).
     let history = StatusHistoryRecorder()
+    /// The Lua script running now, seen without the database lock (BUSY, SCRIPT KILL).
+    let scripts: ScriptActivity
 
     init(
         configuration: ServerConfiguration,
@@ -58,6 +60,7 @@ final class ServerContext: Sendable {
                                           notifications: KeyspaceEventClasses(configuration.notifyKeyspaceEvents) ?? [], logger: logger)
         self.startedAt = .now
         self.recovery = recovery
+        self.scripts = ScriptActivity(thresholdMilliseconds: configuration.busyReplyThreshold)
         var generator = SystemRandomNumberGenerator()
         self.runID = (0..<40).map { _ in String(Int.random(in: 0..<16, using: &generator), radix: 16) }.joined()
     }

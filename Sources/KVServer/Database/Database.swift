@@ -1,4 +1,5 @@
 import KVCore
+import KVScripting
 import KVReplicationWire
 import KVStorage
 import NIOConcurrencyHelpers
@@ -33,6 +34,8 @@ final class Database: @unchecked Sendable {
         var watched = WatchedKeys()
         /// Clients blocked on keys (BLPOP, …) and the keys writes made ready for them.
         var blocked = BlockedClients()
+        /// The Lua interpreter and its cached scripts, made on first use (EVAL, SCRIPT LOAD).
+        var scripting: ScriptEngine?
     }
 
     /// The log and history the dataset belongs to. Fixed on a primary; a replica that
@@ -42,7 +45,7 @@ final class Database: @unchecked Sendable {
         var history: HistoryID
     }
 
-    private let lock = NIOLock()
+    private let lock = DatabaseLock()
     private var state: State
     /// Read without the database lock by status pages and reply gating; changed only inside
     /// it (lock order: `lock` → `generation`).
@@ -78,6 +81,23 @@ final class Database: @unchecked Sendable {
     /// Runs `body` with the lock held.
     func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
         try lock.withLock { try body(&state) }
+    }
+
+    /// Runs `body` with the lock held — unless a Lua script holds the lock past
+    /// `--busy-reply-threshold`: then nil, without waiting (the caller answers `-BUSY`). While
+    /// a script holds it below the threshold this waits, polling, so that a script turning
+    /// long never leaves an event loop stuck on the lock.
+    func withLock<Result>(unlessBusy scripts: ScriptActivity, _ body: (inout State) throws -> Result) rethrows -> Result? {
+        var pause: UInt32 = 20
+        while !lock.tryLock() {
+            // Another command's critical section (microseconds): wait for it as usual.
+            if !scripts.isActive { return try withLock(body) }
+            if scripts.isBusy { return nil }
+            DatabaseLock.pause(microseconds: pause)
+            pause = min(pause * 2, 1000)
+        }
+        defer { lock.unlock() }
+        return try body(&state)
     }
 
     /// The number of keys.

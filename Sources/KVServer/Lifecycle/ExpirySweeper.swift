@@ -31,6 +31,8 @@ final class ExpirySweeper: Sendable {
 
     /// One tick: up to `maxRoundsPerTick` rounds while a quarter or more of a round expired.
     func sweep() {
+        // Never wait on the lock behind a script: this loop serves connections too.
+        guard !server.scripts.isActive else { return }
         let database = server.database
         for _ in 0..<Self.maxRoundsPerTick {
             let (examined, expired) = database.withLock { state in
