@@ -63,6 +63,10 @@ struct KVServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("slowlog-max-len"), help: "SLOWLOG entries kept. Env: KV_SLOWLOG_MAX_LEN.")
     var slowlogMaxLen: Int = 128
 
+    @Option(name: .customLong("latency-monitor-threshold"),
+            help: "LATENCY records events that took at least this many milliseconds; 0: off. Env: KV_LATENCY_MONITOR_THRESHOLD.")
+    var latencyMonitorThreshold: Int = 0
+
     @Option(name: .customLong("databases"), help: "Databases SELECT may pick (0 to this minus one). Env: KV_DATABASES.")
     var databases: Int = 16
 
@@ -225,6 +229,11 @@ struct KVServerCommand: AsyncParsableCommand {
         configuration.maxClients = maxClients
         configuration.slowlogLogSlowerThan = slowlogLogSlowerThan
         configuration.slowlogMaxLen = max(0, slowlogMaxLen)
+        guard latencyMonitorThreshold >= 0 else {
+            printError("kv-server: --latency-monitor-threshold must be 0 (off) or more milliseconds (got \(latencyMonitorThreshold)).")
+            throw ExitCode(2)
+        }
+        configuration.latencyMonitorThreshold = latencyMonitorThreshold
         guard databases >= 1 && databases <= 65536 else {
             printError("kv-server: --databases must be between 1 and 65536 (got \(databases)).")
             throw ExitCode(2)

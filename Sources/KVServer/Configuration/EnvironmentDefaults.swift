@@ -12,7 +12,7 @@ public enum EnvironmentDefaults {
         "idle-timeout", "snapshot-after-bytes", "log-segment-bytes", "log-level", "replica-retention",
         "clone-timeout", "max-ready-lag", "max-staleness", "peers", "request-timeout", "max-memory", "protected",
         "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-dir", "enable-debug-command",
-        "slowlog-log-slower-than", "slowlog-max-len", "databases",
+        "slowlog-log-slower-than", "slowlog-max-len", "databases", "latency-monitor-threshold",
     ]
 
     /// The environment variable for a flag: `data-dir` → `KV_DATA_DIR`.

@@ -33,6 +33,9 @@ public struct ServerConfiguration: Sendable {
     public var slowlogLogSlowerThan = 10_000
     /// `--slowlog-max-len`: how many SLOWLOG entries are kept.
     public var slowlogMaxLen = 128
+    /// `--latency-monitor-threshold`: LATENCY records events that took at least this many
+    /// milliseconds (0: none), as Redis's `latency-monitor-threshold`; CONFIG SET changes it.
+    public var latencyMonitorThreshold = 0
     /// `--databases`: how many databases SELECT may pick (0 to this minus one), as Redis's
     /// `databases`.
     public var databases = 16

@@ -18,6 +18,10 @@ final class ClientRegistry: Sendable {
             /// CLIENT SETINFO lib-name / lib-ver (what client libraries say they are).
             var libraryName = ""
             var libraryVersion = ""
+            /// CLIENT NO-EVICT on (kv never evicts clients: only shown, as flag `e`).
+            var noEvict = false
+            /// Held by CLIENT PAUSE (flag `b`, as Redis's postponed clients).
+            var postponed = false
         }
         let activity: KVMutex<Activity>
         /// Closes the client's connection (CLIENT KILL); set by its handler once it runs.
@@ -41,7 +45,8 @@ final class ClientRegistry: Sendable {
             let state = activity.withLock { $0 }
             let age = (now - connectedAt).components.seconds
             let idle = (now - state.lastActivity).components.seconds
-            let flags = state.inTransaction ? "x" : "N"
+            let set = (state.inTransaction ? "x" : "") + (state.postponed ? "b" : "") + (state.noEvict ? "e" : "")
+            let flags = set.isEmpty ? "N" : set
             return "id=\(id) addr=\(address) laddr=\(localAddress) fd=\(fd ?? -1) name=\(state.name ?? "") "
                 + "age=\(age) idle=\(idle) flags=\(flags) db=\(state.database) sub=0 psub=0 ssub=0 multi=\(state.inTransaction ? 0 : -1) "
                 + "qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 "

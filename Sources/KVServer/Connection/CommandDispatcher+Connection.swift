@@ -141,7 +141,7 @@ extension CommandDispatcher {
 
     /// CONFIG GET pattern…: a read-only view of the settings clients and tools ask about.
     func configGet(_ arguments: Arguments) -> Reply {
-        let values = ConfigView(configuration: server.configuration).values
+        let values = ConfigView(configuration: server.configuration, latencyMonitorThreshold: server.latency.threshold).values
         var pairs: [(Reply, Reply)] = []
         for index in 2..<arguments.count {
             let pattern = arguments.bytes(index).map { ($0 >= 65 && $0 <= 90) ? $0 | 0x20 : $0 }

@@ -32,6 +32,10 @@ final class ServerContext: Sendable {
     let readiness: Readiness
     /// The last minutes of this pod's position, for the cluster page (`GET /v1/cluster`).
     let history = StatusHistoryRecorder()
+    /// LATENCY's spikes and `--latency-monitor-threshold`.
+    let latency: LatencyMonitor
+    /// CLIENT PAUSE: whether commands wait, and the connections waiting.
+    let pauses = ClientPauses()
 
     init(
         configuration: ServerConfiguration,
@@ -51,6 +55,7 @@ final class ServerContext: Sendable {
         self.memory = MemoryGuard(limit: configuration.maxMemory)
         self.logger = logger
         self.monitors = Monitors(logger: logger)
+        self.latency = LatencyMonitor(thresholdMilliseconds: configuration.latencyMonitorThreshold, clock: database.clock)
         self.startedAt = .now
         self.recovery = recovery
         var generator = SystemRandomNumberGenerator()

@@ -30,10 +30,18 @@ final class ExpirySweeper: Sendable {
     }
 
     /// One tick: up to `maxRoundsPerTick` rounds while a quarter or more of a round expired.
+    /// None while CLIENT PAUSE holds clients (nothing is written then, as Redis's active
+    /// expiry waits for a pause). The time the tick holds the database lock (not its waits
+    /// for it) is LATENCY's "expire-cycle" event.
     func sweep() {
+        if server.pauses.mayHold && server.pauses.isPaused { return }
+        var held = 0
+        defer { server.latency.sample("expire-cycle", microseconds: held) }
         let database = server.database
         for _ in 0..<Self.maxRoundsPerTick {
             let (examined, expired) = database.withLock { state in
+                let started = monotonicMicroseconds()
+                defer { held += monotonicMicroseconds() - started }
                 let now = database.clock.now()
                 let result = state.sweepExpired(now: now, budget: Self.slotsPerRound)
                 state.statistics.expiredKeys += result.expired
