@@ -99,6 +99,27 @@ import Testing
         #expect(other.seconds > 0.4, "a read waits during an ALL pause: \(other.seconds) s")
     }
 
+    /// Nothing is written while paused, not even expiry: a key whose time passed is hidden
+    /// but its delete is logged only after the pause (as Redis 7.0 pauses expiry).
+    @Test func expiryWaitsForThePause() throws {
+        let kv = try ServerProcess().start()
+        let admin = try RESPSession(port: kv.port)
+        let client = try RESPSession(port: kv.port)
+        _ = try client.call(["SET", "short", "v", "PX", "300"])
+        _ = try client.call(["SET", "swept", "v", "PX", "300"])
+        #expect("\(try admin.call(["CLIENT", "PAUSE", "1500", "WRITE"]))" == "+OK")
+        let before = try TestCluster.lsn(of: kv)
+        Thread.sleep(forTimeInterval: 0.6)
+        #expect("\(try client.call(["GET", "short"]))" == "$-1", "expired: hidden during the pause")
+        #expect("\(try client.call(["DBSIZE"]))" == ":2", "neither key removed yet")
+        #expect(try TestCluster.lsn(of: kv) == before, "no delete logged while paused (neither lazy nor by the sweep)")
+        Thread.sleep(forTimeInterval: 1.2)
+        let deadline = Date().addingTimeInterval(5)
+        while "\(try client.call(["DBSIZE"]))" != ":0" && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect("\(try client.call(["DBSIZE"]))" == ":0", "the sweep removed both after the pause")
+        #expect(try TestCluster.lsn(of: kv) > before, "and logged their deletes")
+    }
+
     @Test func aReplicaKeepsStreamingThroughAPause() throws {
         let cluster = try TestCluster()
         let primary = try cluster.startPrimary()
