@@ -75,7 +75,6 @@ struct LatencyReport {
         "fast-command": "O(1) or O(log N) commands took long: the machine may be overloaded (CPU steal, swapping); check the host.",
         "aof-fsync-always": "The write log's fsync was slow with --fsync always: use faster storage, or --fsync everysec if losing the last second of writes is acceptable.",
         "expire-cycle": "The background expiry sweep held the database long: many keys expire at once; spread their expiry times.",
-        "snapshot": "Taking a snapshot held the database long: the dataset is large; raise --snapshot-after-bytes to take them less often.",
     ]
 }
 
