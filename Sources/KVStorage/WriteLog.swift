@@ -203,6 +203,12 @@ public final class WriteLog: Sendable {
     /// pages, and retrying would report success for data that is gone — restart and recover.
     public var failure: StorageError? { positions.withLock { $0.failure } }
 
+    /// How many fsyncs ran and how long the latest took, in microseconds: two atomic loads,
+    /// cheap enough for the progress handler (LATENCY's fsync event).
+    public var latestFsync: (count: UInt64, microseconds: UInt64) {
+        (fsyncCount.load(ordering: .relaxed), fsyncMicrosecondsLast.load(ordering: .relaxed))
+    }
+
     /// The counters, for metrics.
     public var statistics: WriteLogStatistics {
         let (records, bytes) = staging.withLock { ($0.recordsAppended, $0.bytesAppended) }

@@ -73,6 +73,9 @@ struct KVServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("busy-reply-threshold"),
             help: "Milliseconds a Lua script runs before other clients get -BUSY and SCRIPT KILL may stop it. Env: KV_BUSY_REPLY_THRESHOLD.")
     var busyReplyThreshold: Int = 5000
+    @Option(name: .customLong("latency-monitor-threshold"),
+            help: "LATENCY records events that took at least this many milliseconds; 0: off. Env: KV_LATENCY_MONITOR_THRESHOLD.")
+    var latencyMonitorThreshold: Int = 0
 
     @Option(name: .customLong("databases"), help: "Databases SELECT may pick (0 to this minus one). Env: KV_DATABASES.")
     var databases: Int = 16
@@ -247,6 +250,11 @@ struct KVServerCommand: AsyncParsableCommand {
         }
         configuration.notifyKeyspaceEvents = notifyKeyspaceEvents
         configuration.busyReplyThreshold = max(0, busyReplyThreshold)
+        guard latencyMonitorThreshold >= 0 else {
+            printError("kv-server: --latency-monitor-threshold must be 0 (off) or more milliseconds (got \(latencyMonitorThreshold)).")
+            throw ExitCode(2)
+        }
+        configuration.latencyMonitorThreshold = latencyMonitorThreshold
         guard databases >= 1 && databases <= 65536 else {
             printError("kv-server: --databases must be between 1 and 65536 (got \(databases)).")
             throw ExitCode(2)

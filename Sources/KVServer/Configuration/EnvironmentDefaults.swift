@@ -12,7 +12,7 @@ public enum EnvironmentDefaults {
         "idle-timeout", "snapshot-after-bytes", "log-segment-bytes", "log-level", "replica-retention",
         "clone-timeout", "max-ready-lag", "max-staleness", "peers", "request-timeout", "max-memory", "protected",
         "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-dir", "enable-debug-command",
-        "slowlog-log-slower-than", "slowlog-max-len", "databases", "busy-reply-threshold",
+        "slowlog-log-slower-than", "slowlog-max-len", "databases", "busy-reply-threshold", "latency-monitor-threshold",
         "client-output-buffer-limit-pubsub", "notify-keyspace-events",
     ]
 

@@ -42,6 +42,9 @@ public struct ServerConfiguration: Sendable {
     /// answered `-BUSY` and SCRIPT KILL may stop it (Redis's `busy-reply-threshold`, formerly
     /// `lua-time-limit`).
     public var busyReplyThreshold = 5000
+    /// `--latency-monitor-threshold`: LATENCY records events that took at least this many
+    /// milliseconds (0: none), as Redis's `latency-monitor-threshold`; CONFIG SET changes it.
+    public var latencyMonitorThreshold = 0
     /// `--databases`: how many databases SELECT may pick (0 to this minus one), as Redis's
     /// `databases`.
     public var databases = 16

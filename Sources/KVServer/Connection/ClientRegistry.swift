@@ -20,6 +20,10 @@ final class ClientRegistry: Sendable {
             var libraryVersion = ""
             /// Channels, patterns and shard channels subscribed to.
             var subscriptions = (0, 0, 0)
+            /// CLIENT NO-EVICT on (kv never evicts clients: only shown, as flag `e`).
+            var noEvict = false
+            /// Held by CLIENT PAUSE (flag `b`, as Redis's postponed clients).
+            var postponed = false
         }
         let activity: KVMutex<Activity>
         /// Closes the client's connection (CLIENT KILL); set by its handler once it runs.
@@ -50,7 +54,10 @@ final class ClientRegistry: Sendable {
             let age = (now - connectedAt).components.seconds
             let idle = (now - state.lastActivity).components.seconds
             let pubsub = state.subscriptions.0 + state.subscriptions.1 + state.subscriptions.2 > 0
-            let flags = state.inTransaction ? (pubsub ? "Px" : "x") : (pubsub ? "P" : "N")
+            // Redis's letters, in its order: P (subscribed), x (MULTI), b (held), e (no-evict).
+            let set = (pubsub ? "P" : "") + (state.inTransaction ? "x" : "") + (state.postponed ? "b" : "")
+                + (state.noEvict ? "e" : "")
+            let flags = set.isEmpty ? "N" : set
             return "id=\(id) addr=\(address) laddr=\(localAddress) fd=\(fd ?? -1) name=\(state.name ?? "") "
                 + "age=\(age) idle=\(idle) flags=\(flags) db=\(state.database) sub=\(state.subscriptions.0) psub=\(state.subscriptions.1) ssub=\(state.subscriptions.2) multi=\(state.inTransaction ? 0 : -1) "
                 + "qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 "

@@ -141,7 +141,7 @@ extension CommandDispatcher {
 
     /// CONFIG GET pattern…: a read-only view of the settings clients and tools ask about.
     func configGet(_ arguments: Arguments) -> Reply {
-        let values = ConfigView(configuration: server.configuration).values
+        let values = ConfigView(configuration: server.configuration, latencyMonitorThreshold: server.latency.threshold).values
             + [("notify-keyspace-events", server.pubsub.notifications.current.text),
                ("client-output-buffer-limit", "normal 0 0 0 slave 0 0 0 " + server.pubsub.limit.description)]
         var pairs: [(Reply, Reply)] = []

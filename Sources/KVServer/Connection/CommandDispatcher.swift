@@ -114,6 +114,7 @@ struct CommandDispatcher {
         let microseconds = clock.lap()
         state.statistics.record(ServerCommands.table.slot(of: row, at: position), microseconds: microseconds, failed: failed)
         logIfSlow(row.spec, arguments, microseconds: microseconds, session: session, state: &state, clock: clock)
+        server.latency.sample(row.spec, microseconds: microseconds)
         feedMonitors(row.spec, arguments, session: session)
         return outcome
     }
@@ -182,6 +183,7 @@ struct CommandDispatcher {
             if case .error = reply { failed = true }
             let microseconds = clock.lap()
             state.statistics.record(slot, microseconds: microseconds, failed: failed)
+            server.latency.sample(table.rows[command.position].spec, microseconds: microseconds)
             if state.slowlog.logs(microseconds) || server.monitors.isActive {
                 command.arguments.withArguments { arguments in
                     logIfSlow(table.rows[command.position].spec, arguments, microseconds: microseconds, session: session,

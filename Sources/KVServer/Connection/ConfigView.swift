@@ -2,6 +2,8 @@
 /// tools which probe them (redis-benchmark asks for `save` and `appendonly`) work.
 struct ConfigView {
     let configuration: ServerConfiguration
+    /// The live `latency-monitor-threshold` (CONFIG SET changes it); the flag's value if nil.
+    var latencyMonitorThreshold: Int? = nil
 
     var values: [(String, String)] {
         [
@@ -17,6 +19,7 @@ struct ConfigView {
             ("slowlog-max-len", String(configuration.slowlogMaxLen)),
             ("busy-reply-threshold", String(configuration.busyReplyThreshold)),
             ("lua-time-limit", String(configuration.busyReplyThreshold)),
+            ("latency-monitor-threshold", String(latencyMonitorThreshold ?? configuration.latencyMonitorThreshold)),
             ("maxmemory", String(configuration.maxMemory)),
             ("maxmemory-policy", "noeviction"),
             ("protected-mode", configuration.protectedMode ? "yes" : "no"),

@@ -37,6 +37,8 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// The answer box of a blocking command in progress (BLPOP, …), and its timeout.
     var blockedOn: BlockedClient?
     var blockedTimer: Scheduled<Void>?
+    /// Held by CLIENT PAUSE: fires at the pause's end (UNPAUSE wakes the connection sooner).
+    var postponedTimer: Scheduled<Void>?
     /// The connection is closing: nothing more is read or run.
     var closing = false
     /// `--request-timeout`: runs while part of a command has arrived.
@@ -141,8 +143,11 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             CommandDispatcher(server: server, record: record).unsubscribeAll(session: &session)
         }
         session.subscriber?.detach()
+        postponedTimer?.cancel()
+        postponedTimer = nil
         self.context = nil
         if let record {
+            server.pauses.stopWaiting(client: record.id)
             server.clients.unregister(record.id)
             server.monitors.remove(client: record.id)
         }
@@ -203,6 +208,8 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         /// A command that holds the connection after the batch's replies (WAIT, KV.WAITLSN,
         /// KV.CLONE, KV.STREAM).
         var pause: CommandOutcome?
+        /// CLIENT PAUSE holds the next command (not run, still in `input`) until then.
+        var postponedUntil: ContinuousClock.Instant?
     }
 
     /// Runs every whole command in `input`.
@@ -236,7 +243,7 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         if result.close { closing = true }
         if result.crossProtocol { warnCrossProtocol(from: record) }
-        if result.pause != nil { blocked = true }
+        if result.pause != nil || result.postponedUntil != nil { blocked = true }
         if result.output.readableBytes >= Self.batchOutputLimit && input != nil && !closing && !blocked {
             // Run the rest once these replies have left: at once if the socket takes them,
             // else when it becomes writable again.
@@ -265,7 +272,12 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private func runCommands(in raw: UnsafeRawBufferPointer, dispatcher: CommandDispatcher, result: inout BatchResult) -> Int? {
         var offset = 0
         var lastCommand: String?
-        var clock = BatchClock(context: server.database.context())
+        var commandContext = server.database.context()
+        // While clients are paused nothing is written, not even the delete of a key found
+        // expired: it is hidden, as on a replica (Redis 7.0 pauses expiry likewise).
+        let pauses = server.pauses
+        if pauses.mayHold && pauses.isPaused { commandContext.expiry = .replica }
+        var clock = BatchClock(context: commandContext)
         let ran: Void? = server.database.withLock(unlessBusy: server.scripts) { state in
             parsing: while offset < raw.count {
                 let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
@@ -274,6 +286,12 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 parser.limits.requiresAuthentication = !session.authenticated
                 switch parser.parse(rest, into: &bounds) {
                 case let .command(consumed):
+                    if pauses.mayHold, let until = bounds.withUnsafeBufferPointer({ bounds in
+                        dispatcher.postponement(Arguments(base: rest.baseAddress, bounds: bounds), session: session, state: state)
+                    }) {
+                        result.postponedUntil = until
+                        break parsing
+                    }
                     offset += consumed
                     outcome = bounds.withUnsafeBufferPointer { bounds in
                         let arguments = Arguments(base: rest.baseAddress, bounds: bounds)
@@ -281,6 +299,12 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                         return dispatcher.run(arguments, session: &session, state: &state, clock: &clock)
                     }
                 case let .inline(consumed, owned):
+                    if pauses.mayHold, let until = owned.withArguments({ arguments in
+                        dispatcher.postponement(arguments, session: session, state: state)
+                    }) {
+                        result.postponedUntil = until
+                        break parsing
+                    }
                     offset += consumed
                     outcome = owned.withArguments { arguments in
                         lastCommand = Self.listedName(arguments)
@@ -359,6 +383,8 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 context.close(promise: nil)
             } else if let pause = result.pause {
                 startPause(pause, context: context)
+            } else if let until = result.postponedUntil {
+                startPostponement(until: until, context: context)
             }
         }
         let wrote = result.wrote

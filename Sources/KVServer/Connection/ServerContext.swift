@@ -36,6 +36,10 @@ final class ServerContext: Sendable {
     let history = StatusHistoryRecorder()
     /// The Lua script running now, seen without the database lock (BUSY, SCRIPT KILL).
     let scripts: ScriptActivity
+    /// LATENCY's spikes and `--latency-monitor-threshold`.
+    let latency: LatencyMonitor
+    /// CLIENT PAUSE: whether commands wait, and the connections waiting.
+    let pauses = ClientPauses()
 
     init(
         configuration: ServerConfiguration,
@@ -58,6 +62,7 @@ final class ServerContext: Sendable {
         self.monitors = Monitors(logger: logger)
         self.pubsub = pubsub ?? PubSub(limit: configuration.pubsubOutputLimit,
                                           notifications: KeyspaceEventClasses(configuration.notifyKeyspaceEvents) ?? [], logger: logger)
+        self.latency = LatencyMonitor(thresholdMilliseconds: configuration.latencyMonitorThreshold, clock: database.clock)
         self.startedAt = .now
         self.recovery = recovery
         self.scripts = ScriptActivity(thresholdMilliseconds: configuration.busyReplyThreshold)

@@ -30,12 +30,20 @@ final class ExpirySweeper: Sendable {
     }
 
     /// One tick: up to `maxRoundsPerTick` rounds while a quarter or more of a round expired.
+    /// None while CLIENT PAUSE holds clients (nothing is written then, as Redis's active
+    /// expiry waits for a pause). The time the tick holds the database lock (not its waits
+    /// for it) is LATENCY's "expire-cycle" event.
     func sweep() {
         // Never wait on the lock behind a script: this loop serves connections too.
         guard !server.scripts.isActive else { return }
+        if server.pauses.mayHold && server.pauses.isPaused { return }
+        var held = 0
+        defer { server.latency.sample("expire-cycle", microseconds: held) }
         let database = server.database
         for _ in 0..<Self.maxRoundsPerTick {
             let (examined, expired) = database.withLock { state in
+                let started = monotonicMicroseconds()
+                defer { held += monotonicMicroseconds() - started }
                 let now = database.clock.now()
                 let mark = state.effects.count
                 let result = state.sweepExpired(now: now, budget: Self.slotsPerRound)

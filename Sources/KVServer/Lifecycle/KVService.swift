@@ -117,8 +117,12 @@ struct KVService: Service {
         // waits on its progress.
         let logHealth = LogHealthReporter(logger: logger)
         let replica = controller
+        let latency = server.latency
+        let fsyncAlways = configuration.fsync == .always
         let adoptLog: @Sendable (WriteLog) -> Void = { log in
+            let fsyncs = FsyncLatencyProbe(log: log, monitor: latency)
             log.setProgressHandler { progress in
+                if fsyncAlways { fsyncs.check() }
                 if let hub {
                     hub.logAdvanced(acknowledged: progress.acknowledged, durable: progress.durable)
                     applied.advanced(to: progress.acknowledged)

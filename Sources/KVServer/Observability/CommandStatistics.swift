@@ -17,6 +17,8 @@ struct CommandStatistics {
     private var counters = [Counter](repeating: Counter(), count: ServerCommands.table.slotCount)
     /// Per command, made on its first call (`INFO latencystats`).
     private var histograms = [LatencyHistogram?](repeating: nil, count: ServerCommands.table.slotCount)
+    /// Per command, made on its first call (`LATENCY HISTOGRAM`, in Redis's buckets).
+    private var distributions = [LatencyDistribution?](repeating: nil, count: ServerCommands.table.slotCount)
     /// Command latencies counted into `bucketBounds` (+Inf last).
     private(set) var latencyBuckets = [Int](repeating: 0, count: bucketBounds.count + 1)
     private(set) var totalCalls = 0
@@ -29,6 +31,8 @@ struct CommandStatistics {
         if failed { counters[slot].failedCalls += 1 }
         if histograms[slot] == nil { histograms[slot] = LatencyHistogram() }
         histograms[slot]!.record(microseconds)
+        if distributions[slot] == nil { distributions[slot] = LatencyDistribution() }
+        distributions[slot]!.record(microseconds: microseconds)
         totalCalls += 1
         var bucket = 0
         while bucket < Self.bucketBounds.count && microseconds > Self.bucketBounds[bucket] { bucket += 1 }
@@ -49,6 +53,15 @@ struct CommandStatistics {
         var result: [String: LatencyHistogram] = [:]
         for (slot, histogram) in histograms.enumerated() {
             if let histogram { result[ServerCommands.table.slotNames[slot]] = histogram }
+        }
+        return result
+    }
+
+    /// The LATENCY HISTOGRAM distributions of the commands called at least once, by name.
+    var distributionByName: [String: LatencyDistribution] {
+        var result: [String: LatencyDistribution] = [:]
+        for (slot, distribution) in distributions.enumerated() {
+            if let distribution { result[ServerCommands.table.slotNames[slot]] = distribution }
         }
         return result
     }

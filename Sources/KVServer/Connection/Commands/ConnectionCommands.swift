@@ -79,12 +79,26 @@ enum ConnectionCommands {
             handler: .server { dispatcher, arguments, _, _, _ in
                 .reply(dispatcher.setInfo(arguments.string(2), arguments.string(3)))
             }),
+        Row("client|pause", arity: -3, flags: [.admin, .noscript, .loading, .stale], group: "connection",
+            since: "3.0.0", summary: "Suspends commands processing.", handler: .server { dispatcher, arguments, _, _, _ in
+                .reply(dispatcher.clientPause(arguments))
+            }),
+        Row("client|unpause", arity: 2, flags: [.admin, .noscript, .loading, .stale], group: "connection",
+            since: "6.2.0", summary: "Resumes processing of clients that were paused.", handler: .server { dispatcher, _, _, _, _ in
+                dispatcher.server.pauses.unpause()
+                return .reply(.ok)
+            }),
+        Row("client|no-evict", arity: 3, flags: [.admin, .noscript, .loading, .stale], group: "connection",
+            since: "7.0.0", summary: "Sets the client eviction mode of the connection.", handler: .server { dispatcher, arguments, _, _, _ in
+                .reply(dispatcher.clientNoEvict(arguments))
+            }),
         Row("client|help", arity: 2, flags: [.loading, .stale], group: "connection",
             since: "5.0.0", summary: "Returns helpful text about the different subcommands.", handler: .server { _, _, _, _, _ in
                 helpReply(["CLIENT <subcommand> [<arg> ...]", "ID", "GETNAME", "SETNAME <name>", "SETINFO <lib-name|lib-ver> <value>",
                           "INFO", "LIST [TYPE normal] [ID <id> [<id> ...]]",
                           "KILL <ip:port>", "KILL <option> <value> [<option> <value> [...]]",
-                          "    Options: ID <client-id>, TYPE normal|master|replica|pubsub, USER default, ADDR <ip:port>, LADDR <ip:port>, SKIPME yes|no"])
+                          "    Options: ID <client-id>, TYPE normal|master|replica|pubsub, USER default, ADDR <ip:port>, LADDR <ip:port>, SKIPME yes|no",
+                          "PAUSE <timeout> [WRITE|ALL]", "UNPAUSE", "NO-EVICT (ON|OFF)"])
             }),
     ]
 }

@@ -125,10 +125,7 @@ enum IntrospectionCommands {
             }),
         Row("config|set", arity: -4, flags: [.admin, .noscript, .loading, .stale], group: "server", since: "2.0.0",
             summary: "Sets configuration parameters in-flight.", handler: .server { dispatcher, arguments, _, _, _ in
-                if arguments.count == 4 && arguments.matches(2, "notify-keyspace-events") {
-                    return .reply(dispatcher.setKeyspaceEvents(arguments.string(3)))
-                }
-                return .reply(.error(CommandError("ERR CONFIG SET is not supported by kv but for notify-keyspace-events; settings are flags and environment variables (see kv-server --help)")))
+                .reply(dispatcher.configSet(arguments))
             }),
         Row("config|resetstat", arity: 2, flags: [.admin, .noscript, .loading, .stale], group: "server", since: "2.0.0",
             summary: "Resets the server's statistics.", handler: .server { _, _, _, _, _ in .reply(.ok) }),
@@ -137,7 +134,7 @@ enum IntrospectionCommands {
                 helpReply([
                     "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                     "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
-                    "SET <directive> <value>", "    Not supported by kv: settings are flags and environment variables.",
+                    "SET <directive> <value>", "    Only latency-monitor-threshold: kv's other settings are flags and environment variables.",
                     "RESETSTAT", "    Accepted; kv keeps its statistics.",
                     "HELP", "    Print this help.",
                 ])

@@ -25,7 +25,8 @@ enum ServerCommands {
             family.map { row in CommandRow(row) { DatasetCommands.overrides[row.spec.name] ?? ServerHandler.keyspace($0) } }
         }
             + [DatasetCommands.rows, BlockingCommands.rows, IntrospectionCommands.rows, ConnectionCommands.rows, TransactionCommands.rows,
-               ReplicationCommands.rows, PersistenceCommands.rows, PubSubCommands.rows, ScriptCommands.rows]
+               ReplicationCommands.rows, PersistenceCommands.rows, PubSubCommands.rows, ScriptCommands.rows,
+               LatencyCommands.rows]
     )
 
     /// A container command's own handler when it needs a subcommand (CLIENT, CONFIG): never
