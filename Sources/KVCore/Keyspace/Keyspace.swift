@@ -106,7 +106,7 @@ public struct Keyspace {
         case let .edit(key, edit):
             apply(edit, to: key)
         case let .delete(key):
-            key.withUnsafeBytes { _ = remove($0) }
+            key.withUnsafeBytes { discard($0) }
         case let .expire(key, at):
             key.withUnsafeBytes { raw in
                 if let old = lookup(raw) { insert(old.withExpiry(at)) }
