@@ -30,6 +30,9 @@ public struct SnapshotWriter: Sendable {
         self.history = history
     }
 
+    /// Bytes written between two syncs of a snapshot file (Redis's 4 MB `REDIS_AUTOSYNC_BYTES`).
+    static let syncInterval = 4 << 20
+
     /// Streams `snapshot` (the keyspace as of `lsn`) to a temporary file and fsyncs it; returns
     /// the unpublished file. Runs for as long as the keyspace takes to write — call it off the
     /// request path.
@@ -41,10 +44,19 @@ public struct SnapshotWriter: Sendable {
                                       chunkSize: chunkSize)
         var chunk: [UInt8] = []
         var size = 0
+        var unsynced = 0
         do {
             while encoder.encodeNext(into: &chunk) {
                 try file.write(chunk)
                 size += chunk.count
+                unsynced += chunk.count
+                // Redis's rdb-save-incremental-fsync: a snapshot of millions of keys would
+                // otherwise pile up hundreds of MB of dirty pages, and the kernel's writeback
+                // throttling then makes every writer sleep — the event loop's log writes too.
+                if unsynced >= SnapshotWriter.syncInterval {
+                    try file.sync()
+                    unsynced = 0
+                }
                 chunk.removeAll(keepingCapacity: true)
             }
             guard encoder.entriesWritten == encoder.header.entryCount else {

@@ -20,8 +20,9 @@ struct SlotTagTests {
     /// Every slot: tag 0 exactly when empty, otherwise the tag of its entry's hash; every
     /// entry at or after its home with no empty slot in between; the count matches.
     func checkSlots(_ keyspace: Keyspace, sourceLocation: SourceLocation = #_sourceLocation) {
-        let table = keyspace.table
         var occupied = 0
+        // Both arrays while a resize runs.
+        for table in [keyspace.table.current] + (keyspace.table.previous.map { [$0] } ?? []) {
         for position in 0..<table.capacity {
             let tag = table.tag(at: position)
             guard let entry = table.entry(at: position) else {
@@ -36,6 +37,7 @@ struct SlotTagTests {
                 #expect(table.isOccupied(walk), "gap before slot \(position)", sourceLocation: sourceLocation)
                 walk = (walk + 1) & table.mask
             }
+        }
         }
         #expect(occupied == keyspace.count, sourceLocation: sourceLocation)
     }

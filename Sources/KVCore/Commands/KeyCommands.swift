@@ -1,10 +1,10 @@
 /// DEL, UNLINK, EXISTS, TYPE, RENAME, RENAMENX, RANDOMKEY, KEYS, SCAN, FLUSHDB, FLUSHALL.
 extension Keyspace {
-    /// DEL and UNLINK (there is no lazy freeing to do: an entry is one block).
+    /// DEL and UNLINK (both free a large collection on a background thread: `discard`).
     mutating func del(_ a: Arguments, _ c: CommandContext, _ e: inout [WriteOperation]) -> Reply {
         var deleted: Int64 = 0
         for index in 1..<a.count where live(a[index], context: c, effects: &e) != nil {
-            remove(a[index])
+            discard(a[index])
             e.append(.delete(key: a.bytes(index)))
             deleted += 1
         }

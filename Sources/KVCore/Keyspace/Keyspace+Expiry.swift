@@ -37,11 +37,15 @@ extension Keyspace {
     ///
     /// Meant for the primary, on a timer, under the keyspace's lock; lazy expiry on access
     /// covers whatever the sweep has not reached yet. The resume point is kept as a hash
-    /// position, so it stays meaningful when the table resizes.
+    /// position, so it stays meaningful when the table resizes. The sweep walks the current
+    /// array; keys still in a resize's old array are swept once moved.
     @discardableResult
     public mutating func sweepExpired(
         now: UnixMillis, budget: Int, effects: inout [WriteOperation]
     ) -> (examined: Int, expired: Int) {
+        // The timer also moves a running resize on (or starts a shrink), so that a table left
+        // half resized by a burst of writes completes without further writes.
+        if table.isResizing { table.advanceResize(slots: max(budget, SlotTable.stepSlots)) } else { table.shrinkIfSparse() }
         var examined = 0
         var expired = 0
         while examined < budget && table.count > 0 {
@@ -61,7 +65,8 @@ extension Keyspace {
         return (examined, expired)
     }
 
-    /// A random key, for RANDOMKEY: a random slot, then the first occupied slot from there.
+    /// A random key, for RANDOMKEY: a random slot, then the first occupied slot from there
+    /// (`SlotTable.randomPosition`).
     ///
     /// Expired keys are skipped; on the primary they are removed (with their `.delete`
     /// appended to `effects`). A replica that keeps drawing expired keys falls back to a walk
@@ -69,8 +74,7 @@ extension Keyspace {
     mutating func randomEntry(context: CommandContext, effects: inout [WriteOperation]) -> Entry? {
         var hiddenDraws = 0
         while table.count > 0 {
-            var position = Int(truncatingIfNeeded: nextRandom()) & table.mask
-            while !table.isOccupied(position) { position = (position + 1) & table.mask }
+            let position = table.randomPosition(nextRandom())
             let entry = table.entry(at: position)!
             if !entry.isExpired(at: context.now) { return entry }
             if context.expiry == .primary {
@@ -85,12 +89,7 @@ extension Keyspace {
     }
 
     private func firstLiveEntry(now: UnixMillis) -> Entry? {
-        for page in table.pages {
-            for index in 0..<page.count {
-                if let entry = page[index], !entry.isExpired(at: now) { return entry }
-            }
-        }
-        return nil
+        table.entries.first { !$0.isExpired(at: now) }
     }
 
     /// splitmix64: cheap, and good enough to pick slots.

@@ -25,10 +25,6 @@ extension Keyspace {
 
     /// Calls `body` with every entry (expired or not), in slot order.
     public func forEach(_ body: (Entry) throws -> Void) rethrows {
-        for page in table.pages {
-            for index in 0..<page.count {
-                if let entry = page[index] { try body(entry) }
-            }
-        }
+        for entry in table.entries { try body(entry) }
     }
 }

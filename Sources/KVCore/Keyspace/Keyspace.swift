@@ -44,11 +44,10 @@ public struct Keyspace {
     /// The number of slots of the hash table (for INFO and tests).
     public var slotCount: Int { table.capacity }
 
-    /// An estimate of the bytes the keyspace occupies: entries, slots, tags and page headers.
+    /// An estimate of the bytes the keyspace occupies: entries, slots, tags and page headers
+    /// (of the pages made: a resize's new array makes its pages as it fills them).
     public var memoryFootprint: Int {
-        entryBytes + table.capacity * (MemoryLayout<Entry?>.stride + MemoryLayout<SlotTag>.stride)
-            + table.pages.count * 48
-            + table.pages.capacity * MemoryLayout<SlotPage>.stride + 32
+        entryBytes + table.slotBytes + table.pageCount * MemoryLayout<SlotPage>.stride + 32
     }
 
     /// The entry stored under `key`, expired or not.
@@ -81,7 +80,17 @@ public struct Keyspace {
         return removed
     }
 
-    /// Removes every key.
+    /// Removes `key` for good (DEL, UNLINK): a collection of more than
+    /// `BackgroundRelease.threshold` elements is freed on a background thread.
+    mutating func discard(_ key: UnsafeRawBufferPointer) {
+        guard let position = table.position(of: key, hash: table.hash(key)) else { return }
+        var removed: Entry? = remove(at: position)
+        if (removed?.object?.count ?? 0) > BackgroundRelease.threshold {
+            BackgroundRelease.take(&removed, leaving: nil)
+        }
+    }
+
+    /// Removes every key (the old table is freed on a background thread: `SlotTable.removeAll`).
     public mutating func removeAll() {
         table.removeAll()
         entryBytes = 0
@@ -97,7 +106,7 @@ public struct Keyspace {
         case let .edit(key, edit):
             apply(edit, to: key)
         case let .delete(key):
-            key.withUnsafeBytes { _ = remove($0) }
+            key.withUnsafeBytes { discard($0) }
         case let .expire(key, at):
             key.withUnsafeBytes { raw in
                 if let old = lookup(raw) { insert(old.withExpiry(at)) }
@@ -114,8 +123,9 @@ public struct Keyspace {
     /// A consistent, immutable view of every entry as of now (expired ones not yet removed
     /// included), safe to read on another thread while this keyspace goes on changing.
     ///
-    /// O(number of pages): it shares the pages, and later writes copy the pages they touch.
+    /// O(1): it shares the pages (both arrays' while the table resizes), and later writes
+    /// copy the pages they touch.
     public func snapshot() -> KeyspaceSnapshot {
-        KeyspaceSnapshot(pages: table.pages, count: table.count)
+        KeyspaceSnapshot(pages: table.entries, count: table.count)
     }
 }

@@ -25,6 +25,11 @@ final class SlotPage: ManagedBuffer<Int, Entry?> {
     /// a snapshot copies at most that.
     static let maximumSlotCountLog2 = 12
 
+    /// A full-size page of empty slots that every array shares for its pages not yet written
+    /// (`SlotArray`): a resize's new array starts as references to it. Never written: the
+    /// static reference keeps it shared, so a write always makes a page of its own first.
+    nonisolated(unsafe) static let empty = SlotPage.make(count: 1 << maximumSlotCountLog2)
+
     /// Tail elements (of `Entry?`'s size) to allocate for `count` slots and their tags.
     private static func elementCount(slots count: Int) -> Int {
         let slotStride = MemoryLayout<Entry?>.stride

@@ -33,7 +33,7 @@ public final class HashObject: ValueObject {
     override public var footprint: Int {
         switch storage {
         case let .packed(list): 48 + list.footprint
-        case let .table(table): 48 + entryBytes + table.capacity * 9 + table.pages.count * 48
+        case let .table(table): 48 + entryBytes + table.slotBytes
         }
     }
 
@@ -126,11 +126,7 @@ public final class HashObject: ValueObject {
                 return true
             }
         case let .table(table):
-            for page in table.pages {
-                for index in 0..<page.count {
-                    if let entry = page[index] { entry.withKey { key in entry.withValue { body(key, $0) } } }
-                }
-            }
+            for entry in table.entries { entry.withKey { key in entry.withValue { body(key, $0) } } }
         }
     }
 
@@ -152,9 +148,7 @@ public final class HashObject: ValueObject {
             return (list.copy(at: offset), list.copy(at: list.next(after: offset)))
         case let .table(table):
             // `index` picks a slot; the first occupied one from there is the pair.
-            var position = index & table.mask
-            while !table.isOccupied(position) { position = (position + 1) & table.mask }
-            let entry = table.entry(at: position)!
+            let entry = table.entry(at: table.randomPosition(UInt64(truncatingIfNeeded: index)))!
             return (entry.key, entry.value)
         }
     }

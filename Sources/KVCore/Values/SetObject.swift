@@ -43,7 +43,7 @@ public final class SetObject: ValueObject, @unchecked Sendable {
     override public var footprint: Int {
         switch storage {
         case let .intset(set): 48 + set.footprint
-        case let .table(table): 48 + entryBytes + table.capacity * 9 + table.pages.count * 48
+        case let .table(table): 48 + entryBytes + table.slotBytes
         }
     }
 
@@ -124,11 +124,7 @@ public final class SetObject: ValueObject, @unchecked Sendable {
         case let .intset(set):
             set.forEach { $0.withDecimal(body) }
         case let .table(table):
-            for page in table.pages {
-                for index in 0..<page.count {
-                    if let entry = page[index] { entry.withKey(body) }
-                }
-            }
+            for entry in table.entries { entry.withKey(body) }
         }
     }
 
@@ -140,25 +136,23 @@ public final class SetObject: ValueObject, @unchecked Sendable {
         return members
     }
 
-    /// The bound of the indices `member(at:)` takes: the members of an intset, the slots of a
-    /// table.
+    /// The bound of the indices `member(at:)` takes: the members of an intset; any index for a
+    /// table (its bits draw a position: `SlotTable.randomPosition`).
     var randomBound: Int {
         switch storage {
         case let .intset(set): set.count
-        case let .table(table): table.capacity
+        case .table: Int.max
         }
     }
 
     /// The member an index below `randomBound` draws: the intset's element there, or the
-    /// first occupied table slot from that slot on.
+    /// first occupied table slot from the slot it draws.
     func member(at index: Int) -> [UInt8] {
         switch storage {
         case let .intset(set):
             return set.value(at: index).withDecimal { Array($0) }
         case let .table(table):
-            var position = index & table.mask
-            while !table.isOccupied(position) { position = (position + 1) & table.mask }
-            return table.entry(at: position)!.key
+            return table.entry(at: table.randomPosition(UInt64(truncatingIfNeeded: index)))!.key
         }
     }
 

@@ -28,7 +28,7 @@ public final class SortedSetObject: ValueObject {
 
     override public var footprint: Int {
         guard let table else { return 48 + packed.footprint }
-        return 64 + entryBytes + table.capacity * 9 + table.pages.count * 48 + tree.count * 10
+        return 64 + entryBytes + table.slotBytes + tree.count * 10
     }
 
     override public var encodingName: String { table == nil ? "listpack" : "skiplist" }
