@@ -48,6 +48,26 @@ extension ScriptEngine {
                            'package', 'io', 'os', 'debug'}) do
       real[name] = nil
     end
+    -- No bytecode from scripts either (see ScriptEngine.load): string.dump makes it, and
+    -- loadstring and load take only source text.
+    real.string.dump = nil
+    local loadstring, concat = real.loadstring, real.table.concat
+    local function source(chunk, name)
+      if type(chunk) == 'string' and chunk:byte(1) == 27 then return nil, 'binary chunks are not allowed' end
+      return loadstring(chunk, name)
+    end
+    real.loadstring = source
+    real.load = function(reader, name)
+      if type(reader) ~= 'function' then return loadstring(reader, name) end
+      local pieces = {}
+      while true do
+        local piece = reader()
+        if piece == nil or piece == '' then break end
+        if type(piece) ~= 'string' then return nil, 'reader function must return a string' end
+        pieces[#pieces + 1] = piece
+      end
+      return source(concat(pieces), name)
+    end
 
     local redis = real.redis
     redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3

@@ -114,6 +114,14 @@ public final class ScriptEngine {
         let L = lua.pointer
         // A shebang line (`#!lua flags=no-writes`) is not Lua: compiled without it, as Redis does.
         let skipped = ScriptFlags.shebangLength(body)
+        // Never precompiled bytecode (ESC "Lua"…): Lua 5.1's loader trusts it, and crafted
+        // bytecode can corrupt memory (CVE-2015-4335). Redis's Lua parses such a body as text
+        // and fails on its first byte; the same error here. (`loadstring` and `load` refuse it
+        // in the sandbox, and `string.dump` is gone.)
+        if skipped < body.count && body[skipped] == 0x1B {
+            return .failure(CommandError(
+                "ERR Error compiling script (new function): user_script:1: unexpected symbol near 'char(27)'"))
+        }
         // One byte more than the body, so that an empty body still has an address.
         let source = body + [0]
         let status = source.withUnsafeBufferPointer { buffer in

@@ -8,6 +8,12 @@ import Testing
 
     static let script: [[String]] = [
         // Lua → reply
+        // No bytecode: neither as the script, nor through loadstring, load or string.dump.
+        ["EVAL", "\u{1B}LuaQ\u{0}\u{1}\u{4}\u{8}", "0"], ["EVAL", "return loadstring('\\27LuaQ')", "0"],
+        ["EVAL", "return string.dump", "0"], ["EVAL", "return type(loadstring)", "0"], ["EVAL", "return type(load)", "0"],
+        ["EVAL", "return loadstring('return 7')()", "0"],
+        ["EVAL", "local parts = {'return ', '8'} local i = 0 return load(function() i = i + 1 return parts[i] end)()", "0"],
+        ["EVAL", "local f = load(function() return nil end) return type(f)", "0"],
         ["EVAL", "return 1", "0"], ["EVAL", "return 'x'", "0"], ["EVAL", "return 3.99", "0"], ["EVAL", "return -3.7", "0"],
         ["EVAL", "return 1e20", "0"], ["EVAL", "return 2^53", "0"], ["EVAL", "return 0/0", "0"],
         ["EVAL", "return true", "0"], ["EVAL", "return false", "0"], ["EVAL", "return nil", "0"],
