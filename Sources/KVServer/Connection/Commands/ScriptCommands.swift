@@ -6,9 +6,11 @@ import KVScripting
 ///
 /// A script runs on the script thread (`ScriptActivity`), not on the event loop, so that the
 /// loop's other connections can be answered `-BUSY` and SCRIPT KILL while a long one runs —
-/// unless its runs are typically quick (under a millisecond): then it runs in place, in
-/// its batch, as do scripts inside EXEC. Handing a script to another thread costs a thread hop
-/// and ends the batch (measured: pipelined EVALs went from 168k/s on Redis to 14k/s on kv).
+/// unless its runs are typically quick (under a millisecond) and the server has more than one
+/// event loop (so that another loop can take SCRIPT KILL should it turn long): then it runs in
+/// place, in its batch, as do scripts inside EXEC. Handing a script to another thread costs a
+/// thread hop and ends the batch (measured: pipelined EVALs went from 168k/s on Redis to 14k/s
+/// on kv).
 enum ScriptCommands {
     private typealias Row = CommandRow<ServerHandler>
 
@@ -82,7 +84,10 @@ enum ScriptCommands {
             case let .failure(error):
                 return .reply(.error(error))
             case let .success(request):
-                if session.executingTransaction || dispatcher.scriptEngine(&state).isQuick(sha: request.sha) {
+                // In place only where another loop can answer SCRIPT KILL should a quick script
+                // turn long: with one event loop, every script goes to the script thread.
+                if session.executingTransaction
+                    || (dispatcher.server.configuration.threads > 1 && dispatcher.scriptEngine(&state).isQuick(sha: request.sha)) {
                     return .reply(dispatcher.runScript(request, session: &session, state: &state, clock: &clock))
                 }
                 return .runScript(request)
