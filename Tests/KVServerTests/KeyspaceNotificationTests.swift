@@ -28,6 +28,8 @@ import Testing
         ["ZREMRANGEBYSCORE", "z", "0", "1"], ["ZREMRANGEBYRANK", "z", "0", "0"], ["ZUNIONSTORE", "zu", "1", "z"],
         ["RPUSH", "bl", "a", "b"], ["BLPOP", "bl", "0"], ["BRPOP", "bl", "0"], ["ZADD", "bz", "1", "a"], ["BZPOPMIN", "bz", "0"],
         ["RPUSH", "bl", "a"], ["BLMOVE", "bl", "bl2", "RIGHT", "LEFT", "0"], ["LMPOP", "1", "bl2", "RIGHT"],
+        // A script's commands fire their events, as Redis's.
+        ["EVAL", "redis.call('SET', KEYS[1], 'v') redis.call('HSET', KEYS[2], 'f', 'v') return redis.call('DEL', KEYS[1])", "2", "ev", "eh"],
         ["FLUSHALL"],
     ]
 

@@ -63,6 +63,7 @@ extension CommandDispatcher {
         let engine = scriptEngine(&state)
         let activity = server.scripts
         let mark = state.effects.count
+        let markDatabase = state.effectsDatabase
         // The script's own client, as Redis's: SELECT in a script does not change the caller's database.
         var scriptSession = ClientSession(id: session.id, passwordRequired: false)
         scriptSession.database = session.database
@@ -78,6 +79,7 @@ extension CommandDispatcher {
         }
         if activity.end() {
             state.effects.removeSubrange(mark...)
+            state.effectsDatabase = markDatabase  // the record's cursor as before the script
             server.logger.warning("a script was stopped by SHUTDOWN NOSAVE: its writes are not logged")
             return reply
         }
@@ -119,7 +121,8 @@ extension CommandDispatcher {
             let reply: Reply
             switch row.handler {
             case let .keyspace(handler):
-                reply = state.run(handler, spec, arguments, context: clock.context, database: session.database)
+                // Keyspace events fire for a script's commands, as Redis's.
+                reply = runNotifying(handler, spec, arguments, session: session, state: &state, context: clock.context)
             case let .server(handler):
                 reply = inlineReply(handler(self, arguments, &session, &state, &clock), spec: spec, session: session, state: &state)
             }
