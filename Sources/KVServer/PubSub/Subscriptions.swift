@@ -17,6 +17,12 @@ struct Subscriptions {
             return true
         }
 
+        /// Removes every name (O(n), where removing them one by one would be O(n²)).
+        mutating func removeAll() {
+            ordered.removeAll()
+            members.removeAll()
+        }
+
         /// Removes `name`; false when it was not there.
         mutating func remove(_ name: [UInt8]) -> Bool {
             guard members.remove(name) != nil else { return false }

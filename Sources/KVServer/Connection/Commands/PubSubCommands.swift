@@ -108,8 +108,20 @@ extension CommandDispatcher {
     /// (P|S)UNSUBSCRIBE [name…]: every name given, or every subscription of the kind; one
     /// confirmation each (a null name when there was none).
     func unsubscribe(_ kind: PubSub.Kind, _ arguments: Arguments, session: inout ClientSession) -> Reply {
-        let names = arguments.count > 1 ? (1..<arguments.count).map { arguments.bytes($0) } : session.subscriptions[kind].ordered
         var frames: [Reply] = []
+        if arguments.count == 1 && !session.subscriptions[kind].isEmpty {
+            // Every subscription of the kind, in order, each confirmation counting the ones left.
+            let names = session.subscriptions[kind].ordered
+            session.subscriptions[kind].removeAll()
+            let remaining = Self.count(kind, session)
+            for (index, name) in names.enumerated() {
+                server.pubsub.remove(kind, name, client: session.id)
+                frames.append(.push([.bulk(Self.unsubscribeWord(kind)), .bulk(name), .integer(Int64(remaining + names.count - index - 1))]))
+            }
+            noteSubscriptions(session)
+            return .frames(frames)
+        }
+        let names = (1..<arguments.count).map { arguments.bytes($0) }
         for name in names {
             if session.subscriptions[kind].remove(name) { server.pubsub.remove(kind, name, client: session.id) }
             frames.append(.push([.bulk(Self.unsubscribeWord(kind)), .bulk(name), .integer(Int64(Self.count(kind, session)))]))
