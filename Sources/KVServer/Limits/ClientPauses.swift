@@ -31,18 +31,22 @@ final class ClientPauses: Sendable {
     func pause(milliseconds: Int, scope: ClientPauseState<ContinuousClock.Instant>.Scope) {
         let now = ContinuousClock.now
         let end = now.advanced(by: .milliseconds(min(milliseconds, Int(Int32.max) * 1000)))
-        shared.withLock { $0.state.pause(until: end, scope: scope, now: now) }
-        active.store(true, ordering: .relaxed)
+        // `active` changes under the mutex, so that a pause and an expiry seen at once never
+        // leave it false over a pause that is on.
+        shared.withLock { shared in
+            shared.state.pause(until: end, scope: scope, now: now)
+            active.store(true, ordering: .relaxed)
+        }
     }
 
     /// CLIENT UNPAUSE: the waiting connections go on.
     func unpause() {
         let waiters = shared.withLock { shared in
             shared.state.unpause()
+            active.store(false, ordering: .relaxed)
             defer { shared.waiters.removeAll() }
             return Array(shared.waiters.values)
         }
-        active.store(false, ordering: .relaxed)
         for wake in waiters { wake() }
     }
 
@@ -53,9 +57,11 @@ final class ClientPauses: Sendable {
     var isPaused: Bool {
         guard active.load(ordering: .relaxed) else { return false }
         let now = ContinuousClock.now
-        let paused = shared.withLock { $0.state.isPaused(now: now) }
-        if !paused { active.store(false, ordering: .relaxed) }
-        return paused
+        return shared.withLock { shared in
+            let paused = shared.state.isPaused(now: now)
+            if !paused { active.store(false, ordering: .relaxed) }
+            return paused
+        }
     }
 
     /// Until when a command must wait, nil when it runs now.
@@ -69,9 +75,17 @@ final class ClientPauses: Sendable {
         }
     }
 
-    /// Registers the wake of a waiting connection (called again after each wake).
+    /// Registers the wake of a waiting connection (called again after each wake). When the
+    /// pause was lifted between the connection's decision to wait and this call (an UNPAUSE
+    /// on another loop), it is woken at once rather than left to its timer.
     func wait(client: Int, wake: @escaping @Sendable () -> Void) {
-        shared.withLock { $0.waiters[client] = wake }
+        let now = ContinuousClock.now
+        let waiting = shared.withLock { shared -> Bool in
+            guard shared.state.isPaused(now: now) else { return false }
+            shared.waiters[client] = wake
+            return true
+        }
+        if !waiting { wake() }
     }
 
     /// The connection stopped waiting (woken by its timer, or closed).
