@@ -29,6 +29,19 @@ import Testing
         pair.expectAllMatched()
     }
 
+    /// HTTP requests are not held but refused while paused: nothing is written meanwhile.
+    @Test func httpWritesAreRefusedWhilePaused() throws {
+        let kv = try ServerProcess().start()
+        #expect(try kv.curl("PUT", "/v1/kv/before", body: Data("v".utf8)).status == 204)
+        #expect(try kv.redis("CLIENT", "PAUSE", "3000", "WRITE") == "OK")
+        let refused = try kv.curl("PUT", "/v1/kv/during", body: Data("v".utf8))
+        #expect(refused.status == 503 && refused.body.contains("CLIENT PAUSE"), "\(refused.body)")
+        #expect(try kv.curl("GET", "/v1/kv/before").status == 200)
+        #expect(try kv.redis("CLIENT", "UNPAUSE") == "OK")
+        #expect(try kv.redis("EXISTS", "during") == "0")
+        #expect(try kv.curl("PUT", "/v1/kv/after", body: Data("v".utf8)).status == 204)
+    }
+
     @Test func clientTrackingIsNotImplementedAndSaysSo() throws {
         let kv = try ServerProcess().start()
         let session = try RESPSession(port: kv.port)

@@ -148,6 +148,11 @@ struct HTTPRoutes: Sendable {
                     return (.error(.unknownCommand(arguments)), state.log.lastAssigned)
                 }
                 let spec = ServerCommands.table.rows[position].spec
+                // CLIENT PAUSE holds RESP commands; an HTTP request is not held but refused
+                // (503, Retry-After), so that nothing is written while writes are paused.
+                if server.pauses.mayHold && server.pauses.postponement(writes: spec.isWrite) != nil {
+                    return (.error(Self.paused), .zero)
+                }
                 if spec.isWrite, let refusal = server.writeRefusal(for: spec, log: state.log) {
                     return (.error(refusal), .zero)  // wrote and saw nothing: nothing to wait for
                 }
@@ -164,12 +169,14 @@ struct HTTPRoutes: Sendable {
         }
     }
 
+    static let paused = CommandError("PAUSED clients are paused (CLIENT PAUSE); retry after the pause")
+
     private static func response(to method: HTTPMethod, reply: Reply, lsn: LSN) -> HTTPResponse {
         let lsnHeader = ("KV-LSN", String(lsn.rawValue))
         switch (method, reply) {
         case (_, let .error(error)) where error.message.hasPrefix("OOM"):
             return .error(.insufficientStorage, error.message, headers: [lsnHeader])
-        case (_, let .error(error)) where error.message.hasPrefix("MISCONF"):
+        case (_, let .error(error)) where error.message.hasPrefix("MISCONF") || error.message.hasPrefix("PAUSED"):
             return .error(.serviceUnavailable, error.message, headers: [lsnHeader, ("Retry-After", "1")])
         case (_, let .error(error)):
             return .error(.badRequest, error.message, headers: [lsnHeader])
