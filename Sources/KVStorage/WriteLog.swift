@@ -129,6 +129,16 @@ public final class WriteLog: Sendable {
     /// LSN but are never written.
     @discardableResult
     public func append(timestamp: UnixMillis, operations: [WriteOperation]) -> LSN {
+        appendRecords(timestamp: timestamp, operations: operations)
+    }
+
+    /// How many records (LSNs) `append` will take for `operations`: one, unless they pass
+    /// the record bound (see `RecordCodec.parts`).
+    public static func recordCount(for operations: [WriteOperation]) -> Int {
+        RecordCodec.parts(of: operations)?.count ?? 1
+    }
+
+    private func appendRecords(timestamp: UnixMillis, operations: [WriteOperation]) -> LSN {
         let parts = RecordCodec.parts(of: operations)
         let (lsn, wake) = staging.withLock { staging -> (LSN, Bool) in
             if let parts {

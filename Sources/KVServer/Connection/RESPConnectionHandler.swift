@@ -230,8 +230,11 @@ final class RESPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             }
         }
         guard let consumed = ran else {
-            // A script ran past --busy-reply-threshold while this waited for the lock.
-            _ = mayTakeDatabaseLock(context: context)
+            // A script ran past --busy-reply-threshold while this waited for the lock. If it
+            // has ended since, nothing retries on its own: run the batch again, next turn.
+            if mayTakeDatabaseLock(context: context) {
+                context.eventLoop.assumeIsolated().execute { [self] in processInput(context: context) }
+            }
             return
         }
         buffer.moveReaderIndex(forwardBy: consumed)

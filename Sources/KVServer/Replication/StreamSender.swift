@@ -100,14 +100,20 @@ final class StreamSender: ChannelInboundHandler, RemovableChannelHandler {
         // Not writable: the socket has enough queued; `channelWritabilityChanged` resumes.
         guard let context else { return }
         if let handle {
-            let taken = handle.takeMessages()
+            let (taken, droppedOnQueue) = handle.takeMessages()
             messageBytes += taken.reduce(0) { $0 + $1.frameSize }
             messages.append(contentsOf: taken)
-            if handle.overflowed || messageBytes > StreamHandle.messageLimit {
-                logger.warning("closing the replica stream of \(podName): more than \(StreamHandle.messageLimit >> 20) MiB of Pub/Sub messages waited for it")
+            var dropped = droppedOnQueue
+            if messageBytes > StreamHandle.messageLimit {
+                // Messages are best-effort; the records are not: a stream that lags (a replica
+                // catching up, or not reading) drops what waits rather than being closed,
+                // which would slow its records down further.
+                dropped += messages.count
                 messages = []
-                context.close(promise: nil)
-                return
+                messageBytes = 0
+            }
+            if dropped > 0 {
+                logger.warning("dropped \(dropped) Pub/Sub messages for the replica stream of \(podName): more than \(StreamHandle.messageLimit >> 20) MiB of them waited for it (it lags or does not read)")
             }
         }
         guard context.channel.isActive, context.channel.isWritable else { return }
@@ -204,41 +210,36 @@ final class StreamHandle: Sendable {
         self.sender = sender
     }
 
-    /// Bytes of Pub/Sub messages a stream may hold before it is closed (a replica that does
-    /// not read; it reconnects and resumes, the messages meanwhile lost).
+    /// Bytes of Pub/Sub messages a stream may hold; past it messages are dropped for that
+    /// stream (a replica that lags or does not read), counted and logged, never the stream.
     static let messageLimit = 64 << 20
 
-    private let queued = KVMutex<(messages: [PublishedMessage], bytes: Int, overflowed: Bool)>(([], 0, false))
+    private let queued = KVMutex<(messages: [PublishedMessage], bytes: Int, dropped: Int)>(([], 0, 0))
 
-    /// Queues a message for the stream and wakes it.
+    /// Queues a message for the stream and wakes it; drops it when too many wait.
     func enqueue(_ message: PublishedMessage) {
-        let accepted = queued.withLock { queued in
-            guard !queued.overflowed else { return false }
-            queued.bytes += message.frameSize
-            if queued.bytes > Self.messageLimit {
-                queued.overflowed = true
-                queued.messages = []
+        queued.withLock { queued in
+            if queued.bytes + message.frameSize > Self.messageLimit {
+                queued.dropped += 1
             } else {
+                queued.bytes += message.frameSize
                 queued.messages.append(message)
             }
-            return true
         }
-        if accepted { wake() }  // an overflow is seen by the next pump, which closes the stream
+        wake()
     }
 
-    /// The messages queued since the last call.
-    func takeMessages() -> [PublishedMessage] {
+    /// The messages queued since the last call, and how many were dropped meanwhile.
+    func takeMessages() -> (messages: [PublishedMessage], dropped: Int) {
         queued.withLock { queued in
             defer {
                 queued.messages = []
                 queued.bytes = 0
+                queued.dropped = 0
             }
-            return queued.messages
+            return (queued.messages, queued.dropped)
         }
     }
-
-    /// Too many messages waited: the stream must close.
-    var overflowed: Bool { queued.withLock { $0.overflowed } }
 
     /// New records may be ready.
     func wake() {

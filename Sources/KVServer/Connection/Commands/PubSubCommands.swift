@@ -192,8 +192,10 @@ extension CommandDispatcher {
 }
 
 extension Database.State {
-    /// The LSN a message published now follows: the log's last, or the record the pending
-    /// effects (a transaction's, a script's) will get when they are committed in this hold of
-    /// the lock.
-    var pendingLSN: LSN { effects.isEmpty ? log.lastAssigned : log.lastAssigned.next }
+    /// The LSN a message published now follows: the log's last, or the last record the
+    /// pending effects (a transaction's, a script's) will get when they are committed in this
+    /// hold of the lock — more than one when they pass the record bound.
+    var pendingLSN: LSN {
+        effects.isEmpty ? log.lastAssigned : LSN(log.lastAssigned.rawValue + UInt64(WriteLog.recordCount(for: effects)))
+    }
 }
