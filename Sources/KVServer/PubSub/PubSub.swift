@@ -21,30 +21,10 @@ final class PubSub: Sendable {
         case shard
     }
 
-    private struct Table {
-        var channels: [[UInt8]: [Int: Subscriber]] = [:]
-        var patterns: [[UInt8]: [Int: Subscriber]] = [:]
-        var shardChannels: [[UInt8]: [Int: Subscriber]] = [:]
+    /// Subscribers by name, per namespace.
+    private typealias Table = PubSubKinds<[[UInt8]: [Int: Subscriber]]>
 
-        subscript(kind: Kind) -> [[UInt8]: [Int: Subscriber]] {
-            get {
-                switch kind {
-                case .channel: channels
-                case .pattern: patterns
-                case .shard: shardChannels
-                }
-            }
-            _modify {
-                switch kind {
-                case .channel: yield &channels
-                case .pattern: yield &patterns
-                case .shard: yield &shardChannels
-                }
-            }
-        }
-    }
-
-    private let table = Mutex(Table())
+    private let table = Mutex(Table([:]))
     /// Patterns subscribed to (any client): a publish skips the pattern walk while zero.
     private let patternCount = Atomic<Int>(0)
     let limit: OutputBufferLimit
