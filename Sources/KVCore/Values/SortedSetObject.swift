@@ -14,9 +14,20 @@ public final class SortedSetObject: ValueObject {
     public static let maximumPackedLength = 64
 
     private var packed = PackedList()
-    /// The member table of a large set; nil while packed.
-    private var table: SlotTable?
-    private var tree = ScoreTree()
+    /// The member table and score tree of a large set, in a box of their own (nil while
+    /// packed): a packed set — most sorted sets — carries no room for them (a table is 160
+    /// bytes) and allocates no tree root.
+    private final class Large {
+        var table: SlotTable
+        var tree: ScoreTree
+
+        init(table: SlotTable, tree: ScoreTree) {
+            self.table = table
+            self.tree = tree
+        }
+    }
+
+    private var large: Large?
     /// Entries' footprints, for a large set.
     private var entryBytes = 0
 
@@ -24,25 +35,24 @@ public final class SortedSetObject: ValueObject {
 
     override public var kind: ValueKind { .zset }
 
-    override public var count: Int { table == nil ? packed.count / 2 : tree.count }
+    override public var count: Int { large.map { $0.tree.count } ?? packed.count / 2 }
 
     override public var footprint: Int {
-        guard let table else { return 48 + packed.footprint }
-        return 64 + entryBytes + table.slotBytes + tree.count * 10
+        guard let large else { return 48 + packed.footprint }
+        return 64 + 48 + entryBytes + large.table.slotBytes + large.tree.count * 10
     }
 
-    override public var encodingName: String { table == nil ? "listpack" : "skiplist" }
+    override public var encodingName: String { large == nil ? "listpack" : "skiplist" }
 
     /// True once the set has left the packed encoding.
-    public var isLarge: Bool { table != nil }
+    public var isLarge: Bool { large != nil }
 
     /// O(1): the packed bytes, the table's pages and the tree's root are shared and copied
     /// on write.
     override public func clone() -> ValueObject {
         let copy = SortedSetObject()
         copy.packed = packed
-        copy.table = table
-        copy.tree = tree
+        copy.large = large.map { Large(table: $0.table, tree: $0.tree) }  // a box of its own
         copy.entryBytes = entryBytes
         return copy
     }
@@ -56,8 +66,8 @@ public final class SortedSetObject: ValueObject {
     ) {
         let range = (range ?? 0..<count).clamped(to: 0..<count)
         guard !range.isEmpty else { return }
-        if table != nil {
-            tree.forEach(range, reverse: reverse) { entry in entry.withKey { body($0, ScoreOrder.score(of: entry)) } }
+        if let large {
+            large.tree.forEach(range, reverse: reverse) { entry in entry.withKey { body($0, ScoreOrder.score(of: entry)) } }
             return
         }
         if reverse {
@@ -107,8 +117,8 @@ public final class SortedSetObject: ValueObject {
 
     /// The score of `member`, nil when it is not in the set.
     public func score(_ member: UnsafeRawBufferPointer) -> Double? {
-        if let table {
-            return table.find(member, hash: table.hash(member)).map { ScoreOrder.score(of: $0.entry) }
+        if let large {
+            return large.table.find(member, hash: large.table.hash(member)).map { ScoreOrder.score(of: $0.entry) }
         }
         var found: Double?
         forEachPacked { _, _, score, candidate in
@@ -120,9 +130,9 @@ public final class SortedSetObject: ValueObject {
 
     /// The rank (0-based, ascending) of `member`, nil when it is not in the set.
     public func rank(_ member: UnsafeRawBufferPointer) -> Int? {
-        if table != nil {
+        if let large {
             guard let score = score(member) else { return nil }
-            return tree.rank(score, member)
+            return large.tree.rank(score, member)
         }
         var found: Int?
         forEachPacked { rank, _, _, candidate in
@@ -145,8 +155,8 @@ public final class SortedSetObject: ValueObject {
     /// The number of elements before the first one for which `isAtOrAfter(member, score)`
     /// holds (false for a prefix of the order, true for the rest): where a range starts.
     public func partition(_ isAtOrAfter: (_ member: UnsafeRawBufferPointer, _ score: Double) -> Bool) -> Int {
-        if table != nil {
-            return tree.partition { entry in entry.withKey { isAtOrAfter($0, ScoreOrder.score(of: entry)) } }
+        if let large {
+            return large.tree.partition { entry in entry.withKey { isAtOrAfter($0, ScoreOrder.score(of: entry)) } }
         }
         var found = count
         forEachPacked { rank, _, score, member in
@@ -159,14 +169,14 @@ public final class SortedSetObject: ValueObject {
     /// ZSCAN: a packed set answers everything at once (cursor 0), as Redis does for a
     /// listpack; a large one walks its member table's hash ranges as SCAN does.
     func scan(cursor: UInt64, count: Int, _ body: (UnsafeRawBufferPointer, Double) -> Void) -> UInt64 {
-        guard let table else {
+        guard let large else {
             forEach { member, score in
                 body(member, score)
                 return true
             }
             return 0
         }
-        return table.scan(cursor: cursor, count: count) { entry in entry.withKey { body($0, ScoreOrder.score(of: entry)) } }
+        return large.table.scan(cursor: cursor, count: count) { entry in entry.withKey { body($0, ScoreOrder.score(of: entry)) } }
     }
 
     // MARK: Writing
@@ -175,7 +185,7 @@ public final class SortedSetObject: ValueObject {
     /// it had (nil: it is new) and the score it has now (a packed set stores -0 as 0).
     @discardableResult
     public func set(_ member: UnsafeRawBufferPointer, _ score: Double) -> (old: Double?, new: Double) {
-        if table == nil {
+        if large == nil {
             let stored = score == 0 ? 0 : score
             var old: (offset: Int, score: Double)?
             forEachPacked { _, offset, candidateScore, candidate in
@@ -196,18 +206,19 @@ public final class SortedSetObject: ValueObject {
             convertToTree()
         }
         let entry = SortedSetObject.entry(member, score)
-        let hash = table!.hash(member)
-        if let existing = table!.find(member, hash: hash) {
+        let large = large!
+        let hash = large.table.hash(member)
+        if let existing = large.table.find(member, hash: hash) {
             let oldScore = ScoreOrder.score(of: existing.entry)
             guard oldScore != score else { return (oldScore, oldScore) }
-            tree.remove(oldScore, member)
-            tree.insert(entry)
-            table!.insert(entry, hash: hash)
+            large.tree.remove(oldScore, member)
+            large.tree.insert(entry)
+            large.table.insert(entry, hash: hash)
             entryBytes += entry.footprint - existing.entry.footprint
             return (oldScore, score)
         }
-        tree.insert(entry)
-        table!.insert(entry, hash: hash)
+        large.tree.insert(entry)
+        large.table.insert(entry, hash: hash)
         entryBytes += entry.footprint
         return (nil, score)
     }
@@ -233,11 +244,11 @@ public final class SortedSetObject: ValueObject {
     /// Removes `member`; true when it was there.
     @discardableResult
     public func remove(_ member: UnsafeRawBufferPointer) -> Bool {
-        if table != nil {
-            let hash = table!.hash(member)
-            guard let (position, entry) = table!.find(member, hash: hash) else { return false }
-            tree.remove(ScoreOrder.score(of: entry), member)
-            table!.remove(at: position)
+        if let large {
+            let hash = large.table.hash(member)
+            guard let (position, entry) = large.table.find(member, hash: hash) else { return false }
+            large.tree.remove(ScoreOrder.score(of: entry), member)
+            large.table.remove(at: position)
             entryBytes -= entry.footprint
             return true
         }
@@ -274,8 +285,7 @@ public final class SortedSetObject: ValueObject {
             return true
         }
         packed = PackedList()
-        self.table = table
-        self.tree = tree
+        large = Large(table: table, tree: tree)
         entryBytes = bytes
     }
 
@@ -315,7 +325,7 @@ public final class SortedSetObject: ValueObject {
                 guard ordered else { throw ValuePayload.Malformed("a sorted set out of order or with a member twice") }
             }
             if previous == nil && (elements > Self.maximumPackedCount) { convertToTree() }
-            if member.count > Self.maximumPackedLength && table == nil { convertToTree() }
+            if member.count > Self.maximumPackedLength && large == nil { convertToTree() }
             set(member, score)
             previous = (score, Array(member))
         }
