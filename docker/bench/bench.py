@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from xml.sax.saxutils import escape
+from benchlib import update_block
 
 # ---------------------------------------------------------------------------------------------
 # small commands
@@ -656,19 +657,7 @@ def markdown_report(result, summary, memory, facts, machine, p):
 
 
 def update_marked_block(path, content):
-    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
-    try:
-        with open(path) as f:
-            text = f.read()
-    except OSError:
-        return False
-    if begin not in text or end not in text:
-        return False
-    head, rest = text.split(begin, 1)
-    _, tail = rest.split(end, 1)
-    with open(path, "w") as f:
-        f.write(head + begin + "\n" + content + end + tail)
-    return True
+    return update_block(path, content, "<!-- bench:begin -->", "<!-- bench:end -->")
 
 
 def main(argv):

